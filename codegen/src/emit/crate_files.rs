@@ -1,0 +1,112 @@
+//! `lib.rs` and, for a standalone crate, `Cargo.toml`.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::docs::doc_lines;
+use crate::model::Api;
+
+pub(super) fn lib_rs(api: &Api, lib_name: &str) -> TokenStream {
+    let mut lines = vec![format!("# {}", api.title), String::new()];
+    if let Some(description) = &api.description {
+        lines.extend(doc_lines(description));
+        lines.push(String::new());
+    }
+    lines.push(format!(
+        "API version `{}`. Servers in the spec:",
+        api.version
+    ));
+    lines.push(String::new());
+    for server in &api.servers {
+        let description = server.description.as_deref().unwrap_or_default();
+        lines.push(format!("- <{}> {description}", server.url));
+    }
+    lines.extend(
+        [
+            "",
+            "# Use",
+            "",
+            "Build a [`Client`] with your API secret, call an operation, and match on [`Error`]:",
+            "every request is signed with Ed25519 as Cobo's official SDKs sign it, and every success",
+            "response's signature is verified with the environment's key.",
+            "",
+            "```no_run",
+            "# async fn run() -> Result<(), Box<dyn std::error::Error>> {",
+        ]
+        .map(str::to_owned),
+    );
+    lines.push(format!(
+        "use {lib_name}::{{ApiSecret, Client, Environment}};"
+    ));
+    lines.extend(
+        [
+            "",
+            "let secret = ApiSecret::from_hex(&std::env::var(\"COBO_API_SECRET\")?)?;",
+            "let client = Client::builder(secret).environment(Environment::Sandbox).build()?;",
+            "println!(\"API key: {}\", client.api_key());",
+            "# Ok(())",
+            "# }",
+            "```",
+        ]
+        .map(str::to_owned),
+    );
+    let lines = lines.into_iter().map(|line| {
+        if line.is_empty() {
+            line
+        } else {
+            format!(" {line}")
+        }
+    });
+    quote! {
+        #( #![doc = #lines] )*
+        #![forbid(unsafe_code)]
+        #![warn(missing_docs)]
+
+        mod auth;
+        mod client;
+        mod error;
+        pub mod models;
+        mod operations;
+
+        pub use auth::{ApiSecret, InvalidKey, Redacted, ResponseKey, SignatureError, string_to_sign};
+        pub use client::{
+            BuildError, Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, Environment,
+            ResponseVerification,
+        };
+        #[doc(hidden)]
+        pub use error::DisplayFields;
+        pub use error::{Error, RawResponse, ResponseValue};
+        pub use reqwest::StatusCode;
+        pub use reqwest::header::HeaderMap;
+    }
+}
+
+/// `Cargo.toml` of a standalone generated crate.
+pub(crate) fn manifest(crate_name: &str) -> String {
+    format!(
+        r#"[package]
+name = "{crate_name}"
+version = "0.1.0"
+edition = "2024"
+rust-version = "1.85"
+publish = false
+
+# A crate of its own, even when generated inside another workspace.
+[workspace]
+
+[dependencies]
+{DEPENDENCIES}"#
+    )
+}
+
+/// The generated code's dependencies, shared by the standalone manifest and checked against the
+/// in-repo crate's `Cargo.toml` by a test.
+pub(crate) const DEPENDENCIES: &str = r#"ed25519-dalek = { version = "2", default-features = false, features = ["std", "zeroize", "fast"] }
+hex = "0.4"
+reqwest = { version = "0.12", default-features = false, features = ["rustls-tls", "http2"] }
+serde = { version = "1", features = ["derive"] }
+serde_json = "1"
+sha2 = "0.10"
+url = "2"
+zeroize = "1"
+"#;

@@ -1,0 +1,92 @@
+//! Stage 4: the model → Rust token streams, one per generated file, plus the runtime files the
+//! generated code builds on (copied verbatim from `codegen/templates/`).
+
+mod crate_files;
+mod models;
+mod operations;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::docs::doc_lines;
+use crate::ident::ident;
+use crate::model::{Api, TypeRef};
+
+/// The runtime modules every generated crate contains: (file name, source).
+pub(crate) const RUNTIME: &[(&str, &str)] = &[
+    ("auth.rs", include_str!("../../templates/auth.rs")),
+    ("client.rs", include_str!("../../templates/client.rs")),
+    ("error.rs", include_str!("../../templates/error.rs")),
+];
+
+/// One generated Rust source file, before formatting.
+pub(crate) struct RustFile {
+    /// Path below `src/`.
+    pub path: &'static str,
+    /// Its items.
+    pub tokens: TokenStream,
+}
+
+/// The generated (non-runtime) source files for `api`.
+pub(crate) fn rust_files(api: &Api, lib_name: &str) -> Vec<RustFile> {
+    vec![
+        RustFile {
+            path: "lib.rs",
+            tokens: crate_files::lib_rs(api, lib_name),
+        },
+        RustFile {
+            path: "models.rs",
+            tokens: models::models(api),
+        },
+        RustFile {
+            path: "operations.rs",
+            tokens: operations::operations(api),
+        },
+    ]
+}
+
+pub(crate) use crate_files::{DEPENDENCIES, manifest};
+
+/// `#[doc = "…"]` attributes for a description (nothing for none).
+fn docs(text: Option<&str>) -> TokenStream {
+    doc_attrs(&text.map(doc_lines).unwrap_or_default())
+}
+
+fn doc_attrs(lines: &[String]) -> TokenStream {
+    let lines = lines.iter().map(|line| {
+        if line.is_empty() {
+            String::new()
+        } else {
+            format!(" {line}")
+        }
+    });
+    quote! { #( #[doc = #lines] )* }
+}
+
+/// The Rust type for a reference; `models` prefixes named types when used outside `models.rs`.
+fn rust_type(ty: &TypeRef, models: Option<&TokenStream>) -> TokenStream {
+    match ty {
+        TypeRef::String => quote!(String),
+        TypeRef::I32 => quote!(i32),
+        TypeRef::I64 => quote!(i64),
+        TypeRef::F32 => quote!(f32),
+        TypeRef::F64 => quote!(f64),
+        TypeRef::Bool => quote!(bool),
+        TypeRef::Any => quote!(serde_json::Value),
+        TypeRef::Named(name) => {
+            let name = ident(name);
+            match models {
+                Some(prefix) => quote!(#prefix::#name),
+                None => quote!(#name),
+            }
+        }
+        TypeRef::Array(item) => {
+            let item = rust_type(item, models);
+            quote!(Vec<#item>)
+        }
+        TypeRef::Map(value) => {
+            let value = rust_type(value, models);
+            quote!(std::collections::BTreeMap<String, #value>)
+        }
+    }
+}

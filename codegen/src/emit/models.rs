@@ -1,0 +1,264 @@
+//! `models.rs`: structs, enums, aliases and the per-operation error enums.
+
+use std::collections::BTreeMap;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{doc_attrs, docs, rust_type};
+use crate::docs::doc_lines;
+use crate::ident::ident;
+use crate::model::{Api, Enum, ErrorVariant, Field, Struct, TypeDef, TypeKind, TypeRef};
+
+pub(super) fn models(api: &Api) -> TokenStream {
+    let kinds: BTreeMap<&str, &TypeKind> = api
+        .types
+        .iter()
+        .map(|d| (d.name.as_str(), &d.kind))
+        .collect();
+    let items = api.types.iter().map(|def| match &def.kind {
+        TypeKind::Struct(s) => struct_def(def, s),
+        TypeKind::Enum(e) => enum_def(def, e),
+        TypeKind::Alias(ty) => {
+            let docs = docs(def.description.as_deref());
+            let name = ident(&def.name);
+            let ty = rust_type(ty, None);
+            quote! { #docs pub type #name = #ty; }
+        }
+        TypeKind::Errors(variants) => errors_def(def, variants, &kinds),
+    });
+    quote! {
+        //! Data types of the API: request and response bodies, enums, and each operation's
+        //! documented errors.
+        #( #items )*
+    }
+}
+
+fn struct_def(def: &TypeDef, s: &Struct) -> TokenStream {
+    let docs = docs(def.description.as_deref());
+    let name = ident(&def.name);
+    let has_secret = s.fields.iter().any(|f| f.secret);
+    let all_optional = s.fields.iter().all(Field::is_optional);
+    let mut derives = vec![quote!(Clone), quote!(PartialEq)];
+    if !has_secret {
+        derives.insert(0, quote!(Debug));
+    }
+    if all_optional {
+        derives.push(quote!(Default));
+    }
+    let fields = s.fields.iter().map(field_def);
+    let debug = has_secret.then(|| redacted_debug(&def.name, s));
+    let display = s.is_error_body.then(|| error_display(&def.name, s));
+    quote! {
+        #docs
+        #[derive(#(#derives,)* serde::Serialize, serde::Deserialize)]
+        pub struct #name { #( #fields )* }
+        #debug
+        #display
+    }
+}
+
+fn field_def(field: &Field) -> TokenStream {
+    let mut lines = field
+        .description
+        .as_deref()
+        .map(doc_lines)
+        .unwrap_or_default();
+    if field.secret {
+        push_paragraph(&mut lines, "Secret: `Debug` shows it as `<redacted>`.");
+    }
+    if field.deprecated {
+        push_paragraph(&mut lines, "**Deprecated.**");
+    }
+    if let Some(example) = &field.example {
+        push_paragraph(&mut lines, &format!("Example: {}", code(example)));
+    }
+    let docs = doc_attrs(&lines);
+    let name = ident(&field.name);
+    let wire = &field.wire;
+    // serde strips `r#` from raw identifiers, so only a name that really differs needs a rename.
+    let rename = (name.to_string().trim_start_matches("r#") != wire)
+        .then(|| quote!(#[serde(rename = #wire)]));
+    let mut ty = rust_type(&field.ty, None);
+    if field.boxed {
+        ty = quote!(Box<#ty>);
+    }
+    let (attrs, ty) = match (field.required, field.nullable) {
+        (true, false) => (quote!(), ty),
+        (true, true) => (quote!(), quote!(Option<#ty>)),
+        (false, _) => (
+            quote!(#[serde(default, skip_serializing_if = "Option::is_none")]),
+            quote!(Option<#ty>),
+        ),
+    };
+    quote! { #docs #rename #attrs pub #name: #ty, }
+}
+
+fn push_paragraph(lines: &mut Vec<String>, text: &str) {
+    if !lines.is_empty() {
+        lines.push(String::new());
+    }
+    lines.push(text.to_owned());
+}
+
+/// Inline code for any text, backticks included.
+fn code(text: &str) -> String {
+    if text.contains('`') {
+        format!("`` {text} ``")
+    } else {
+        format!("`{text}`")
+    }
+}
+
+/// `Debug` that shows secret fields as `<redacted>`.
+fn redacted_debug(type_name: &str, s: &Struct) -> TokenStream {
+    let name = ident(type_name);
+    let fields = s.fields.iter().map(|field| {
+        let label = &field.name;
+        let member = ident(&field.name);
+        match (field.secret, field.is_optional()) {
+            (false, _) => quote!(.field(#label, &self.#member)),
+            (true, false) => quote!(.field(#label, &crate::Redacted)),
+            (true, true) => quote!(.field(#label, &self.#member.as_ref().map(|_| crate::Redacted))),
+        }
+    });
+    quote! {
+        impl std::fmt::Debug for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(#type_name) #( #fields )* .finish()
+            }
+        }
+    }
+}
+
+/// One-line `Display` of an error body: its scalar, non-secret fields as `name=value`.
+fn error_display(type_name: &str, s: &Struct) -> TokenStream {
+    let name = ident(type_name);
+    let fields = s
+        .fields
+        .iter()
+        .filter(|f| f.ty.is_scalar() && !f.secret)
+        .map(|field| {
+            let label = &field.wire;
+            let member = ident(&field.name);
+            if field.is_optional() {
+                quote!(.optional(#label, self.#member.as_ref()))
+            } else {
+                quote!(.field(#label, &self.#member))
+            }
+        });
+    quote! {
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                crate::DisplayFields::new(f) #( #fields )* .finish(#type_name)
+            }
+        }
+    }
+}
+
+/// An open string enum: values the spec does not list survive as `Unknown`.
+fn enum_def(def: &TypeDef, e: &Enum) -> TokenStream {
+    let docs = docs(def.description.as_deref());
+    let name = ident(&def.name);
+    let variants: Vec<_> = e.variants.iter().map(|v| ident(&v.name)).collect();
+    let wires: Vec<_> = e.variants.iter().map(|v| v.wire.as_str()).collect();
+    let variant_docs = wires.iter().map(|w| format!(" `{w}`"));
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum #name {
+            #( #[doc = #variant_docs] #variants, )*
+            /// A value this version of the spec does not list, kept as sent.
+            Unknown(String),
+        }
+
+        impl #name {
+            /// The value on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #( Self::#variants => #wires, )*
+                    Self::Unknown(value) => value,
+                }
+            }
+        }
+
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value {
+                    #( #wires => Self::#variants, )*
+                    _ => Self::Unknown(value.to_owned()),
+                }
+            }
+        }
+
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+                Ok(Self::from(value.as_ref()))
+            }
+        }
+    }
+}
+
+fn errors_def(
+    def: &TypeDef,
+    variants: &[ErrorVariant],
+    kinds: &BTreeMap<&str, &TypeKind>,
+) -> TokenStream {
+    let docs = docs(def.description.as_deref());
+    let name = ident(&def.name);
+    let mut items = Vec::new();
+    let mut arms = Vec::new();
+    for variant in variants {
+        let doc = format!(" `{}`: {}", variant.status, variant.description.trim());
+        let vname = ident(&variant.name);
+        match &variant.body {
+            Some(body) => {
+                let ty = rust_type(body, None);
+                items.push(quote! { #[doc = #doc] #vname(#ty), });
+                let displayable = matches!(body, TypeRef::Named(n)
+                    if matches!(kinds.get(n.as_str()), Some(TypeKind::Struct(_) | TypeKind::Enum(_))))
+                    || body.is_scalar();
+                arms.push(if displayable {
+                    quote! { Self::#vname(body) => std::fmt::Display::fmt(body, f), }
+                } else {
+                    quote! { Self::#vname(body) => write!(f, "{body:?}"), }
+                });
+            }
+            None => {
+                items.push(quote! { #[doc = #doc] #vname, });
+                let text = variant.description.trim();
+                arms.push(quote! { Self::#vname => f.write_str(#text), });
+            }
+        }
+    }
+    let body = if arms.is_empty() {
+        quote!(match *self {})
+    } else {
+        quote!(match self { #( #arms )* })
+    };
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum #name { #( #items )* }
+
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                #body
+            }
+        }
+    }
+}

@@ -1,0 +1,331 @@
+//! `operations.rs`: one async `Client` method per operation.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+
+use super::{doc_attrs, rust_type};
+use crate::docs::doc_lines;
+use crate::ident::ident;
+use crate::model::{Api, Auth, Operation, Param, ParamLocation, Status, TypeRef};
+
+pub(super) fn operations(api: &Api) -> TokenStream {
+    let methods = api.operations.iter().map(method);
+    let uses = |location| {
+        api.operations
+            .iter()
+            .flat_map(|op| &op.params)
+            .any(|p| p.location == location)
+    };
+    let mut runtime = vec![quote!(Auth), quote!(Request)];
+    if uses(ParamLocation::Query) {
+        runtime.push(quote!(Query));
+    }
+    if uses(ParamLocation::Path) {
+        runtime.push(quote!(encode_path));
+    }
+    quote! {
+        //! The API's operations, as methods of [`Client`].
+        use crate::client::{ #( #runtime ),* };
+        use crate::error::{Error, ResponseValue};
+        use crate::{Client, models};
+
+        impl Client {
+            #( #methods )*
+        }
+    }
+}
+
+fn method(op: &Operation) -> TokenStream {
+    let models = quote!(models);
+    let docs = method_docs(op);
+    let deprecated = op
+        .deprecated
+        .then(|| quote!(#[deprecated = "Deprecated in the API spec."]));
+    let name = ident(&op.method_name);
+    let mut args: Vec<TokenStream> = op
+        .params
+        .iter()
+        .map(|p| {
+            let arg = ident(&p.name);
+            let ty = param_type(p, &models);
+            quote!(#arg: #ty)
+        })
+        .collect();
+    if let Some(body) = &op.body {
+        let ty = rust_type(&body.ty, Some(&models));
+        args.push(if body.required {
+            quote!(body: &#ty)
+        } else {
+            quote!(body: Option<&#ty>)
+        });
+    }
+    let success = match &op.success {
+        Some(ty) => rust_type(ty, Some(&models)),
+        None => quote!(()),
+    };
+    let error = ident(&op.error_type);
+    let operation_id = &op.id;
+    let http_method = ident(&op.http_method);
+    let path = path_expr(op);
+    let query = query_expr(op);
+    let headers = header_expr(op);
+    let (content_type, body) = match &op.body {
+        Some(body) => {
+            let media = &body.media_type;
+            let encode = quote! {
+                serde_json::to_vec(body).map_err(|e| Error::Request { operation: #operation_id, message: e.to_string() })?
+            };
+            if body.required {
+                (quote!(Some(#media)), quote!(Some(#encode)))
+            } else {
+                (
+                    quote!(body.map(|_| #media)),
+                    quote!(match body { Some(body) => Some(#encode), None => None }),
+                )
+            }
+        }
+        None => (quote!(None), quote!(None)),
+    };
+    let auth = match op.auth {
+        Auth::None => quote!(Auth::None),
+        Auth::CoboSignature => quote!(Auth::CoboSignature),
+    };
+    let arms = status_arms(op, &error);
+    quote! {
+        #docs
+        #deprecated
+        pub async fn #name(&self #( , #args )*) -> Result<ResponseValue<#success>, Error<models::#error>> {
+            #query
+            let request = Request {
+                operation: #operation_id,
+                method: reqwest::Method::#http_method,
+                path: #path,
+                query,
+                content_type: #content_type,
+                body: #body,
+                headers: #headers,
+                auth: #auth,
+            };
+            let response = self.send(request).await?;
+            match response.status().as_u16() {
+                #( #arms )*
+            }
+        }
+    }
+}
+
+fn method_docs(op: &Operation) -> TokenStream {
+    let mut lines = Vec::new();
+    if let Some(summary) = &op.summary {
+        lines.extend(doc_lines(summary));
+    }
+    if let Some(description) = &op.description {
+        if !lines.is_empty() {
+            lines.push(String::new());
+        }
+        lines.extend(doc_lines(description));
+    }
+    if !lines.is_empty() {
+        lines.push(String::new());
+    }
+    lines.push(format!(
+        "`{} {}` (operation `{}`)",
+        op.http_method, op.path, op.id
+    ));
+    let documented: Vec<&Param> = op
+        .params
+        .iter()
+        .filter(|p| p.description.is_some() || p.example.is_some())
+        .collect();
+    if !documented.is_empty() || op.body.is_some() {
+        lines.push(String::new());
+        lines.push("# Arguments".to_owned());
+        lines.push(String::new());
+    }
+    for param in documented {
+        let mut text = doc_lines(param.description.as_deref().unwrap_or_default()).join(" ");
+        if let Some(example) = &param.example {
+            text.push_str(&format!(" Example: `{}`.", example.replace('`', "'")));
+        }
+        lines.push(format!("- `{}`: {}", param.name, text.trim()));
+    }
+    if let Some(body) = &op.body {
+        let text = doc_lines(body.description.as_deref().unwrap_or("The request body.")).join(" ");
+        lines.push(format!("- `body`: {text}"));
+    }
+    lines.push(String::new());
+    lines.push("# Errors".to_owned());
+    lines.push(String::new());
+    for response in op.responses.iter().filter(|r| r.error_variant.is_some()) {
+        let variant = response.error_variant.as_deref().unwrap_or_default();
+        let description = doc_lines(&response.description).join(" ");
+        lines.push(format!(
+            "- `{}`: [`Error::Api`] with `{}::{variant}`: {description}",
+            response.status, op.error_type
+        ));
+    }
+    lines.push("- Any other status, an undecodable body, a bad response signature, a timeout or a transport failure: the matching [`Error`] variant.".to_owned());
+    doc_attrs(&lines)
+}
+
+fn param_type(param: &Param, models: &TokenStream) -> TokenStream {
+    let ty = match &param.ty {
+        TypeRef::String => quote!(&str),
+        TypeRef::Array(item) => {
+            let item = rust_type(item, Some(models));
+            quote!(&[#item])
+        }
+        TypeRef::Named(_) => {
+            let ty = rust_type(&param.ty, Some(models));
+            quote!(&#ty)
+        }
+        other => rust_type(other, Some(models)),
+    };
+    if param.required {
+        ty
+    } else {
+        quote!(Option<#ty>)
+    }
+}
+
+/// The path with path parameters percent-encoded into it.
+fn path_expr(op: &Operation) -> TokenStream {
+    let mut template = String::new();
+    let mut values = Vec::new();
+    let mut rest = op.path.as_str();
+    while let Some(open) = rest.find('{') {
+        template.push_str(&rest[..open].replace('{', "{{").replace('}', "}}"));
+        let after = &rest[open + 1..];
+        let close = after.find('}').unwrap_or(after.len());
+        let wire = &after[..close];
+        if let Some(param) = op
+            .params
+            .iter()
+            .find(|p| p.location == ParamLocation::Path && p.wire == wire)
+        {
+            let arg = ident(&param.name);
+            values.push(quote!(encode_path(#arg)));
+        }
+        template.push_str("{}");
+        rest = after.get(close + 1..).unwrap_or_default();
+    }
+    template.push_str(&rest.replace('{', "{{").replace('}', "}}"));
+    if values.is_empty() {
+        let path = op.path.as_str();
+        quote!(#path.to_owned())
+    } else {
+        quote!(format!(#template, #( #values ),*))
+    }
+}
+
+fn query_expr(op: &Operation) -> TokenStream {
+    let params: Vec<&Param> = op
+        .params
+        .iter()
+        .filter(|p| p.location == ParamLocation::Query)
+        .collect();
+    if params.is_empty() {
+        return quote!(let query = String::new(););
+    }
+    let pushes = params.iter().map(|param| {
+        let wire = &param.wire;
+        let arg = ident(&param.name);
+        let push = |value: TokenStream| match &param.ty {
+            TypeRef::Array(_) if param.explode => {
+                quote! { for item in #value { query.push(#wire, item); } }
+            }
+            TypeRef::Array(_) => quote! { query.push_joined(#wire, #value); },
+            _ => quote! { query.push(#wire, #value); },
+        };
+        if param.required {
+            push(quote!(#arg))
+        } else {
+            let inner = push(quote!(value));
+            quote! { if let Some(value) = #arg { #inner } }
+        }
+    });
+    quote! {
+        let mut query = Query::default();
+        #( #pushes )*
+        let query = query.finish();
+    }
+}
+
+fn header_expr(op: &Operation) -> TokenStream {
+    let params: Vec<&Param> = op
+        .params
+        .iter()
+        .filter(|p| p.location == ParamLocation::Header)
+        .collect();
+    if params.is_empty() {
+        return quote!(Vec::new());
+    }
+    let pushes = params.iter().map(|param| {
+        let wire = &param.wire;
+        let arg = ident(&param.name);
+        if param.required {
+            quote! { headers.push((#wire, #arg.to_string())); }
+        } else {
+            quote! { if let Some(value) = #arg { headers.push((#wire, value.to_string())); } }
+        }
+    });
+    quote! {{
+        let mut headers = Vec::new();
+        #( #pushes )*
+        headers
+    }}
+}
+
+/// Match arms from status to result: exact statuses first, then ranges, then `default`.
+fn status_arms(op: &Operation, error: &proc_macro2::Ident) -> Vec<TokenStream> {
+    let mut responses: Vec<_> = op.responses.iter().collect();
+    responses.sort_by_key(|r| match r.status {
+        Status::Code(code) => (0, code),
+        Status::Range(class) => (1, class),
+        Status::Default => (2, 0),
+    });
+    let success = if op.success.is_some() {
+        quote!(response.decode())
+    } else {
+        quote!(response.empty())
+    };
+    let mut arms = Vec::new();
+    let mut has_default = false;
+    for response in &responses {
+        let pattern = match response.status {
+            Status::Code(code) => {
+                let code = Literal::u16_unsuffixed(code);
+                quote!(#code)
+            }
+            Status::Range(class) => {
+                let low = Literal::u16_unsuffixed(class.saturating_mul(100));
+                let high = Literal::u16_unsuffixed(class.saturating_mul(100).saturating_add(99));
+                quote!(#low..=#high)
+            }
+            Status::Default => {
+                has_default = true;
+                quote!(_)
+            }
+        };
+        let result = match &response.error_variant {
+            None => success.clone(),
+            Some(variant) => {
+                let variant = ident(variant);
+                if response.has_body {
+                    quote!(Err(response.api_error(models::#error::#variant)))
+                } else {
+                    quote!(Err(response.documented(models::#error::#variant)))
+                }
+            }
+        };
+        arms.push(quote!(#pattern => #result,));
+    }
+    if !op.responses.iter().any(|r| r.status.is_success()) {
+        let last = arms.len() - usize::from(has_default);
+        arms.insert(last, quote!(200..=299 => #success,));
+    }
+    if !has_default {
+        arms.push(quote!(_ => Err(response.unexpected()),));
+    }
+    arms
+}

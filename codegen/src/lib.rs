@@ -1,0 +1,99 @@
+//! OpenAPI 3.0 → Rust client generator for Cobo's WaaS 2.0 API.
+//!
+//! The pipeline, one module per stage: [`load`] (YAML → `openapiv3`), `resolve` (`$ref`s),
+//! [`model`] (a resolved, named intermediate model), `emit` (model → tokens) and `format`
+//! (tokens → text). [`generate`] runs them all. It is pure: it reads only what it is handed,
+//! returns the same bytes for the same input, and reports every problem as a located [`Error`]
+//! instead of panicking.
+
+mod docs;
+mod emit;
+mod error;
+mod format;
+pub mod ident;
+mod lines;
+pub mod load;
+pub mod model;
+mod resolve;
+
+pub use error::{Error, ErrorKind, Warning};
+
+/// What to generate.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// How the spec is named in errors and file headers, e.g. `spec/cobo-waas2-oauth.yaml`.
+    pub spec_name: String,
+    /// The command that regenerates the output, quoted in every file header.
+    pub command: String,
+    /// The crate's package name, e.g. `cobo-waas2`; the library name is its snake_case form.
+    pub crate_name: String,
+    /// Whether to write `Cargo.toml` too (a standalone crate) or only `src/` (a workspace member
+    /// whose manifest is kept by hand).
+    pub manifest: bool,
+}
+
+/// One output file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct File {
+    /// Path relative to the crate root, `/`-separated (`src/models.rs`).
+    pub path: String,
+    /// Contents.
+    pub contents: String,
+}
+
+/// The generated crate and what was worked around on the way.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// Files, sorted by path.
+    pub files: Vec<File>,
+    /// Located warnings.
+    pub warnings: Vec<Warning>,
+}
+
+/// Generates the client crate for the spec `text`.
+pub fn generate(text: &str, options: &Options) -> Result<Output, Error> {
+    let locate = |mut error: Error| {
+        error.file = options.spec_name.clone();
+        if error.line.is_none() {
+            error.line = lines::line_of(text, &error.pointer);
+        }
+        error
+    };
+    let api = load::load(text).map_err(locate)?;
+    let mut api = model::build(&api).map_err(locate)?;
+    for warning in &mut api.warnings {
+        warning.line = lines::line_of(text, &warning.pointer);
+    }
+    let header = format::header(&options.spec_name, &options.command);
+    let lib_name = options.crate_name.replace('-', "_");
+    let mut files = Vec::new();
+    for file in emit::rust_files(&api, &lib_name) {
+        let source = format::rust(file.path, file.tokens).map_err(locate)?;
+        files.push(File {
+            path: format!("src/{}", file.path),
+            contents: format!("{header}{source}"),
+        });
+    }
+    for (name, source) in emit::RUNTIME {
+        files.push(File {
+            path: format!("src/{name}"),
+            contents: format!("{header}{source}"),
+        });
+    }
+    if options.manifest {
+        files.push(File {
+            path: "Cargo.toml".to_owned(),
+            contents: emit::manifest(&options.crate_name),
+        });
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Output {
+        files,
+        warnings: api.warnings,
+    })
+}
+
+/// The dependencies generated code needs, as `Cargo.toml` lines.
+pub fn dependencies() -> &'static str {
+    emit::DEPENDENCIES
+}

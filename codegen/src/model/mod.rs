@@ -1,0 +1,356 @@
+//! Stage 3: the intermediate model. Everything the emitter needs, resolved and named: no `$ref`,
+//! no spec quirks, names already unique. Built for Cobo's full 270-operation spec, not just OAuth.
+
+mod operation;
+mod schema;
+mod sensitive;
+
+use openapiv3::OpenAPI;
+
+use crate::error::{Error, Warning};
+use crate::ident::Namer;
+use crate::resolve::Resolver;
+
+/// A whole API, ready to emit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Api {
+    /// `info.title`.
+    pub title: String,
+    /// `info.version`.
+    pub version: String,
+    /// `info.description`.
+    pub description: Option<String>,
+    /// `servers`, in document order.
+    pub servers: Vec<Server>,
+    /// Every named type: component schemas, named inline schemas and per-operation error enums.
+    pub types: Vec<TypeDef>,
+    /// Operations in document order (paths, then methods in `get put post delete options head
+    /// patch trace` order).
+    pub operations: Vec<Operation>,
+    /// What was worked around.
+    pub warnings: Vec<Warning>,
+}
+
+/// One entry of `servers`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Server {
+    /// The URL as written.
+    pub url: String,
+    /// Its description.
+    pub description: Option<String>,
+}
+
+/// A named Rust type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeDef {
+    /// Unique Rust name.
+    pub name: String,
+    /// JSON pointer of the schema it comes from.
+    pub pointer: String,
+    /// The schema's description.
+    pub description: Option<String>,
+    /// What it is.
+    pub kind: TypeKind,
+}
+
+/// The shape of a named type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeKind {
+    /// An object with known properties.
+    Struct(Struct),
+    /// A string enum.
+    Enum(Enum),
+    /// Another name for a type (`type X = Y;`).
+    Alias(TypeRef),
+    /// The documented error responses of one operation.
+    Errors(Vec<ErrorVariant>),
+}
+
+/// An object schema.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Struct {
+    /// Properties in document order.
+    pub fields: Vec<Field>,
+    /// Whether it is the body of a documented error response (it then gets a one-line `Display`).
+    pub is_error_body: bool,
+}
+
+/// One property of an object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    /// The JSON name.
+    pub wire: String,
+    /// The Rust name (unique within the struct).
+    pub name: String,
+    /// The value type (without the `Option` for optional fields).
+    pub ty: TypeRef,
+    /// Listed in `required`.
+    pub required: bool,
+    /// `nullable: true`.
+    pub nullable: bool,
+    /// Boxed, because the type contains itself through this field.
+    pub boxed: bool,
+    /// Holds a secret: never shown by `Debug` or `Display`.
+    pub secret: bool,
+    /// `deprecated: true`.
+    pub deprecated: bool,
+    /// The property's description.
+    pub description: Option<String>,
+    /// The property's example, as compact JSON.
+    pub example: Option<String>,
+}
+
+impl Field {
+    /// Whether the Rust field is an `Option`.
+    pub fn is_optional(&self) -> bool {
+        !self.required || self.nullable
+    }
+}
+
+/// A string enum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Enum {
+    /// Variants in document order.
+    pub variants: Vec<Variant>,
+}
+
+/// One enum value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Variant {
+    /// Rust variant name.
+    pub name: String,
+    /// The value on the wire.
+    pub wire: String,
+}
+
+/// One documented error status of an operation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorVariant {
+    /// Rust variant name.
+    pub name: String,
+    /// The status it covers.
+    pub status: Status,
+    /// The response's description.
+    pub description: String,
+    /// The body type, if the response has a body.
+    pub body: Option<TypeRef>,
+}
+
+/// A reference to a type.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TypeRef {
+    /// `String`.
+    String,
+    /// `i32`.
+    I32,
+    /// `i64`.
+    I64,
+    /// `f32`.
+    F32,
+    /// `f64`.
+    F64,
+    /// `bool`.
+    Bool,
+    /// Any JSON value.
+    Any,
+    /// A named type.
+    Named(String),
+    /// `Vec<T>`.
+    Array(Box<TypeRef>),
+    /// `BTreeMap<String, T>`.
+    Map(Box<TypeRef>),
+}
+
+impl TypeRef {
+    /// Whether the value prints as one scalar (used for error `Display`).
+    pub fn is_scalar(&self) -> bool {
+        matches!(
+            self,
+            Self::String | Self::I32 | Self::I64 | Self::F32 | Self::F64 | Self::Bool
+        )
+    }
+}
+
+/// One operation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operation {
+    /// `operationId` as written.
+    pub id: String,
+    /// The client method's name.
+    pub method_name: String,
+    /// HTTP method, upper case.
+    pub http_method: String,
+    /// Path template as written, e.g. `/wallets/{wallet_id}`.
+    pub path: String,
+    /// JSON pointer of the operation.
+    pub pointer: String,
+    /// `summary`.
+    pub summary: Option<String>,
+    /// `description`.
+    pub description: Option<String>,
+    /// `deprecated: true`.
+    pub deprecated: bool,
+    /// Path, query and header parameters in the order written (path-level ones first).
+    pub params: Vec<Param>,
+    /// The JSON request body.
+    pub body: Option<Body>,
+    /// The type of a success response's body; `None` when success has no body.
+    pub success: Option<TypeRef>,
+    /// Every documented response.
+    pub responses: Vec<Response>,
+    /// The error enum's name.
+    pub error_type: String,
+    /// How requests are authenticated.
+    pub auth: Auth,
+}
+
+/// Where a parameter goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamLocation {
+    /// A `{name}` segment of the path.
+    Path,
+    /// The query string.
+    Query,
+    /// A request header.
+    Header,
+}
+
+/// One parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param {
+    /// The name on the wire.
+    pub wire: String,
+    /// The Rust argument name.
+    pub name: String,
+    /// Where it goes.
+    pub location: ParamLocation,
+    /// `required: true`.
+    pub required: bool,
+    /// Its type.
+    pub ty: TypeRef,
+    /// Arrays: one `name=value` per item (`true`) or one comma-joined value (`false`).
+    pub explode: bool,
+    /// `description`.
+    pub description: Option<String>,
+    /// `example`, as compact JSON.
+    pub example: Option<String>,
+}
+
+/// A request body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Body {
+    /// The media type, e.g. `application/json`.
+    pub media_type: String,
+    /// Its type.
+    pub ty: TypeRef,
+    /// `required: true`.
+    pub required: bool,
+    /// `description`.
+    pub description: Option<String>,
+}
+
+/// A documented response status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    /// One status, e.g. `201`.
+    Code(u16),
+    /// A class, e.g. `4XX` is `Range(4)`.
+    Range(u16),
+    /// `default`: any status not listed.
+    Default,
+}
+
+impl Status {
+    /// Whether it covers only success (2xx) statuses.
+    pub fn is_success(self) -> bool {
+        match self {
+            Self::Code(code) => (200..300).contains(&code),
+            Self::Range(class) => class == 2,
+            Self::Default => false,
+        }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Code(code) => write!(f, "{code}"),
+            Self::Range(class) => write!(f, "{class}XX"),
+            Self::Default => f.write_str("default"),
+        }
+    }
+}
+
+/// One documented response.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Response {
+    /// Its status key.
+    pub status: Status,
+    /// Its description.
+    pub description: String,
+    /// The error enum variant, for non-success statuses.
+    pub error_variant: Option<String>,
+    /// Whether the response has a body.
+    pub has_body: bool,
+}
+
+/// How an operation's requests are authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Auth {
+    /// `security: []`.
+    None,
+    /// Cobo's Ed25519 request signature (`CoboAuth`, `CoboSignature`, `CoboNonce`).
+    CoboSignature,
+}
+
+/// Names the generated crate defines itself; models may not take them.
+const RUNTIME_NAMES: &[&str] = &[
+    "ApiSecret",
+    "Auth",
+    "BuildError",
+    "Client",
+    "ClientBuilder",
+    "Environment",
+    "Error",
+    "InvalidKey",
+    "Query",
+    "RawResponse",
+    "Request",
+    "ResponseKey",
+    "ResponseValue",
+    "ResponseVerification",
+    "SignatureError",
+    "Redacted",
+    "Result",
+    "Option",
+    "Vec",
+    "String",
+    "Box",
+    "BTreeMap",
+    "Value",
+];
+
+/// Builds the model of a loaded document.
+pub fn build(api: &OpenAPI) -> Result<Api, Error> {
+    let resolver = Resolver { api };
+    let mut types = schema::Types::new(resolver, Namer::with_reserved(RUNTIME_NAMES));
+    types.components()?;
+    let operations = operation::operations(resolver, &mut types)?;
+    let (types, warnings) = types.finish();
+    Ok(Api {
+        title: api.info.title.clone(),
+        version: api.info.version.clone(),
+        description: api.info.description.clone(),
+        servers: api
+            .servers
+            .iter()
+            .map(|s| Server {
+                url: s.url.clone(),
+                description: s.description.clone(),
+            })
+            .collect(),
+        types,
+        operations,
+        warnings,
+    })
+}

@@ -1,0 +1,491 @@
+//! Operations: parameters, request body, responses by status, and authentication.
+
+use std::collections::BTreeSet;
+
+use openapiv3::{
+    Operation as SpecOperation, Parameter, ParameterSchemaOrContent, QueryStyle, ReferenceOr,
+    SecurityScheme, StatusCode,
+};
+
+use super::schema::Types;
+use super::{Auth, Body, ErrorVariant, Operation, Param, ParamLocation, Response, Status, TypeRef};
+use crate::error::{Error, ErrorKind, push_token};
+use crate::ident::{Namer, type_name, value_name};
+use crate::resolve::Resolver;
+
+/// Method names the client defines itself.
+const CLIENT_METHODS: &[&str] = &[
+    "builder",
+    "base_url",
+    "api_key",
+    "send",
+    "next_nonce",
+    "clone",
+];
+
+/// Security scheme header names that together make Cobo's Ed25519 request signature.
+const COBO_SIGNATURE_HEADERS: &[&str] = &["biz-api-key", "biz-api-signature", "biz-api-nonce"];
+
+/// Every operation of the document, in document order.
+pub(crate) fn operations<'a>(
+    resolver: Resolver<'a>,
+    types: &mut Types<'a>,
+) -> Result<Vec<Operation>, Error> {
+    let mut methods = Namer::with_reserved(CLIENT_METHODS);
+    let mut ids = BTreeSet::new();
+    let mut out = Vec::new();
+    for (path, item) in resolver.api.paths.iter() {
+        let path_pointer = push_token("/paths", path);
+        let ReferenceOr::Item(item) = item else {
+            return Err(Error::at(
+                ErrorKind::Unsupported,
+                push_token(&path_pointer, "$ref"),
+                "path item `$ref` is not supported",
+            ));
+        };
+        for (method, op) in item.iter() {
+            let pointer = push_token(&path_pointer, method);
+            let Some(id) = op
+                .operation_id
+                .as_deref()
+                .filter(|id| !id.trim().is_empty())
+            else {
+                return Err(Error::at(
+                    ErrorKind::MissingOperationId,
+                    pointer,
+                    format!(
+                        "{} {path} has no operationId, which names its client method",
+                        method.to_uppercase()
+                    ),
+                ));
+            };
+            if !ids.insert(id) {
+                return Err(Error::at(
+                    ErrorKind::Duplicate,
+                    push_token(&pointer, "operationId"),
+                    format!("operationId `{id}` is used by more than one operation"),
+                ));
+            }
+            let context = Context {
+                resolver,
+                id,
+                pointer: &pointer,
+            };
+            let mut operation = context.build(types, path, method, op, &item.parameters)?;
+            operation.method_name = methods.unique(&value_name(id, "call"), "_operation");
+            out.push(operation);
+        }
+    }
+    Ok(out)
+}
+
+struct Context<'c, 'a> {
+    resolver: Resolver<'a>,
+    id: &'c str,
+    pointer: &'c str,
+}
+
+impl<'a> Context<'_, 'a> {
+    fn build(
+        &self,
+        types: &mut Types<'a>,
+        path: &str,
+        method: &str,
+        op: &'a SpecOperation,
+        path_params: &'a [ReferenceOr<Parameter>],
+    ) -> Result<Operation, Error> {
+        let type_base = type_name(self.id, "Operation");
+        let mut arg_names = Namer::with_reserved(&["body", "self"]);
+        let params = self.params(types, path, op, path_params, &type_base, &mut arg_names)?;
+        let body = self.body(types, op, &type_base)?;
+        let (success, responses, error_variants) = self.responses(types, op, &type_base)?;
+        let error_type = types.error_enum(
+            self.id,
+            &push_token(self.pointer, "responses"),
+            error_variants,
+        );
+        Ok(Operation {
+            id: self.id.to_owned(),
+            method_name: String::new(),
+            http_method: method.to_uppercase(),
+            path: path.to_owned(),
+            pointer: self.pointer.to_owned(),
+            summary: op.summary.clone(),
+            description: op.description.clone(),
+            deprecated: op.deprecated,
+            params,
+            body,
+            success,
+            responses,
+            error_type,
+            auth: self.auth(op)?,
+        })
+    }
+
+    fn params(
+        &self,
+        types: &mut Types<'a>,
+        path: &str,
+        op: &'a SpecOperation,
+        path_params: &'a [ReferenceOr<Parameter>],
+        type_base: &str,
+        arg_names: &mut Namer,
+    ) -> Result<Vec<Param>, Error> {
+        let path_level = path_params.iter().enumerate().map(|(i, p)| (p, i, true));
+        let op_level = op.parameters.iter().enumerate().map(|(i, p)| (p, i, false));
+        let mut resolved = Vec::new();
+        for (param, index, at_path_level) in path_level.chain(op_level) {
+            let at = if at_path_level {
+                push_token(
+                    &push_token(
+                        self.pointer.rsplit_once('/').map_or("", |(p, _)| p),
+                        "parameters",
+                    ),
+                    &index.to_string(),
+                )
+            } else {
+                push_token(&push_token(self.pointer, "parameters"), &index.to_string())
+            };
+            let found = self.resolver.parameter(param, &at)?;
+            resolved.push((found.value, found.pointer));
+        }
+        // An operation's parameter replaces a path-level one with the same name and location.
+        let key = |p: &Parameter| {
+            (
+                p.parameter_data_ref().name.clone(),
+                std::mem::discriminant(p),
+            )
+        };
+        let mut params = Vec::new();
+        for (i, (param, pointer)) in resolved.iter().enumerate() {
+            if resolved[i + 1..]
+                .iter()
+                .any(|(later, _)| key(later) == key(param))
+            {
+                continue;
+            }
+            let (location, explode) = match param {
+                Parameter::Path { .. } => (ParamLocation::Path, false),
+                Parameter::Query {
+                    style: QueryStyle::Form,
+                    parameter_data,
+                    ..
+                } => (ParamLocation::Query, parameter_data.explode.unwrap_or(true)),
+                Parameter::Query { .. } => {
+                    return Err(Error::at(
+                        ErrorKind::Unsupported,
+                        push_token(pointer, "style"),
+                        "only `style: form` query parameters are supported",
+                    ));
+                }
+                Parameter::Header { .. } => (ParamLocation::Header, false),
+                Parameter::Cookie { .. } => {
+                    return Err(Error::at(
+                        ErrorKind::Unsupported,
+                        push_token(pointer, "in"),
+                        "cookie parameters are not supported",
+                    ));
+                }
+            };
+            let data = param.parameter_data_ref();
+            let ParameterSchemaOrContent::Schema(schema) = &data.format else {
+                return Err(Error::at(
+                    ErrorKind::Unsupported,
+                    push_token(pointer, "content"),
+                    "parameters with `content` are not supported; use `schema`",
+                ));
+            };
+            let hint = format!("{type_base}{}", type_name(&data.name, "Param"));
+            let ty = types.type_of(schema, &push_token(pointer, "schema"), &hint)?;
+            if matches!(ty, TypeRef::Map(_) | TypeRef::Any)
+                || matches!(&ty, TypeRef::Array(item) if !item.is_scalar() && !matches!(**item, TypeRef::Named(_)))
+            {
+                return Err(Error::at(
+                    ErrorKind::Unsupported,
+                    push_token(pointer, "schema"),
+                    "object-valued parameters are not supported",
+                ));
+            }
+            if location == ParamLocation::Path && !path.contains(&format!("{{{}}}", data.name)) {
+                return Err(Error::at(
+                    ErrorKind::Invalid,
+                    push_token(pointer, "name"),
+                    format!("path parameter `{}` does not appear in `{path}`", data.name),
+                ));
+            }
+            params.push(Param {
+                wire: data.name.clone(),
+                name: arg_names.unique(&value_name(&data.name, "param"), "_param"),
+                location,
+                required: data.required || location == ParamLocation::Path,
+                ty,
+                explode,
+                description: data.description.clone(),
+                example: data.example.as_ref().map(|e| e.to_string()),
+            });
+        }
+        for segment in path.split('{').skip(1) {
+            let name = segment.split('}').next().unwrap_or_default();
+            if !params
+                .iter()
+                .any(|p| p.location == ParamLocation::Path && p.wire == name)
+            {
+                return Err(Error::at(
+                    ErrorKind::Invalid,
+                    self.pointer,
+                    format!("path template variable `{{{name}}}` has no path parameter"),
+                ));
+            }
+        }
+        Ok(params)
+    }
+
+    fn body(
+        &self,
+        types: &mut Types<'a>,
+        op: &'a SpecOperation,
+        type_base: &str,
+    ) -> Result<Option<Body>, Error> {
+        let Some(body) = &op.request_body else {
+            return Ok(None);
+        };
+        let found = self
+            .resolver
+            .request_body(body, &push_token(self.pointer, "requestBody"))?;
+        let content = push_token(&found.pointer, "content");
+        let Some((media_type, media)) = found.value.content.iter().find(|(m, _)| is_json(m)) else {
+            let other = found
+                .value
+                .content
+                .keys()
+                .next()
+                .map_or("(none)", String::as_str);
+            return Err(Error::at(
+                ErrorKind::Unsupported,
+                push_token(&content, other),
+                format!("request body media type `{other}` is not supported; only JSON is"),
+            ));
+        };
+        let hint = match found.component {
+            Some(key) => type_name(key, "Body"),
+            None => format!("{type_base}Request"),
+        };
+        let schema_at = push_token(&push_token(&content, media_type), "schema");
+        let ty = match &media.schema {
+            Some(schema) => types.type_of(schema, &schema_at, &hint)?,
+            None => TypeRef::Any,
+        };
+        types.describe(&ty, || {
+            found.value.description.clone().unwrap_or_else(|| format!("The request body of `{}`.", self.id))
+        });
+        Ok(Some(Body {
+            media_type: media_type.clone(),
+            ty,
+            required: found.value.required,
+            description: found.value.description.clone(),
+        }))
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn responses(
+        &self,
+        types: &mut Types<'a>,
+        op: &'a SpecOperation,
+        type_base: &str,
+    ) -> Result<(Option<TypeRef>, Vec<Response>, Vec<ErrorVariant>), Error> {
+        let at = push_token(self.pointer, "responses");
+        let listed = op.responses.responses.iter().map(|(code, r)| {
+            let status = match code {
+                StatusCode::Code(code) => Status::Code(*code),
+                StatusCode::Range(class) => Status::Range(*class),
+            };
+            (status, code.to_string(), r)
+        });
+        let default = op
+            .responses
+            .default
+            .iter()
+            .map(|r| (Status::Default, "default".to_owned(), r));
+        let mut success: Option<(TypeRef, String)> = None;
+        let mut has_success = false;
+        let mut responses = Vec::new();
+        let mut variants = Vec::new();
+        let mut variant_names = Namer::default();
+        for (status, key, response) in listed.chain(default) {
+            let key_at = push_token(&at, &key);
+            let found = self.resolver.response(response, &key_at)?;
+            let hint = match found.component {
+                Some(component) => type_name(component, "Response"),
+                None if status.is_success() => format!("{type_base}Response"),
+                None => format!("{type_base}{}Response", type_name(&key, "Status")),
+            };
+            let body = self.response_body(types, &found.value.content, &found.pointer, &hint)?;
+            if let Some(ty) = &body {
+                let description = found.value.description.trim();
+                types.describe(ty, || match found.component {
+                    Some(component) => format!("The body of a `{component}` response: {description}"),
+                    None => format!("The body of a `{key}` response of `{}`: {description}", self.id),
+                });
+            }
+            let mut error_variant = None;
+            let has_body = body.is_some();
+            if status.is_success() {
+                has_success = true;
+                if let Some(ty) = body {
+                    match &success {
+                        Some((first, _)) if *first != ty => {
+                            return Err(Error::at(
+                                ErrorKind::Unsupported,
+                                key_at,
+                                "success responses with different body types are not supported yet",
+                            ));
+                        }
+                        _ => success = Some((ty, key.clone())),
+                    }
+                }
+            } else {
+                let name = variant_names.unique(&variant_name(status), "");
+                error_variant = Some(name.clone());
+                variants.push(ErrorVariant {
+                    name,
+                    status,
+                    description: found.value.description.clone(),
+                    body,
+                });
+            }
+            responses.push(Response {
+                status,
+                description: found.value.description.clone(),
+                error_variant,
+                has_body,
+            });
+        }
+        if !has_success {
+            types.warn(
+                at,
+                "no success (2XX) response is documented: any 2XX is accepted without a body"
+                    .to_owned(),
+            );
+        }
+        Ok((success.map(|(ty, _)| ty), responses, variants))
+    }
+
+    fn response_body(
+        &self,
+        types: &mut Types<'a>,
+        content: &'a indexmap::IndexMap<String, openapiv3::MediaType>,
+        pointer: &str,
+        hint: &str,
+    ) -> Result<Option<TypeRef>, Error> {
+        if content.is_empty() {
+            return Ok(None);
+        }
+        let content_at = push_token(pointer, "content");
+        let Some((media_type, media)) = content.iter().find(|(m, _)| is_json(m)) else {
+            let other = content.keys().next().map_or("", String::as_str);
+            return Err(Error::at(
+                ErrorKind::Unsupported,
+                push_token(&content_at, other),
+                format!("response media type `{other}` is not supported; only JSON is"),
+            ));
+        };
+        match &media.schema {
+            Some(schema) => Ok(Some(types.type_of(
+                schema,
+                &push_token(&push_token(&content_at, media_type), "schema"),
+                hint,
+            )?)),
+            None => Ok(Some(TypeRef::Any)),
+        }
+    }
+
+    fn auth(&self, op: &SpecOperation) -> Result<Auth, Error> {
+        let (requirements, at) = match &op.security {
+            Some(own) => (own, push_token(self.pointer, "security")),
+            None => (
+                self.resolver
+                    .api
+                    .security
+                    .as_ref()
+                    .unwrap_or(const { &Vec::new() }),
+                "/security".to_owned(),
+            ),
+        };
+        if requirements.is_empty() {
+            return Ok(Auth::None);
+        }
+        let schemes = self
+            .resolver
+            .api
+            .components
+            .as_ref()
+            .map(|c| &c.security_schemes);
+        let mut anonymous = false;
+        let mut unsupported = Vec::new();
+        for (index, requirement) in requirements.iter().enumerate() {
+            if requirement.is_empty() {
+                anonymous = true;
+                continue;
+            }
+            let mut all_cobo = true;
+            for name in requirement.keys() {
+                let scheme = schemes.and_then(|s| s.get(name)).ok_or_else(|| {
+                    Error::at(
+                        ErrorKind::Invalid,
+                        push_token(&at, &index.to_string()),
+                        format!(
+                            "security scheme `{name}` is not defined in components.securitySchemes"
+                        ),
+                    )
+                })?;
+                let is_cobo = matches!(
+                    scheme,
+                    ReferenceOr::Item(SecurityScheme::APIKey { location: openapiv3::APIKeyLocation::Header, name, .. })
+                        if COBO_SIGNATURE_HEADERS.contains(&name.to_ascii_lowercase().as_str())
+                );
+                if !is_cobo {
+                    all_cobo = false;
+                    unsupported.push(name.clone());
+                }
+            }
+            if all_cobo {
+                return Ok(Auth::CoboSignature);
+            }
+        }
+        if anonymous {
+            return Ok(Auth::None);
+        }
+        Err(Error::at(
+            ErrorKind::Unsupported,
+            at,
+            format!(
+                "security scheme(s) {} not supported: only Cobo's signature (BIZ-API-KEY) is",
+                unsupported.join(", ")
+            ),
+        ))
+    }
+}
+
+fn is_json(media_type: &str) -> bool {
+    let essence = media_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json" || essence.ends_with("+json")
+}
+
+/// Error variant names: `Status404` for one status, `ClientError` for `4XX`, `Other` for `default`.
+fn variant_name(status: Status) -> String {
+    match status {
+        Status::Code(code) => format!("Status{code}"),
+        Status::Range(1) => "Informational".to_owned(),
+        Status::Range(2) => "Success".to_owned(),
+        Status::Range(3) => "Redirection".to_owned(),
+        Status::Range(4) => "ClientError".to_owned(),
+        Status::Range(5) => "ServerError".to_owned(),
+        Status::Range(class) => format!("Status{class}xx"),
+        Status::Default => "Other".to_owned(),
+    }
+}

@@ -1,0 +1,482 @@
+//! The client: environments, configuration, and the one place where requests are built, signed
+//! and sent, and responses are read and verified.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use reqwest::Method;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
+use url::{Host, Url};
+
+use crate::auth::{ApiSecret, ResponseKey, SignatureError};
+use crate::error::{Error, RawResponse};
+
+/// A Cobo environment: its base URL and the key its responses are signed with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Environment {
+    /// Development, `https://api.dev.cobo.com/v2` (the default, as in Cobo's official SDKs).
+    #[default]
+    Dev,
+    /// Sandbox, `https://api.sandbox.cobo.com/v2`.
+    Sandbox,
+    /// Production, `https://api.cobo.com/v2`.
+    Prod,
+}
+
+impl Environment {
+    /// The environment's base URL.
+    pub fn base_url(self) -> &'static str {
+        match self {
+            Self::Dev => "https://api.dev.cobo.com/v2",
+            Self::Sandbox => "https://api.sandbox.cobo.com/v2",
+            Self::Prod => "https://api.cobo.com/v2",
+        }
+    }
+
+    /// The public key Cobo signs this environment's responses with.
+    pub fn response_key(self) -> ResponseKey {
+        let hex = match self {
+            Self::Dev => "a04ea1d5fa8da71f1dcfccf972b9c4eba0a2d8aba1f6da26f49977b08a0d2718",
+            Self::Sandbox => "893d8a6112ae22429a7453599256391d7928e16870ecab888ee3ce65febada08",
+            Self::Prod => "8d4a482641adb2a34b726f05827dba9a9653e5857469b8749052bf4458a86729",
+        };
+        ResponseKey::from_hex(hex).expect("built-in Cobo response keys are valid")
+    }
+
+    /// Parses `dev`, `sandbox` or `prod` (any case).
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "dev" | "development" => Some(Self::Dev),
+            "sandbox" => Some(Self::Sandbox),
+            "prod" | "production" => Some(Self::Prod),
+            _ => None,
+        }
+    }
+}
+
+/// How the client checks the signatures Cobo puts on responses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ResponseVerification {
+    /// Verify with the environment's key (the default).
+    #[default]
+    EnvironmentKey,
+    /// Verify with this key instead.
+    Key(ResponseKey),
+    /// Do not verify. An explicit choice for mocks and proxies that cannot sign: anyone on the
+    /// path can then forge success responses, tokens included.
+    Disabled,
+}
+
+/// The default per-request timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The default cap on a response body, so a broken or hostile server cannot exhaust memory.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1024 * 1024;
+
+/// Configures a [`Client`].
+#[derive(Debug)]
+pub struct ClientBuilder {
+    secret: ApiSecret,
+    environment: Environment,
+    base_url: Option<String>,
+    verification: ResponseVerification,
+    timeout: Duration,
+    max_response_bytes: usize,
+    http: Option<reqwest::Client>,
+}
+
+impl ClientBuilder {
+    /// Selects the environment (default [`Environment::Dev`]).
+    pub fn environment(mut self, environment: Environment) -> Self {
+        self.environment = environment;
+        self
+    }
+
+    /// Sends requests to this base URL instead of the environment's (for a proxy or a test
+    /// server). Responses are still verified with the environment's key unless told otherwise.
+    /// Plain `http://` is accepted only for loopback addresses.
+    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = Some(base_url.into());
+        self
+    }
+
+    /// Chooses how response signatures are checked (default: the environment's key).
+    pub fn response_verification(mut self, verification: ResponseVerification) -> Self {
+        self.verification = verification;
+        self
+    }
+
+    /// Sets the per-request timeout, covering connect, send and reading the whole body.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sets the largest response body the client reads (default 1 MiB).
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
+    /// Uses this `reqwest` client (connection pool, proxy, TLS settings) instead of a new one.
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    /// Checks the configuration and builds the client.
+    pub fn build(self) -> Result<Client, BuildError> {
+        let base_text = self
+            .base_url
+            .as_deref()
+            .unwrap_or(self.environment.base_url());
+        let base = Url::parse(base_text)
+            .map_err(|e| BuildError(format!("invalid base URL {base_text:?}: {e}")))?;
+        match base.scheme() {
+            "https" => {}
+            "http" if is_loopback(&base) => {}
+            "http" => {
+                return Err(BuildError(format!(
+                    "refusing plain http:// to {base_text:?}: only loopback addresses may use http"
+                )));
+            }
+            other => {
+                return Err(BuildError(format!(
+                    "unsupported URL scheme {other:?} in {base_text:?}"
+                )));
+            }
+        }
+        if base.query().is_some() || base.fragment().is_some() || base.cannot_be_a_base() {
+            return Err(BuildError(format!(
+                "base URL {base_text:?} must not have a query or fragment"
+            )));
+        }
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .user_agent(concat!(
+                    env!("CARGO_PKG_NAME"),
+                    "/",
+                    env!("CARGO_PKG_VERSION")
+                ))
+                .build()
+                .map_err(|e| BuildError(format!("could not build the HTTP client: {e}")))?,
+        };
+        let api_key =
+            HeaderValue::from_str(&self.secret.api_key()).map_err(|e| BuildError(e.to_string()))?;
+        let response_key = match self.verification {
+            ResponseVerification::EnvironmentKey => Some(self.environment.response_key()),
+            ResponseVerification::Key(key) => Some(key),
+            ResponseVerification::Disabled => None,
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base: base.as_str().trim_end_matches('/').to_owned(),
+                secret: self.secret,
+                api_key,
+                response_key,
+                timeout: self.timeout,
+                max_response_bytes: self.max_response_bytes,
+                last_nonce: AtomicU64::new(0),
+            }),
+        })
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// A configuration the client refuses, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildError(String);
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+/// A client for the API. Cheap to clone; clones share the connection pool.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    base: String,
+    secret: ApiSecret,
+    api_key: HeaderValue,
+    response_key: Option<ResponseKey>,
+    timeout: Duration,
+    max_response_bytes: usize,
+    last_nonce: AtomicU64,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base)
+            .field("secret", &self.inner.secret)
+            .field("response_key", &self.inner.response_key)
+            .field("timeout", &self.inner.timeout)
+            .field("max_response_bytes", &self.inner.max_response_bytes)
+            .finish()
+    }
+}
+
+impl Client {
+    /// Starts configuring a client that signs with `secret`.
+    pub fn builder(secret: ApiSecret) -> ClientBuilder {
+        ClientBuilder {
+            secret,
+            environment: Environment::Dev,
+            base_url: None,
+            verification: ResponseVerification::EnvironmentKey,
+            timeout: DEFAULT_TIMEOUT,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            http: None,
+        }
+    }
+
+    /// The base URL requests go to (no trailing slash).
+    pub fn base_url(&self) -> &str {
+        &self.inner.base
+    }
+
+    /// The API key this client sends (the hex public key of its secret).
+    pub fn api_key(&self) -> &str {
+        self.inner.api_key.to_str().unwrap_or_default()
+    }
+
+    /// A nonce for `BIZ-API-NONCE`: milliseconds since the Unix epoch, made strictly increasing
+    /// so two requests from this client in the same millisecond never share one.
+    fn next_nonce(&self) -> u64 {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        let mut last = self.inner.last_nonce.load(Ordering::Relaxed);
+        loop {
+            let next = now.max(last + 1);
+            match self.inner.last_nonce.compare_exchange_weak(
+                last,
+                next,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return next,
+                Err(seen) => last = seen,
+            }
+        }
+    }
+
+    /// Builds, signs and sends one request, then reads and verifies its response.
+    ///
+    /// The query string and body are built once; the signature covers exactly those bytes.
+    pub(crate) async fn send<E>(&self, request: Request) -> Result<RawResponse, Error<E>> {
+        let operation = request.operation;
+        let mut target = String::with_capacity(
+            self.inner.base.len() + request.path.len() + request.query.len() + 1,
+        );
+        target.push_str(&self.inner.base);
+        target.push_str(&request.path);
+        if !request.query.is_empty() {
+            target.push('?');
+            target.push_str(&request.query);
+        }
+        let url = Url::parse(&target).map_err(|e| Error::Request {
+            operation,
+            message: format!("invalid URL: {e}"),
+        })?;
+        let body = request.body.unwrap_or_default();
+        let mut builder = self
+            .inner
+            .http
+            .request(request.method.clone(), url.as_str())
+            .timeout(self.inner.timeout)
+            .header(ACCEPT, "application/json");
+        if request.auth == Auth::CoboSignature {
+            let nonce = self.next_nonce().to_string();
+            let signature = self.inner.secret.sign_request(
+                request.method.as_str(),
+                url.path(),
+                &nonce,
+                url.query().unwrap_or(""),
+                &body,
+            );
+            builder = builder
+                .header("BIZ-API-KEY", self.inner.api_key.clone())
+                .header("BIZ-API-NONCE", nonce)
+                .header("BIZ-API-SIGNATURE", signature);
+        }
+        for (name, value) in request.headers {
+            builder = builder.header(name, value);
+        }
+        if let Some(content_type) = request.content_type {
+            builder = builder.header(CONTENT_TYPE, content_type).body(body);
+        }
+        let transport = |source: reqwest::Error| {
+            if source.is_timeout() {
+                Error::Timeout { operation }
+            } else {
+                Error::Transport {
+                    operation,
+                    source: source.without_url(),
+                }
+            }
+        };
+        let mut response = builder.send().await.map_err(transport)?;
+        let status = response.status();
+        let headers = std::mem::take(response.headers_mut());
+        let limit = self.inner.max_response_bytes;
+        let too_large = |headers, body| Error::ResponseTooLarge {
+            response: Box::new(RawResponse {
+                operation,
+                status,
+                headers,
+                body,
+            }),
+            limit,
+        };
+        if response
+            .content_length()
+            .is_some_and(|len| len > limit as u64)
+        {
+            return Err(too_large(headers, Vec::new()));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(transport)? {
+            if body.len() + chunk.len() > limit {
+                let room = limit - body.len();
+                body.extend_from_slice(&chunk[..room]);
+                return Err(too_large(headers, body));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let raw = RawResponse {
+            operation,
+            status,
+            headers,
+            body,
+        };
+        if status.is_success() {
+            if let Some(key) = &self.inner.response_key {
+                if let Err(reason) = verify_response(key, &raw) {
+                    return Err(Error::Signature {
+                        reason,
+                        response: Box::new(raw),
+                    });
+                }
+            }
+        }
+        Ok(raw)
+    }
+}
+
+fn verify_response(key: &ResponseKey, response: &RawResponse) -> Result<(), SignatureError> {
+    let header = |name| {
+        response
+            .headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+    };
+    match (header("biz-resp-signature"), header("biz-timestamp")) {
+        (Some(signature), Some(timestamp)) => key.verify(&response.body, timestamp, signature),
+        _ => Err(SignatureError::Missing),
+    }
+}
+
+/// Which authentication a request carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Auth {
+    /// None: the operation declares `security: []`.
+    #[allow(dead_code, reason = "only emitted for operations without security")]
+    None,
+    /// CoboAuth: `BIZ-API-KEY`, `BIZ-API-NONCE` and `BIZ-API-SIGNATURE`.
+    CoboSignature,
+}
+
+/// One request as an operation describes it; [`Client::send`] turns it into bytes on the wire.
+#[derive(Debug)]
+pub(crate) struct Request {
+    pub(crate) operation: &'static str,
+    pub(crate) method: Method,
+    /// The path below the base URL, path parameters already encoded.
+    pub(crate) path: String,
+    /// The encoded query string, without `?`.
+    pub(crate) query: String,
+    pub(crate) content_type: Option<&'static str>,
+    pub(crate) body: Option<Vec<u8>>,
+    /// Header parameters.
+    pub(crate) headers: Vec<(&'static str, String)>,
+    pub(crate) auth: Auth,
+}
+
+/// Builds a query string the way Cobo's official SDKs encode it (Python's `urlencode`): names and
+/// values in UTF-8, `A-Z a-z 0-9 _ . - ~` kept, space as `+`, every other byte as `%XX`.
+#[derive(Debug, Default)]
+#[allow(dead_code, reason = "only used by operations with query parameters")]
+pub(crate) struct Query(String);
+
+#[allow(dead_code, reason = "only used by operations with query parameters")]
+impl Query {
+    /// Appends `name=value`.
+    pub(crate) fn push(&mut self, name: &str, value: impl fmt::Display) {
+        if !self.0.is_empty() {
+            self.0.push('&');
+        }
+        encode_into(&mut self.0, name, true);
+        self.0.push('=');
+        encode_into(&mut self.0, &value.to_string(), true);
+    }
+
+    /// Appends `name=a,b,c` (an array with `explode: false`).
+    #[allow(
+        dead_code,
+        reason = "only used by operations with array query parameters with `explode: false`"
+    )]
+    pub(crate) fn push_joined<T: fmt::Display>(&mut self, name: &str, values: &[T]) {
+        let joined: Vec<String> = values.iter().map(ToString::to_string).collect();
+        self.push(name, joined.join(","));
+    }
+
+    /// The finished query string.
+    pub(crate) fn finish(self) -> String {
+        self.0
+    }
+}
+
+/// Encodes one path parameter value: every byte outside `A-Z a-z 0-9 _ . - ~` as `%XX`.
+#[allow(dead_code, reason = "only used by operations with path parameters")]
+pub(crate) fn encode_path(value: impl fmt::Display) -> String {
+    let mut out = String::new();
+    encode_into(&mut out, &value.to_string(), false);
+    out
+}
+
+fn encode_into(out: &mut String, text: &str, space_as_plus: bool) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &byte in text.as_bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b'-' | b'~' => {
+                out.push(byte as char)
+            }
+            b' ' if space_as_plus => out.push('+'),
+            _ => {
+                out.push('%');
+                out.push(HEX[usize::from(byte >> 4)] as char);
+                out.push(HEX[usize::from(byte & 0xF)] as char);
+            }
+        }
+    }
+}

@@ -1,0 +1,423 @@
+//! What an API call returns besides success: documented error responses, undocumented ones,
+//! and failures on the way. Every variant with a response keeps its status, headers and raw body.
+
+use std::fmt;
+
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+
+use crate::auth::SignatureError;
+
+/// An HTTP response as received: operation, status, headers and the raw body bytes.
+///
+/// Its `Debug` shows the body's length, not its bytes: a body can hold tokens.
+#[derive(Clone)]
+pub struct RawResponse {
+    pub(crate) operation: &'static str,
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Vec<u8>,
+}
+
+impl RawResponse {
+    /// The operation id of the call that received this response.
+    pub fn operation(&self) -> &'static str {
+        self.operation
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The raw body bytes, exactly as received.
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// The body as text (invalid UTF-8 replaced), for diagnostics.
+    pub fn body_text(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.body)
+    }
+
+    /// Decodes the JSON body as a success value.
+    pub(crate) fn decode<T: serde::de::DeserializeOwned, E>(
+        self,
+    ) -> Result<ResponseValue<T>, Error<E>> {
+        match serde_json::from_slice(&self.body) {
+            Ok(body) => Ok(ResponseValue {
+                status: self.status,
+                headers: self.headers,
+                body,
+            }),
+            Err(source) => Err(Error::Decode {
+                response: Box::new(self),
+                source,
+            }),
+        }
+    }
+
+    /// Accepts a success response that has no documented body.
+    #[allow(
+        dead_code,
+        reason = "only used by operations with success responses without a body"
+    )]
+    pub(crate) fn empty<E>(self) -> Result<ResponseValue<()>, Error<E>> {
+        Ok(ResponseValue {
+            status: self.status,
+            headers: self.headers,
+            body: (),
+        })
+    }
+
+    /// Decodes the JSON body of a documented error response.
+    pub(crate) fn api_error<B: serde::de::DeserializeOwned, E>(
+        self,
+        variant: fn(B) -> E,
+    ) -> Error<E> {
+        match serde_json::from_slice(&self.body) {
+            Ok(body) => Error::Api {
+                error: variant(body),
+                response: Box::new(self),
+            },
+            Err(source) => Error::Decode {
+                response: Box::new(self),
+                source,
+            },
+        }
+    }
+
+    /// A documented error response that has no body.
+    #[allow(
+        dead_code,
+        reason = "only used by operations with error responses without a body"
+    )]
+    pub(crate) fn documented<E>(self, error: E) -> Error<E> {
+        Error::Api {
+            error,
+            response: Box::new(self),
+        }
+    }
+
+    /// A response whose status the spec does not document.
+    pub(crate) fn unexpected<E>(self) -> Error<E> {
+        Error::UnexpectedStatus {
+            response: Box::new(self),
+        }
+    }
+}
+
+impl fmt::Debug for RawResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawResponse")
+            .field("operation", &self.operation)
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+/// Writes `name=value` pairs on one line, for the `Display` of documented error bodies.
+#[doc(hidden)]
+pub struct DisplayFields<'a, 'b> {
+    f: &'a mut fmt::Formatter<'b>,
+    empty: bool,
+    result: fmt::Result,
+}
+
+impl<'a, 'b> DisplayFields<'a, 'b> {
+    /// Starts an empty list.
+    pub fn new(f: &'a mut fmt::Formatter<'b>) -> Self {
+        Self {
+            f,
+            empty: true,
+            result: Ok(()),
+        }
+    }
+
+    /// Adds `name=value`, strings quoted and escaped so the whole stays on one line.
+    pub fn field(&mut self, name: &str, value: &dyn fmt::Debug) -> &mut Self {
+        if self.result.is_ok() {
+            let separator = if self.empty { "" } else { " " };
+            self.result = write!(self.f, "{separator}{name}={value:?}");
+            self.empty = false;
+        }
+        self
+    }
+
+    /// Adds `name=value` when the value is present.
+    pub fn optional<T: fmt::Debug>(&mut self, name: &str, value: Option<&T>) -> &mut Self {
+        match value {
+            Some(value) => self.field(name, value),
+            None => self,
+        }
+    }
+
+    /// Ends the list; `fallback` is written when it stayed empty.
+    pub fn finish(&mut self, fallback: &str) -> fmt::Result {
+        if self.empty && self.result.is_ok() {
+            self.result = self.f.write_str(fallback);
+        }
+        self.result
+    }
+}
+
+/// A decoded success response with its status and headers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResponseValue<T> {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: T,
+}
+
+impl<T> ResponseValue<T> {
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The decoded body.
+    pub fn body(&self) -> &T {
+        &self.body
+    }
+
+    /// Takes the decoded body, dropping status and headers.
+    pub fn into_inner(self) -> T {
+        self.body
+    }
+}
+
+impl<T> std::ops::Deref for ResponseValue<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.body
+    }
+}
+
+/// Why an API call failed. `E` is the operation's documented error body (one variant per
+/// documented error status).
+#[non_exhaustive]
+pub enum Error<E> {
+    /// The server answered with a documented error status, and its body decoded.
+    Api {
+        /// The documented error body.
+        error: E,
+        /// The response as received.
+        response: Box<RawResponse>,
+    },
+    /// The server answered with a status the spec does not document for this operation.
+    UnexpectedStatus {
+        /// The response as received.
+        response: Box<RawResponse>,
+    },
+    /// The body does not match the schema documented for its status (or is not JSON).
+    Decode {
+        /// The response as received.
+        response: Box<RawResponse>,
+        /// What serde_json reported.
+        source: serde_json::Error,
+    },
+    /// A success response whose signature is missing or wrong.
+    Signature {
+        /// Why the signature was rejected.
+        reason: SignatureError,
+        /// The response as received; do not trust its body.
+        response: Box<RawResponse>,
+    },
+    /// The response body was larger than the client's limit; reading stopped there.
+    ResponseTooLarge {
+        /// The response, with the body read up to the limit.
+        response: Box<RawResponse>,
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// No complete response arrived within the client's timeout.
+    Timeout {
+        /// The operation id.
+        operation: &'static str,
+    },
+    /// The request could not be sent, or the response could not be read.
+    Transport {
+        /// The operation id.
+        operation: &'static str,
+        /// The underlying error, with the URL removed.
+        source: reqwest::Error,
+    },
+    /// The request could not be built (for example, an invalid URL).
+    Request {
+        /// The operation id.
+        operation: &'static str,
+        /// What was wrong.
+        message: String,
+    },
+}
+
+impl<E> Error<E> {
+    /// The response this error carries, if the server answered.
+    pub fn response(&self) -> Option<&RawResponse> {
+        match self {
+            Self::Api { response, .. }
+            | Self::UnexpectedStatus { response }
+            | Self::Decode { response, .. }
+            | Self::Signature { response, .. }
+            | Self::ResponseTooLarge { response, .. } => Some(response),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, if the server answered.
+    pub fn status(&self) -> Option<StatusCode> {
+        self.response().map(RawResponse::status)
+    }
+
+    /// The documented error body, if the server sent one.
+    pub fn api_error(&self) -> Option<&E> {
+        match self {
+            Self::Api { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+
+    /// The operation id of the failed call.
+    pub fn operation(&self) -> &'static str {
+        match self {
+            Self::Timeout { operation }
+            | Self::Transport { operation, .. }
+            | Self::Request { operation, .. } => operation,
+            Self::Api { response, .. }
+            | Self::UnexpectedStatus { response }
+            | Self::Decode { response, .. }
+            | Self::Signature { response, .. }
+            | Self::ResponseTooLarge { response, .. } => response.operation,
+        }
+    }
+}
+
+/// Describes a serde_json error by kind and position only: its message can quote body values.
+fn describe_decode(source: &serde_json::Error) -> String {
+    let kind = match source.classify() {
+        serde_json::error::Category::Io => "I/O error",
+        serde_json::error::Category::Syntax => "invalid JSON",
+        serde_json::error::Category::Data => "JSON does not match the documented schema",
+        serde_json::error::Category::Eof => "JSON ends early",
+    };
+    format!(
+        "{kind} at line {} column {}",
+        source.line(),
+        source.column()
+    )
+}
+
+impl<E: fmt::Display> fmt::Display for Error<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let operation = self.operation();
+        match self {
+            Self::Api { error, response } => {
+                write!(f, "{operation}: HTTP {}: {error}", response.status)
+            }
+            Self::UnexpectedStatus { response } => write!(
+                f,
+                "{operation}: unexpected HTTP {} ({} bytes of body)",
+                response.status,
+                response.body.len()
+            ),
+            Self::Decode { response, source } => write!(
+                f,
+                "{operation}: could not decode the HTTP {} response body: {}",
+                response.status,
+                describe_decode(source)
+            ),
+            Self::Signature { reason, response } => write!(
+                f,
+                "{operation}: response signature check failed on HTTP {}: {reason}",
+                response.status
+            ),
+            Self::ResponseTooLarge { response, limit } => write!(
+                f,
+                "{operation}: HTTP {} response body is larger than the {limit}-byte limit",
+                response.status
+            ),
+            Self::Timeout { .. } => write!(f, "{operation}: timed out waiting for the server"),
+            Self::Transport { source, .. } => {
+                write!(f, "{operation}: could not reach the server: {source}")?;
+                let mut cause = std::error::Error::source(source);
+                while let Some(inner) = cause {
+                    write!(f, ": {inner}")?;
+                    cause = inner.source();
+                }
+                Ok(())
+            }
+            Self::Request { message, .. } => {
+                write!(f, "{operation}: could not build the request: {message}")
+            }
+        }
+    }
+}
+
+impl<E: fmt::Debug> fmt::Debug for Error<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Api { error, response } => f
+                .debug_struct("Api")
+                .field("error", error)
+                .field("response", response)
+                .finish(),
+            Self::UnexpectedStatus { response } => f
+                .debug_struct("UnexpectedStatus")
+                .field("response", response)
+                .finish(),
+            Self::Decode { response, source } => f
+                .debug_struct("Decode")
+                .field("response", response)
+                .field("source", &describe_decode(source))
+                .finish(),
+            Self::Signature { reason, response } => f
+                .debug_struct("Signature")
+                .field("reason", reason)
+                .field("response", response)
+                .finish(),
+            Self::ResponseTooLarge { response, limit } => f
+                .debug_struct("ResponseTooLarge")
+                .field("response", response)
+                .field("limit", limit)
+                .finish(),
+            Self::Timeout { operation } => f
+                .debug_struct("Timeout")
+                .field("operation", operation)
+                .finish(),
+            Self::Transport { operation, source } => f
+                .debug_struct("Transport")
+                .field("operation", operation)
+                .field("source", source)
+                .finish(),
+            Self::Request { operation, message } => f
+                .debug_struct("Request")
+                .field("operation", operation)
+                .field("message", message)
+                .finish(),
+        }
+    }
+}
+
+impl<E: fmt::Debug + fmt::Display> std::error::Error for Error<E> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            // The serde_json error is left out on purpose: its message can quote body values.
+            Self::Signature { reason, .. } => Some(reason),
+            Self::Transport { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
