@@ -61,10 +61,14 @@ fn check_version(json: &serde_json::Value) -> Result<(), Error> {
     }
 }
 
-/// serde_yaml appends "at line L column C"; the line is reported separately.
+/// serde_yaml puts "at line L column C" in its message; the line is reported separately.
 fn strip_location(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(at) => message[..at].to_owned(),
-        None => message.to_owned(),
-    }
+    let Some(at) = message.find(" at line ") else {
+        return message.to_owned();
+    };
+    let rest = &message[at + " at line ".len()..];
+    let end = rest
+        .find(',')
+        .map_or(message.len(), |comma| at + " at line ".len() + comma);
+    format!("{}{}", &message[..at], &message[end..])
 }

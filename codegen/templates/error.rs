@@ -46,6 +46,7 @@ impl RawResponse {
     }
 
     /// Decodes the JSON body as a success value.
+    #[allow(dead_code, reason = "only used by operations with success responses with a body")]
     pub(crate) fn decode<T: serde::de::DeserializeOwned, E>(
         self,
     ) -> Result<ResponseValue<T>, Error<E>> {
@@ -76,6 +77,7 @@ impl RawResponse {
     }
 
     /// Decodes the JSON body of a documented error response.
+    #[allow(dead_code, reason = "only used by operations with error responses with a body")]
     pub(crate) fn api_error<B: serde::de::DeserializeOwned, E>(
         self,
         variant: fn(B) -> E,
@@ -105,6 +107,7 @@ impl RawResponse {
     }
 
     /// A response whose status the spec does not document.
+    #[allow(dead_code, reason = "only used by operations with no `default` response")]
     pub(crate) fn unexpected<E>(self) -> Error<E> {
         Error::UnexpectedStatus {
             response: Box::new(self),

@@ -49,6 +49,10 @@ impl RawResponse {
     }
 
     /// Decodes the JSON body as a success value.
+    #[allow(
+        dead_code,
+        reason = "only used by operations with success responses with a body"
+    )]
     pub(crate) fn decode<T: serde::de::DeserializeOwned, E>(
         self,
     ) -> Result<ResponseValue<T>, Error<E>> {
@@ -79,6 +83,10 @@ impl RawResponse {
     }
 
     /// Decodes the JSON body of a documented error response.
+    #[allow(
+        dead_code,
+        reason = "only used by operations with error responses with a body"
+    )]
     pub(crate) fn api_error<B: serde::de::DeserializeOwned, E>(
         self,
         variant: fn(B) -> E,
@@ -108,6 +116,10 @@ impl RawResponse {
     }
 
     /// A response whose status the spec does not document.
+    #[allow(
+        dead_code,
+        reason = "only used by operations with no `default` response"
+    )]
     pub(crate) fn unexpected<E>(self) -> Error<E> {
         Error::UnexpectedStatus {
             response: Box::new(self),

@@ -60,7 +60,6 @@ pub(super) fn lib_rs(api: &Api, lib_name: &str) -> TokenStream {
     quote! {
         #( #![doc = #lines] )*
         #![forbid(unsafe_code)]
-        #![warn(missing_docs)]
 
         mod auth;
         mod client;

@@ -245,10 +245,10 @@ fn errors_def(
             }
         }
     }
-    let body = if arms.is_empty() {
-        quote!(match *self {})
+    let (formatter, body) = if arms.is_empty() {
+        (quote!(_), quote!(match *self {}))
     } else {
-        quote!(match self { #( #arms )* })
+        (quote!(f), quote!(match self { #( #arms )* }))
     };
     quote! {
         #docs
@@ -256,7 +256,7 @@ fn errors_def(
         pub enum #name { #( #items )* }
 
         impl std::fmt::Display for #name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            fn fmt(&self, #formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 #body
             }
         }

@@ -45,12 +45,17 @@ fn method(op: &Operation) -> TokenStream {
     let mut args: Vec<TokenStream> = op
         .params
         .iter()
+        .filter(|p| p.required)
         .map(|p| {
             let arg = ident(&p.name);
             let ty = param_type(p, &models);
             quote!(#arg: #ty)
         })
         .collect();
+    if let Some(options) = &op.options_type {
+        let options = ident(options);
+        args.push(quote!(options: &models::#options));
+    }
     if let Some(body) = &op.body {
         let ty = rust_type(&body.ty, Some(&models));
         args.push(if body.required {
@@ -147,7 +152,12 @@ fn method_docs(op: &Operation) -> TokenStream {
         if let Some(example) = &param.example {
             text.push_str(&format!(" Example: `{}`.", example.replace('`', "'")));
         }
-        lines.push(format!("- `{}`: {}", param.name, text.trim()));
+        let name = if param.required {
+            format!("`{}`", param.name)
+        } else {
+            format!("`options.{}`", param.name)
+        };
+        lines.push(format!("- {name}: {}", text.trim()));
     }
     if let Some(body) = &op.body {
         let text = doc_lines(body.description.as_deref().unwrap_or("The request body.")).join(" ");
@@ -168,8 +178,9 @@ fn method_docs(op: &Operation) -> TokenStream {
     doc_attrs(&lines)
 }
 
+/// The argument type of a required parameter: borrowed where the value is not `Copy`.
 fn param_type(param: &Param, models: &TokenStream) -> TokenStream {
-    let ty = match &param.ty {
+    match &param.ty {
         TypeRef::String => quote!(&str),
         TypeRef::Array(item) => {
             let item = rust_type(item, Some(models));
@@ -180,11 +191,6 @@ fn param_type(param: &Param, models: &TokenStream) -> TokenStream {
             quote!(&#ty)
         }
         other => rust_type(other, Some(models)),
-    };
-    if param.required {
-        ty
-    } else {
-        quote!(Option<#ty>)
     }
 }
 
@@ -241,7 +247,7 @@ fn query_expr(op: &Operation) -> TokenStream {
             push(quote!(#arg))
         } else {
             let inner = push(quote!(value));
-            quote! { if let Some(value) = #arg { #inner } }
+            quote! { if let Some(value) = &options.#arg { #inner } }
         }
     });
     quote! {
@@ -266,7 +272,7 @@ fn header_expr(op: &Operation) -> TokenStream {
         if param.required {
             quote! { headers.push((#wire, #arg.to_string())); }
         } else {
-            quote! { if let Some(value) = #arg { headers.push((#wire, value.to_string())); } }
+            quote! { if let Some(value) = &options.#arg { headers.push((#wire, value.to_string())); } }
         }
     });
     quote! {{
@@ -274,6 +280,39 @@ fn header_expr(op: &Operation) -> TokenStream {
         #( #pushes )*
         headers
     }}
+}
+
+/// The statuses of class `class` (`4` for `4XX`) not listed exactly, as disjoint ranges, so no
+/// arm overlaps another.
+fn range_pattern(op: &Operation, class: u16) -> Option<TokenStream> {
+    let low = class.saturating_mul(100);
+    let high = low.saturating_add(99);
+    let mut exact: Vec<u16> = op
+        .responses
+        .iter()
+        .filter_map(|r| match r.status {
+            Status::Code(code) if (low..=high).contains(&code) => Some(code),
+            _ => None,
+        })
+        .collect();
+    exact.sort_unstable();
+    let mut pieces = Vec::new();
+    let mut start = low;
+    for code in exact.into_iter().chain([high.saturating_add(1)]) {
+        if code > start {
+            let (a, b) = (
+                Literal::u16_unsuffixed(start),
+                Literal::u16_unsuffixed(code - 1),
+            );
+            pieces.push(if code - 1 == start {
+                quote!(#a)
+            } else {
+                quote!(#a..=#b)
+            });
+        }
+        start = code.saturating_add(1);
+    }
+    (!pieces.is_empty()).then(|| quote!(#( #pieces )|*))
 }
 
 /// Match arms from status to result: exact statuses first, then ranges, then `default`.
@@ -297,11 +336,10 @@ fn status_arms(op: &Operation, error: &proc_macro2::Ident) -> Vec<TokenStream> {
                 let code = Literal::u16_unsuffixed(code);
                 quote!(#code)
             }
-            Status::Range(class) => {
-                let low = Literal::u16_unsuffixed(class.saturating_mul(100));
-                let high = Literal::u16_unsuffixed(class.saturating_mul(100).saturating_add(99));
-                quote!(#low..=#high)
-            }
+            Status::Range(class) => match range_pattern(op, class) {
+                Some(pattern) => pattern,
+                None => continue,
+            },
             Status::Default => {
                 has_default = true;
                 quote!(_)

@@ -200,6 +200,8 @@ pub struct Operation {
     pub responses: Vec<Response>,
     /// The error enum's name.
     pub error_type: String,
+    /// The struct that carries the optional parameters, when there are any.
+    pub options_type: Option<String>,
     /// How requests are authenticated.
     pub auth: Auth,
 }

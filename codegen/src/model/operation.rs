@@ -95,7 +95,7 @@ impl<'a> Context<'_, 'a> {
         path_params: &'a [ReferenceOr<Parameter>],
     ) -> Result<Operation, Error> {
         let type_base = type_name(self.id, "Operation");
-        let mut arg_names = Namer::with_reserved(&["body", "self"]);
+        let mut arg_names = Namer::with_reserved(&["body", "options", "self"]);
         let params = self.params(types, path, op, path_params, &type_base, &mut arg_names)?;
         let body = self.body(types, op, &type_base)?;
         let (success, responses, error_variants) = self.responses(types, op, &type_base)?;
@@ -104,6 +104,9 @@ impl<'a> Context<'_, 'a> {
             &push_token(self.pointer, "responses"),
             error_variants,
         );
+        let optional: Vec<&Param> = params.iter().filter(|p| !p.required).collect();
+        let options_type =
+            (!optional.is_empty()).then(|| types.options_struct(self.id, self.pointer, &optional));
         Ok(Operation {
             id: self.id.to_owned(),
             method_name: String::new(),
@@ -118,6 +121,7 @@ impl<'a> Context<'_, 'a> {
             success,
             responses,
             error_type,
+            options_type,
             auth: self.auth(op)?,
         })
     }
@@ -276,7 +280,11 @@ impl<'a> Context<'_, 'a> {
             None => TypeRef::Any,
         };
         types.describe(&ty, || {
-            found.value.description.clone().unwrap_or_else(|| format!("The request body of `{}`.", self.id))
+            found
+                .value
+                .description
+                .clone()
+                .unwrap_or_else(|| format!("The request body of `{}`.", self.id))
         });
         Ok(Some(Body {
             media_type: media_type.clone(),
@@ -323,8 +331,13 @@ impl<'a> Context<'_, 'a> {
             if let Some(ty) = &body {
                 let description = found.value.description.trim();
                 types.describe(ty, || match found.component {
-                    Some(component) => format!("The body of a `{component}` response: {description}"),
-                    None => format!("The body of a `{key}` response of `{}`: {description}", self.id),
+                    Some(component) => {
+                        format!("The body of a `{component}` response: {description}")
+                    }
+                    None => format!(
+                        "The body of a `{key}` response of `{}`: {description}",
+                        self.id
+                    ),
                 });
             }
             let mut error_variant = None;

@@ -347,11 +347,55 @@ impl<'a> Types<'a> {
         name
     }
 
+    /// Defines the struct that carries the optional parameters of `operation`.
+    pub fn options_struct(
+        &mut self,
+        operation: &str,
+        pointer: &str,
+        params: &[&super::Param],
+    ) -> String {
+        let name = self.namer.unique(
+            &format!("{}Options", type_name(operation, "Operation")),
+            "Params",
+        );
+        let fields = params
+            .iter()
+            .map(|p| Field {
+                wire: p.wire.clone(),
+                name: p.name.clone(),
+                ty: p.ty.clone(),
+                required: false,
+                nullable: false,
+                boxed: false,
+                secret: false,
+                deprecated: false,
+                description: p.description.clone(),
+                example: p.example.clone(),
+            })
+            .collect();
+        self.defs.push(TypeDef {
+            name: name.clone(),
+            pointer: push_token(pointer, "parameters"),
+            description: Some(format!(
+                "The optional parameters of `{operation}`; `Default` leaves them all out."
+            )),
+            kind: TypeKind::Struct(Struct {
+                fields,
+                is_error_body: false,
+            }),
+        });
+        name
+    }
+
     /// Gives the named type `ty` a description if its schema has none, so every public type is
     /// documented.
     pub fn describe(&mut self, ty: &TypeRef, text: impl FnOnce() -> String) {
         let TypeRef::Named(name) = ty else { return };
-        if let Some(def) = self.defs.iter_mut().find(|d| &d.name == name && d.description.is_none()) {
+        if let Some(def) = self
+            .defs
+            .iter_mut()
+            .find(|d| &d.name == name && d.description.is_none())
+        {
             def.description = Some(text());
         }
     }
