@@ -45,7 +45,7 @@ impl Environment {
         ResponseKey::from_hex(hex).expect("built-in Cobo response keys are valid")
     }
 
-    /// Parses `dev`, `sandbox` or `prod` (any case).
+    /// Parses `dev` (or `development`), `sandbox`, or `prod` (or `production`), in any case.
     pub fn from_name(name: &str) -> Option<Self> {
         match name.trim().to_ascii_lowercase().as_str() {
             "dev" | "development" => Some(Self::Dev),
@@ -120,6 +120,9 @@ impl ClientBuilder {
     }
 
     /// Uses this `reqwest` client (connection pool, proxy, TLS settings) instead of a new one.
+    ///
+    /// Build it with `.redirect(reqwest::redirect::Policy::none())`, as the default client is:
+    /// a client that follows redirects re-sends the signed headers wherever the server points it.
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
         self
@@ -131,30 +134,40 @@ impl ClientBuilder {
             .base_url
             .as_deref()
             .unwrap_or(self.environment.base_url());
+        // Messages quote the URL without any `user:password@`, which may be a secret.
+        let shown = without_userinfo(base_text);
         let base = Url::parse(base_text)
-            .map_err(|e| BuildError(format!("invalid base URL {base_text:?}: {e}")))?;
+            .map_err(|e| BuildError(format!("invalid base URL {shown:?}: {e}")))?;
+        if !base.username().is_empty() || base.password().is_some() {
+            return Err(BuildError(format!(
+                "base URL {shown:?} must not contain a username or password"
+            )));
+        }
         match base.scheme() {
             "https" => {}
             "http" if is_loopback(&base) => {}
             "http" => {
                 return Err(BuildError(format!(
-                    "refusing plain http:// to {base_text:?}: only loopback addresses may use http"
+                    "refusing plain http:// to {shown:?}: only loopback addresses may use http"
                 )));
             }
             other => {
                 return Err(BuildError(format!(
-                    "unsupported URL scheme {other:?} in {base_text:?}"
+                    "unsupported URL scheme {other:?} in {shown:?}"
                 )));
             }
         }
         if base.query().is_some() || base.fragment().is_some() || base.cannot_be_a_base() {
             return Err(BuildError(format!(
-                "base URL {base_text:?} must not have a query or fragment"
+                "base URL {shown:?} must not have a query or fragment"
             )));
         }
         let http = match self.http {
             Some(http) => http,
             None => reqwest::Client::builder()
+                // The signature covers the original path, and following a redirect would hand
+                // the signed headers to whoever the server names: a 3XX is returned as is.
+                .redirect(reqwest::redirect::Policy::none())
                 .user_agent(concat!(
                     env!("CARGO_PKG_NAME"),
                     "/",
@@ -182,6 +195,20 @@ impl ClientBuilder {
                 last_nonce: AtomicU64::new(0),
             }),
         })
+    }
+}
+
+/// `scheme://user:pass@host/…` → `scheme://host/…`.
+fn without_userinfo(url: &str) -> String {
+    let Some(start) = url.find("://").map(|i| i + 3) else {
+        return url.to_owned();
+    };
+    let authority_end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| start + i);
+    match url[start..authority_end].rfind('@') {
+        Some(at) => format!("{}{}", &url[..start], &url[start + at + 1..]),
+        None => url.to_owned(),
     }
 }
 

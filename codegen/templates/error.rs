@@ -46,7 +46,10 @@ impl RawResponse {
     }
 
     /// Decodes the JSON body as a success value.
-    #[allow(dead_code, reason = "only used by operations with success responses with a body")]
+    #[allow(
+        dead_code,
+        reason = "only used by operations with success responses with a body"
+    )]
     pub(crate) fn decode<T: serde::de::DeserializeOwned, E>(
         self,
     ) -> Result<ResponseValue<T>, Error<E>> {
@@ -77,7 +80,10 @@ impl RawResponse {
     }
 
     /// Decodes the JSON body of a documented error response.
-    #[allow(dead_code, reason = "only used by operations with error responses with a body")]
+    #[allow(
+        dead_code,
+        reason = "only used by operations with error responses with a body"
+    )]
     pub(crate) fn api_error<B: serde::de::DeserializeOwned, E>(
         self,
         variant: fn(B) -> E,
@@ -107,7 +113,10 @@ impl RawResponse {
     }
 
     /// A response whose status the spec does not document.
-    #[allow(dead_code, reason = "only used by operations with no `default` response")]
+    #[allow(
+        dead_code,
+        reason = "only used by operations with no `default` response"
+    )]
     pub(crate) fn unexpected<E>(self) -> Error<E> {
         Error::UnexpectedStatus {
             response: Box::new(self),
@@ -241,7 +250,8 @@ pub enum Error<E> {
     },
     /// The response body was larger than the client's limit; reading stopped there.
     ResponseTooLarge {
-        /// The response, with the body read up to the limit.
+        /// The response, with the body read up to the limit (empty when `Content-Length`
+        /// already exceeded it).
         response: Box<RawResponse>,
         /// The limit, in bytes.
         limit: usize,

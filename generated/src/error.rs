@@ -253,7 +253,8 @@ pub enum Error<E> {
     },
     /// The response body was larger than the client's limit; reading stopped there.
     ResponseTooLarge {
-        /// The response, with the body read up to the limit.
+        /// The response, with the body read up to the limit (empty when `Content-Length`
+        /// already exceeded it).
         response: Box<RawResponse>,
         /// The limit, in bytes.
         limit: usize,
