@@ -872,3 +872,25 @@ fn base_url_credentials_are_refused_without_being_echoed() {
         );
     }
 }
+
+#[tokio::test]
+async fn unknown_response_fields_are_tolerated_and_absent_optional_ones_are_none() {
+    let server = TestServer::start([Reply::json(
+        200,
+        &json!({
+            "access_token": ACCESS_TOKEN,
+            "refresh_token": REFRESH_TOKEN,
+            "added_by_a_newer_api": {"nested": [1, 2, 3]},
+            "another": null,
+        }),
+    )])
+    .await;
+    let client = client_for(&server);
+
+    let token = client.get_token("c", "o", "org_implicit").await.unwrap();
+
+    assert_eq!(token.access_token.as_deref(), Some(ACCESS_TOKEN));
+    assert_eq!(token.refresh_token.as_deref(), Some(REFRESH_TOKEN));
+    assert_eq!(token.expires_in, None);
+    assert_eq!(token.token_type, None);
+}
