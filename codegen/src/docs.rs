@@ -16,6 +16,9 @@ pub fn doc_lines(text: &str) -> Vec<String> {
     let text = callouts(text.trim());
     let mut lines = Vec::new();
     let mut in_fence = false;
+    // Inside a list item, continuation lines are indented under it (a lazy continuation is
+    // legal Markdown but ambiguous to readers and to clippy).
+    let mut item_indent: Option<usize> = None;
     for raw in text.lines() {
         let line = raw.trim();
         if line.starts_with("```") {
@@ -32,12 +35,17 @@ pub fn doc_lines(text: &str) -> Vec<String> {
         if in_fence {
             lines.push(raw.trim_end().to_owned());
         } else if line.is_empty() {
+            item_indent = None;
             if lines.last().is_some_and(|l: &String| !l.is_empty()) {
                 lines.push(String::new());
             }
-        } else {
-            // Leading spaces would make an indented code block, that is a doctest.
+        } else if let Some(width) = list_marker(line) {
+            item_indent = Some(width);
             lines.push(escape_line(line));
+        } else {
+            // Other leading spaces would make an indented code block, that is a doctest.
+            let indent = " ".repeat(item_indent.unwrap_or(0));
+            lines.push(format!("{indent}{}", escape_line(line)));
         }
     }
     if in_fence {
@@ -47,6 +55,15 @@ pub fn doc_lines(text: &str) -> Vec<String> {
         lines.pop();
     }
     lines
+}
+
+/// The width of a list item's marker (`- `, `* `, `1. `), if the line starts one.
+fn list_marker(line: &str) -> Option<usize> {
+    if line.starts_with("- ") || line.starts_with("* ") || line.starts_with("+ ") {
+        return Some(2);
+    }
+    let digits = line.bytes().take_while(u8::is_ascii_digit).count();
+    (digits > 0 && line[digits..].starts_with(". ")).then_some(digits + 2)
 }
 
 /// `<Note>text</Note>` → `**Note:** text`, as its own paragraph.
@@ -136,6 +153,23 @@ mod tests {
         assert_eq!(
             lines,
             ["Intro", "", "indented code", "```text", "let x = 1;", "```"]
+        );
+    }
+
+    #[test]
+    fn list_item_continuations_are_indented() {
+        let lines = doc_lines("Values:\n- 1 : the first\n  group.\n10. ten\nmore\n\nAfter.");
+        assert_eq!(
+            lines,
+            [
+                "Values:",
+                "- 1 : the first",
+                "  group.",
+                "10. ten",
+                "    more",
+                "",
+                "After."
+            ]
         );
     }
 

@@ -108,12 +108,34 @@ fn only_openapi_3_0_is_accepted() {
 }
 
 #[test]
-fn unsupported_schema_keywords_are_errors_not_drops() {
-    let text = "openapi: 3.0.3\ninfo: {title: T, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    U:\n      oneOf:\n        - type: string\n        - type: integer\n";
-    let error = generate(text, &options("inline.yaml")).expect_err("oneOf is not supported yet");
+fn unsupported_schema_constructs_are_errors_not_drops() {
+    let text = "openapi: 3.0.3\ninfo: {title: T, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    A:\n      type: object\n      properties: {kind: {type: string}}\n    U:\n      oneOf:\n        - $ref: '#/components/schemas/A'\n        - type: object\n      discriminator:\n        propertyName: kind\n";
+    let error =
+        generate(text, &options("inline.yaml")).expect_err("inline members cannot be tagged");
     assert_eq!(error.kind, ErrorKind::Unsupported);
-    assert_eq!(error.pointer, "/components/schemas/U/oneOf");
-    assert_eq!(error.line, Some(7));
+    assert_eq!(error.pointer, "/components/schemas/U/oneOf/1");
+    assert_eq!(error.line, Some(12));
+}
+
+#[test]
+fn compositions_without_a_faithful_type_fall_back_to_json_values_with_a_located_warning() {
+    let text = "openapi: 3.0.3\ninfo: {title: T, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    U:\n      oneOf:\n        - type: string\n        - type: integer\n";
+    let output =
+        generate(text, &options("inline.yaml")).expect("a documented fallback, not an error");
+    let warning = output.warnings.first().expect("a warning");
+    assert_eq!(warning.pointer, "/components/schemas/U/oneOf");
+    assert_eq!(warning.line, Some(7));
+    assert!(warning.message.contains("serde_json::Value"), "{warning}");
+    let models = output
+        .files
+        .iter()
+        .find(|f| f.path == "src/models.rs")
+        .expect("models.rs");
+    assert!(
+        models.contents.contains("pub type U = serde_json::Value;"),
+        "{}",
+        models.contents
+    );
 }
 
 #[test]

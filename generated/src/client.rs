@@ -328,7 +328,10 @@ impl Client {
             operation,
             message: format!("invalid URL: {e}"),
         })?;
-        let body = request.body.unwrap_or_default();
+        let (content_type, body) = match request.body {
+            Some((content_type, body)) => (Some(content_type), body),
+            None => (None, Vec::new()),
+        };
         let mut builder = self
             .inner
             .http
@@ -352,7 +355,7 @@ impl Client {
         for (name, value) in request.headers {
             builder = builder.header(name, value);
         }
-        if let Some(content_type) = request.content_type {
+        if let Some(content_type) = content_type {
             builder = builder.header(CONTENT_TYPE, content_type).body(body);
         }
         let transport = |source: reqwest::Error| {
@@ -445,8 +448,8 @@ pub(crate) struct Request {
     pub(crate) path: String,
     /// The encoded query string, without `?`.
     pub(crate) query: String,
-    pub(crate) content_type: Option<&'static str>,
-    pub(crate) body: Option<Vec<u8>>,
+    /// The body with its content type, encoded once: these are the bytes signed and sent.
+    pub(crate) body: Option<(String, Vec<u8>)>,
     /// Header parameters.
     pub(crate) headers: Vec<(&'static str, String)>,
     pub(crate) auth: Auth,
@@ -508,5 +511,104 @@ fn encode_into(out: &mut String, text: &str, space_as_plus: bool) {
                 out.push(HEX[usize::from(byte & 0xF)] as char);
             }
         }
+    }
+}
+
+/// A file for a `multipart/form-data` request body (a `format: binary` property).
+#[derive(Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct FilePart {
+    /// The file name sent with the part.
+    pub file_name: String,
+    /// The part's content type; `application/octet-stream` when `None`.
+    pub content_type: Option<String>,
+    /// The file's contents.
+    pub bytes: Vec<u8>,
+}
+
+impl fmt::Debug for FilePart {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FilePart")
+            .field("file_name", &self.file_name)
+            .field("content_type", &self.content_type)
+            .field("len", &self.bytes.len())
+            .finish()
+    }
+}
+
+/// Builds a `multipart/form-data` body in memory, so its exact bytes can be signed.
+#[allow(
+    dead_code,
+    reason = "only used by operations with multipart request bodies"
+)]
+pub(crate) struct Multipart {
+    boundary: String,
+    body: Vec<u8>,
+}
+
+#[allow(
+    dead_code,
+    reason = "only used by operations with multipart request bodies"
+)]
+impl Multipart {
+    pub(crate) fn new() -> Self {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let count = COUNTER.fetch_add(1, Ordering::Relaxed);
+        Self {
+            boundary: format!("cobo-waas2-{nanos:x}-{count:x}"),
+            body: Vec::new(),
+        }
+    }
+
+    fn part_header(&mut self, name: &str, file_name: Option<&str>, content_type: Option<&str>) {
+        // Quotes and line breaks in names are percent-encoded, as browsers do.
+        let quote = |text: &str| {
+            text.replace('"', "%22")
+                .replace('\r', "%0D")
+                .replace('\n', "%0A")
+        };
+        self.body
+            .extend_from_slice(format!("--{}\r\n", self.boundary).as_bytes());
+        let mut disposition = format!("Content-Disposition: form-data; name=\"{}\"", quote(name));
+        if let Some(file_name) = file_name {
+            disposition.push_str(&format!("; filename=\"{}\"", quote(file_name)));
+        }
+        self.body.extend_from_slice(disposition.as_bytes());
+        self.body.extend_from_slice(b"\r\n");
+        if let Some(content_type) = content_type {
+            self.body
+                .extend_from_slice(format!("Content-Type: {content_type}\r\n").as_bytes());
+        }
+        self.body.extend_from_slice(b"\r\n");
+    }
+
+    /// Adds a text field.
+    pub(crate) fn text(&mut self, name: &str, value: &str) {
+        self.part_header(name, None, None);
+        self.body.extend_from_slice(value.as_bytes());
+        self.body.extend_from_slice(b"\r\n");
+    }
+
+    /// Adds a file.
+    pub(crate) fn file(&mut self, name: &str, file: &crate::FilePart) {
+        let content_type = file
+            .content_type
+            .as_deref()
+            .unwrap_or("application/octet-stream");
+        self.part_header(name, Some(&file.file_name), Some(content_type));
+        self.body.extend_from_slice(&file.bytes);
+        self.body.extend_from_slice(b"\r\n");
+    }
+
+    /// The content type (with the boundary) and the finished body.
+    pub(crate) fn finish(mut self) -> (String, Vec<u8>) {
+        self.body
+            .extend_from_slice(format!("--{}--\r\n", self.boundary).as_bytes());
+        (
+            format!("multipart/form-data; boundary={}", self.boundary),
+            self.body,
+        )
     }
 }

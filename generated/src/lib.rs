@@ -44,7 +44,7 @@ mod operations;
 pub use auth::{ApiSecret, InvalidKey, Redacted, ResponseKey, SignatureError, string_to_sign};
 pub use client::{
     BuildError, Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, Environment,
-    ResponseVerification,
+    FilePart, ResponseVerification,
 };
 #[doc(hidden)]
 pub use error::DisplayFields;

@@ -45,7 +45,6 @@ impl Client {
             method: reqwest::Method::GET,
             path: "/oauth/token".to_owned(),
             query,
-            content_type: None,
             body: None,
             headers: Vec::new(),
             auth: Auth::CoboSignature,
@@ -87,11 +86,13 @@ impl Client {
             method: reqwest::Method::POST,
             path: "/oauth/token".to_owned(),
             query,
-            content_type: Some("application/json"),
-            body: Some(serde_json::to_vec(body).map_err(|e| Error::Request {
-                operation: "refresh_token",
-                message: e.to_string(),
-            })?),
+            body: Some((
+                "application/json".to_owned(),
+                serde_json::to_vec(body).map_err(|e| Error::Request {
+                    operation: "refresh_token",
+                    message: e.to_string(),
+                })?,
+            )),
             headers: Vec::new(),
             auth: Auth::CoboSignature,
         };
@@ -136,11 +137,13 @@ impl Client {
             method: reqwest::Method::POST,
             path: "/oauth/permission_token/exchange".to_owned(),
             query,
-            content_type: Some("application/json"),
-            body: Some(serde_json::to_vec(body).map_err(|e| Error::Request {
-                operation: "exchange_permission_token",
-                message: e.to_string(),
-            })?),
+            body: Some((
+                "application/json".to_owned(),
+                serde_json::to_vec(body).map_err(|e| Error::Request {
+                    operation: "exchange_permission_token",
+                    message: e.to_string(),
+                })?,
+            )),
             headers: Vec::new(),
             auth: Auth::CoboSignature,
         };
@@ -185,11 +188,13 @@ impl Client {
             method: reqwest::Method::POST,
             path: "/oauth/permission_token/refresh".to_owned(),
             query,
-            content_type: Some("application/json"),
-            body: Some(serde_json::to_vec(body).map_err(|e| Error::Request {
-                operation: "refresh_permission_token",
-                message: e.to_string(),
-            })?),
+            body: Some((
+                "application/json".to_owned(),
+                serde_json::to_vec(body).map_err(|e| Error::Request {
+                    operation: "refresh_permission_token",
+                    message: e.to_string(),
+                })?,
+            )),
             headers: Vec::new(),
             auth: Auth::CoboSignature,
         };

@@ -69,7 +69,7 @@ pub(super) fn lib_rs(api: &Api, lib_name: &str) -> TokenStream {
 
         pub use auth::{ApiSecret, InvalidKey, Redacted, ResponseKey, SignatureError, string_to_sign};
         pub use client::{
-            BuildError, Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, Environment,
+            BuildError, Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, Environment, FilePart,
             ResponseVerification,
         };
         #[doc(hidden)]

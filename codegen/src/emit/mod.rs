@@ -73,6 +73,7 @@ fn rust_type(ty: &TypeRef, models: Option<&TokenStream>) -> TokenStream {
         TypeRef::F64 => quote!(f64),
         TypeRef::Bool => quote!(bool),
         TypeRef::Any => quote!(serde_json::Value),
+        TypeRef::Bytes => quote!(crate::FilePart),
         TypeRef::Named(name) => {
             let name = ident(name);
             match models {

@@ -8,7 +8,9 @@ use quote::quote;
 use super::{doc_attrs, docs, rust_type};
 use crate::docs::doc_lines;
 use crate::ident::ident;
-use crate::model::{Api, Enum, ErrorVariant, Field, Struct, TypeDef, TypeKind, TypeRef};
+use crate::model::{
+    Api, Enum, ErrorVariant, Field, IntEnum, Struct, TypeDef, TypeKind, TypeRef, Union,
+};
 
 pub(super) fn models(api: &Api) -> TokenStream {
     let kinds: BTreeMap<&str, &TypeKind> = api
@@ -19,6 +21,8 @@ pub(super) fn models(api: &Api) -> TokenStream {
     let items = api.types.iter().map(|def| match &def.kind {
         TypeKind::Struct(s) => struct_def(def, s),
         TypeKind::Enum(e) => enum_def(def, e),
+        TypeKind::IntEnum(e) => int_enum_def(def, e),
+        TypeKind::Union(u) => union_def(def, u),
         TypeKind::Alias(ty) => {
             let docs = docs(def.description.as_deref());
             let name = ident(&def.name);
@@ -47,12 +51,20 @@ fn struct_def(def: &TypeDef, s: &Struct) -> TokenStream {
         derives.push(quote!(Default));
     }
     let fields = s.fields.iter().map(field_def);
+    let additional = s.additional.as_ref().map(|ty| {
+        let ty = rust_type(ty, None);
+        quote! {
+            /// Properties the spec does not list, kept as sent (`additionalProperties`).
+            #[serde(flatten)]
+            pub additional_properties: std::collections::BTreeMap<String, #ty>,
+        }
+    });
     let debug = has_secret.then(|| redacted_debug(&def.name, s));
     let display = s.is_error_body.then(|| error_display(&def.name, s));
     quote! {
         #docs
         #[derive(#(#derives,)* serde::Serialize, serde::Deserialize)]
-        pub struct #name { #( #fields )* }
+        pub struct #name { #( #fields )* #additional }
         #debug
         #display
     }
@@ -69,6 +81,15 @@ fn field_def(field: &Field) -> TokenStream {
     }
     if field.deprecated {
         push_paragraph(&mut lines, "**Deprecated.**");
+    }
+    if let Some(default) = &field.default {
+        push_paragraph(
+            &mut lines,
+            &format!(
+                "Default (applied by the server when left out): {}",
+                code(default)
+            ),
+        );
     }
     if let Some(example) = &field.example {
         push_paragraph(&mut lines, &format!("Example: {}", code(example)));
@@ -122,10 +143,14 @@ fn redacted_debug(type_name: &str, s: &Struct) -> TokenStream {
             (true, true) => quote!(.field(#label, &self.#member.as_ref().map(|_| crate::Redacted))),
         }
     });
+    let additional = s
+        .additional
+        .is_some()
+        .then(|| quote!(.field("additional_properties", &self.additional_properties)));
     quote! {
         impl std::fmt::Debug for #name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.debug_struct(#type_name) #( #fields )* .finish()
+                f.debug_struct(#type_name) #( #fields )* #additional .finish()
             }
         }
     }
@@ -258,6 +283,142 @@ fn errors_def(
         impl std::fmt::Display for #name {
             fn fmt(&self, #formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 #body
+            }
+        }
+    }
+}
+
+/// An open integer enum: values the spec does not list survive as `Unknown`.
+fn int_enum_def(def: &TypeDef, e: &IntEnum) -> TokenStream {
+    let docs = docs(def.description.as_deref());
+    let name = ident(&def.name);
+    let variants: Vec<_> = e.variants.iter().map(|v| ident(&v.name)).collect();
+    let values: Vec<_> = e
+        .variants
+        .iter()
+        .map(|v| proc_macro2::Literal::i64_unsuffixed(v.value))
+        .collect();
+    let variant_docs = e.variants.iter().map(|v| format!(" `{}`", v.value));
+    quote! {
+        #docs
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum #name {
+            #( #[doc = #variant_docs] #variants, )*
+            /// A value this version of the spec does not list, kept as sent.
+            Unknown(i64),
+        }
+
+        impl #name {
+            /// The value on the wire.
+            pub fn value(self) -> i64 {
+                match self {
+                    #( Self::#variants => #values, )*
+                    Self::Unknown(value) => value,
+                }
+            }
+        }
+
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{}", self.value())
+            }
+        }
+
+        impl From<i64> for #name {
+            fn from(value: i64) -> Self {
+                match value {
+                    #( #values => Self::#variants, )*
+                    _ => Self::Unknown(value),
+                }
+            }
+        }
+
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_i64(self.value())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                Ok(Self::from(i64::deserialize(deserializer)?))
+            }
+        }
+    }
+}
+
+/// A discriminated union: the tag property picks the variant on the way in, and is written
+/// from the variant on the way out, so every tag value survives a round trip, also when several
+/// share one payload type. Unknown tags are kept as sent.
+fn union_def(def: &TypeDef, u: &Union) -> TokenStream {
+    let docs = docs(def.description.as_deref());
+    let name = ident(&def.name);
+    let tag_field = &u.tag;
+    let mut variants = Vec::new();
+    let mut tags = Vec::new();
+    let mut serialize = Vec::new();
+    let mut deserialize = Vec::new();
+    for variant in &u.variants {
+        let vname = ident(&variant.name);
+        let tag = &variant.tag;
+        let ty = rust_type(&variant.ty, None);
+        let doc = format!(" `{tag_field}` is `{tag}`.");
+        if variant.boxed {
+            variants.push(quote! { #[doc = #doc] #vname(Box<#ty>), });
+            deserialize.push(quote! { #tag => serde_json::from_value::<#ty>(value).map(|v| Self::#vname(Box::new(v))), });
+        } else {
+            variants.push(quote! { #[doc = #doc] #vname(#ty), });
+            deserialize.push(quote! { #tag => serde_json::from_value(value).map(Self::#vname), });
+        }
+        tags.push(quote! { Self::#vname(_) => Some(#tag), });
+        serialize.push(quote! { Self::#vname(inner) => (#tag, serde_json::to_value(inner)), });
+    }
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
+        pub enum #name {
+            #( #variants )*
+            /// A tag value this version of the spec does not list, kept as sent.
+            Unknown(serde_json::Value),
+        }
+
+        impl #name {
+            /// The value of the discriminator property for this variant.
+            pub fn tag(&self) -> Option<&str> {
+                match self {
+                    #( #tags )*
+                    Self::Unknown(value) => value.get(#tag_field).and_then(serde_json::Value::as_str),
+                }
+            }
+        }
+
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let (tag, value) = match self {
+                    #( #serialize )*
+                    Self::Unknown(value) => return value.serialize(serializer),
+                };
+                let mut value = value.map_err(serde::ser::Error::custom)?;
+                if let Some(object) = value.as_object_mut() {
+                    object.insert(#tag_field.to_owned(), serde_json::Value::from(tag));
+                }
+                value.serialize(serializer)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = serde_json::Value::deserialize(deserializer)?;
+                let Some(tag) = value.get(#tag_field).and_then(serde_json::Value::as_str) else {
+                    return Err(serde::de::Error::missing_field(#tag_field));
+                };
+                let result = match tag.to_owned().as_str() {
+                    #( #deserialize )*
+                    _ => return Ok(Self::Unknown(value)),
+                };
+                result.map_err(serde::de::Error::custom)
             }
         }
     }

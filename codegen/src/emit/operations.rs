@@ -6,10 +6,10 @@ use quote::quote;
 use super::{doc_attrs, rust_type};
 use crate::docs::doc_lines;
 use crate::ident::ident;
-use crate::model::{Api, Auth, Operation, Param, ParamLocation, Status, TypeRef};
+use crate::model::{Api, Auth, Operation, Param, ParamLocation, Status, TypeKind, TypeRef};
 
 pub(super) fn operations(api: &Api) -> TokenStream {
-    let methods = api.operations.iter().map(method);
+    let methods = api.operations.iter().map(|op| method(api, op));
     let uses = |location| {
         api.operations
             .iter()
@@ -23,6 +23,13 @@ pub(super) fn operations(api: &Api) -> TokenStream {
     if uses(ParamLocation::Path) {
         runtime.push(quote!(encode_path));
     }
+    if api.operations.iter().any(|op| {
+        op.body
+            .as_ref()
+            .is_some_and(|b| !b.media_type.contains("json"))
+    }) {
+        runtime.push(quote!(Multipart));
+    }
     quote! {
         //! The API's operations, as methods of [`Client`].
         use crate::client::{ #( #runtime ),* };
@@ -35,7 +42,7 @@ pub(super) fn operations(api: &Api) -> TokenStream {
     }
 }
 
-fn method(op: &Operation) -> TokenStream {
+fn method(api: &Api, op: &Operation) -> TokenStream {
     let models = quote!(models);
     let docs = method_docs(op);
     let deprecated = op
@@ -74,22 +81,27 @@ fn method(op: &Operation) -> TokenStream {
     let path = path_expr(op);
     let query = query_expr(op);
     let headers = header_expr(op);
-    let (content_type, body) = match &op.body {
+    let body = match &op.body {
+        Some(body) if !body.media_type.contains("json") => {
+            let form = multipart_body(api, &body.ty);
+            if body.required {
+                quote!(Some(#form))
+            } else {
+                quote!(body.map(|body| #form))
+            }
+        }
         Some(body) => {
             let media = &body.media_type;
             let encode = quote! {
-                serde_json::to_vec(body).map_err(|e| Error::Request { operation: #operation_id, message: e.to_string() })?
+                (#media.to_owned(), serde_json::to_vec(body).map_err(|e| Error::Request { operation: #operation_id, message: e.to_string() })?)
             };
             if body.required {
-                (quote!(Some(#media)), quote!(Some(#encode)))
+                quote!(Some(#encode))
             } else {
-                (
-                    quote!(body.map(|_| #media)),
-                    quote!(match body { Some(body) => Some(#encode), None => None }),
-                )
+                quote!(match body { Some(body) => Some(#encode), None => None })
             }
         }
-        None => (quote!(None), quote!(None)),
+        None => quote!(None),
     };
     let auth = match op.auth {
         Auth::None => quote!(Auth::None),
@@ -106,7 +118,6 @@ fn method(op: &Operation) -> TokenStream {
                 method: reqwest::Method::#http_method,
                 path: #path,
                 query,
-                content_type: #content_type,
                 body: #body,
                 headers: #headers,
                 auth: #auth,
@@ -366,4 +377,54 @@ fn status_arms(op: &Operation, error: &proc_macro2::Ident) -> Vec<TokenStream> {
         arms.push(quote!(_ => Err(response.unexpected()),));
     }
     arms
+}
+
+/// A multipart body built field by field: files as file parts, scalars as text, anything else
+/// as JSON text.
+fn multipart_body(api: &Api, ty: &TypeRef) -> TokenStream {
+    let fields = match ty {
+        TypeRef::Named(name) => {
+            api.types
+                .iter()
+                .find(|d| &d.name == name)
+                .and_then(|d| match &d.kind {
+                    TypeKind::Struct(s) => Some(&s.fields),
+                    _ => None,
+                })
+        }
+        _ => None,
+    };
+    let parts = fields.into_iter().flatten().map(|field| {
+        let wire = &field.wire;
+        let member = ident(&field.name);
+        let add = |value: TokenStream| match &field.ty {
+            TypeRef::Bytes => quote!(form.file(#wire, #value);),
+            TypeRef::String => quote!(form.text(#wire, #value);),
+            ty if ty.is_scalar() || matches!(ty, TypeRef::Named(_)) && is_display(api, ty) => {
+                quote!(form.text(#wire, &#value.to_string());)
+            }
+            _ => quote!(form.text(#wire, &serde_json::to_string(#value).unwrap_or_default());),
+        };
+        if field.is_optional() {
+            let inner = add(quote!(value));
+            quote!(if let Some(value) = &body.#member { #inner })
+        } else {
+            add(quote!(&body.#member))
+        }
+    });
+    quote! {{
+        let mut form = Multipart::new();
+        #( #parts )*
+        form.finish()
+    }}
+}
+
+/// Whether a named type prints as one value (the generated enums implement `Display`).
+fn is_display(api: &Api, ty: &TypeRef) -> bool {
+    let TypeRef::Named(name) = ty else {
+        return false;
+    };
+    api.types
+        .iter()
+        .any(|d| &d.name == name && matches!(d.kind, TypeKind::Enum(_) | TypeKind::IntEnum(_)))
 }

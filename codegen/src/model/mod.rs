@@ -58,19 +58,26 @@ pub struct TypeDef {
 pub enum TypeKind {
     /// An object with known properties.
     Struct(Struct),
-    /// A string enum.
+    /// A string enum, open to values the spec does not list.
     Enum(Enum),
+    /// An integer enum, open to values the spec does not list.
+    IntEnum(IntEnum),
+    /// A `oneOf` routed by a discriminator property.
+    Union(Union),
     /// Another name for a type (`type X = Y;`).
     Alias(TypeRef),
     /// The documented error responses of one operation.
     Errors(Vec<ErrorVariant>),
 }
 
-/// An object schema.
+/// An object schema (`allOf` members merged in).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Struct {
     /// Properties in document order.
     pub fields: Vec<Field>,
+    /// The value type of properties not listed (`additionalProperties`), if they are allowed
+    /// and kept.
+    pub additional: Option<TypeRef>,
     /// Whether it is the body of a documented error response (it then gets a one-line `Display`).
     pub is_error_body: bool,
 }
@@ -98,6 +105,8 @@ pub struct Field {
     pub description: Option<String>,
     /// The property's example, as compact JSON.
     pub example: Option<String>,
+    /// The property's default, as compact JSON (applied by the server; documented only).
+    pub default: Option<String>,
 }
 
 impl Field {
@@ -121,6 +130,44 @@ pub struct Variant {
     pub name: String,
     /// The value on the wire.
     pub wire: String,
+}
+
+/// An integer enum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntEnum {
+    /// Variants in document order.
+    pub variants: Vec<IntVariant>,
+}
+
+/// One integer enum value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntVariant {
+    /// Rust variant name (from `x-enum-varnames` when given).
+    pub name: String,
+    /// The value on the wire.
+    pub value: i64,
+}
+
+/// A discriminated union: the value of property `tag` picks the variant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Union {
+    /// The discriminator property's JSON name.
+    pub tag: String,
+    /// One variant per tag value; several tag values may share a payload type.
+    pub variants: Vec<UnionVariant>,
+}
+
+/// One tag value of a union and the type it selects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnionVariant {
+    /// Rust variant name.
+    pub name: String,
+    /// The tag value on the wire.
+    pub tag: String,
+    /// The payload type.
+    pub ty: TypeRef,
+    /// Boxed, because the payload contains the union.
+    pub boxed: bool,
 }
 
 /// One documented error status of an operation.
@@ -153,6 +200,8 @@ pub enum TypeRef {
     Bool,
     /// Any JSON value.
     Any,
+    /// Raw bytes (`format: binary`), sent as a file part of a multipart body.
+    Bytes,
     /// A named type.
     Named(String),
     /// `Vec<T>`.

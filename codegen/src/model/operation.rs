@@ -122,7 +122,7 @@ impl<'a> Context<'_, 'a> {
             responses,
             error_type,
             options_type,
-            auth: self.auth(op)?,
+            auth: self.auth(types, op)?,
         })
     }
 
@@ -257,7 +257,19 @@ impl<'a> Context<'_, 'a> {
             .resolver
             .request_body(body, &push_token(self.pointer, "requestBody"))?;
         let content = push_token(&found.pointer, "content");
-        let Some((media_type, media)) = found.value.content.iter().find(|(m, _)| is_json(m)) else {
+        let chosen = found
+            .value
+            .content
+            .iter()
+            .find(|(m, _)| is_json(m))
+            .or_else(|| {
+                found.value.content.iter().find(|(m, _)| {
+                    m.split(';')
+                        .next()
+                        .is_some_and(|m| m.trim() == "multipart/form-data")
+                })
+            });
+        let Some((media_type, media)) = chosen else {
             let other = found
                 .value
                 .content
@@ -267,7 +279,9 @@ impl<'a> Context<'_, 'a> {
             return Err(Error::at(
                 ErrorKind::Unsupported,
                 push_token(&content, other),
-                format!("request body media type `{other}` is not supported; only JSON is"),
+                format!(
+                    "request body media type `{other}` is not supported; only JSON and multipart/form-data are"
+                ),
             ));
         };
         let hint = match found.component {
@@ -279,6 +293,13 @@ impl<'a> Context<'_, 'a> {
             Some(schema) => types.type_of(schema, &schema_at, &hint)?,
             None => TypeRef::Any,
         };
+        if !is_json(media_type) && !matches!(ty, TypeRef::Named(_)) {
+            return Err(Error::at(
+                ErrorKind::Unsupported,
+                push_token(&push_token(&content, media_type), "schema"),
+                "a multipart/form-data body must be an object schema",
+            ));
+        }
         types.describe(&ty, || {
             found
                 .value
@@ -412,7 +433,7 @@ impl<'a> Context<'_, 'a> {
         }
     }
 
-    fn auth(&self, op: &SpecOperation) -> Result<Auth, Error> {
+    fn auth(&self, types: &mut Types<'a>, op: &SpecOperation) -> Result<Auth, Error> {
         let (requirements, at) = match &op.security {
             Some(own) => (own, push_token(self.pointer, "security")),
             None => (
@@ -468,14 +489,17 @@ impl<'a> Context<'_, 'a> {
         if anonymous {
             return Ok(Auth::None);
         }
-        Err(Error::at(
-            ErrorKind::Unsupported,
+        // OAuth2 alone (an Org Access Token as a bearer token) is not implemented yet; Cobo also
+        // checks the app's signature, so requests are still signed.
+        types.warn(
             at,
             format!(
-                "security scheme(s) {} not supported: only Cobo's signature (BIZ-API-KEY) is",
+                "`{}` accepts only {}, which is not supported yet: requests are signed with CoboAuth and carry no bearer token",
+                self.id,
                 unsupported.join(", ")
             ),
-        ))
+        );
+        Ok(Auth::CoboSignature)
     }
 }
 

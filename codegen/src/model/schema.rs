@@ -5,12 +5,15 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use indexmap::IndexMap;
 use openapiv3::{
-    AdditionalProperties, IntegerFormat, ReferenceOr, Schema, SchemaKind, StringFormat, StringType,
-    Type, VariantOrUnknownOrEmpty,
+    AdditionalProperties, Discriminator, IntegerFormat, ReferenceOr, Schema, SchemaKind,
+    StringFormat, Type, VariantOrUnknownOrEmpty,
 };
 
 use super::sensitive::is_secret;
-use super::{Enum, ErrorVariant, Field, Struct, TypeDef, TypeKind, TypeRef, Variant};
+use super::{
+    Enum, ErrorVariant, Field, IntEnum, IntVariant, Struct, TypeDef, TypeKind, TypeRef, Union,
+    UnionVariant, Variant,
+};
 use crate::error::{Error, ErrorKind, Warning, push_token};
 use crate::ident::{Namer, type_name, value_name};
 use crate::resolve::Resolver;
@@ -121,16 +124,32 @@ impl<'a> Types<'a> {
 
     /// Defines the named type `name` for `schema`.
     fn define(&mut self, name: String, schema: &'a Schema, pointer: &str) -> Result<(), Error> {
-        let kind = match &schema.schema_kind {
-            SchemaKind::Type(Type::Object(o)) if !o.properties.is_empty() => {
-                TypeKind::Struct(self.object(&name, &o.properties, &o.required, pointer)?)
+        let kind = match shape(schema) {
+            Shape::Object {
+                properties,
+                required,
+                additional,
+            } => {
+                let members = own_properties(properties, pointer, &name);
+                TypeKind::Struct(self.object(&name, members, required, additional, pointer)?)
             }
-            SchemaKind::Any(a) if !a.properties.is_empty() => {
-                TypeKind::Struct(self.object(&name, &a.properties, &a.required, pointer)?)
+            Shape::AllOf {
+                members,
+                properties,
+                required,
+            } => {
+                if let Some(target) = self.wrapper_target(members, properties, pointer)? {
+                    TypeKind::Alias(target)
+                } else {
+                    self.all_of(&name, members, properties, required, pointer)?
+                }
             }
-            SchemaKind::Type(Type::String(s)) if !s.enumeration.is_empty() => {
-                TypeKind::Enum(self.string_enum(s, pointer))
-            }
+            Shape::OneOf {
+                members,
+                discriminator: Some(discriminator),
+            } => TypeKind::Union(self.union(members, discriminator, pointer)?),
+            Shape::StringEnum(s) => TypeKind::Enum(self.string_enum(s, schema, pointer)),
+            Shape::IntEnum(values) => TypeKind::IntEnum(self.int_enum(values, schema, pointer)),
             _ => TypeKind::Alias(self.shape(schema, pointer, &name)?),
         };
         let description = schema
@@ -181,10 +200,26 @@ impl<'a> Types<'a> {
         if let Some(known) = self.inline.get(pointer) {
             return Ok(known.clone());
         }
-        let needs_name = match &schema.schema_kind {
-            SchemaKind::Type(Type::Object(o)) => !o.properties.is_empty(),
-            SchemaKind::Any(a) => !a.properties.is_empty(),
-            SchemaKind::Type(Type::String(s)) => !s.enumeration.is_empty(),
+        let needs_name = match shape(schema) {
+            Shape::Object { properties, .. } => !properties.is_empty(),
+            Shape::AllOf {
+                members,
+                properties,
+                ..
+            } => match self.wrapper_target(members, properties, pointer)? {
+                // `allOf: [$ref]` only adds a description, default or `nullable` to the type.
+                Some(target) => {
+                    self.inline.insert(pointer.to_owned(), target.clone());
+                    return Ok(target);
+                }
+                None => true,
+            },
+            Shape::OneOf {
+                discriminator: Some(_),
+                ..
+            }
+            | Shape::StringEnum(_)
+            | Shape::IntEnum(_) => true,
             _ => false,
         };
         let ty = if needs_name {
@@ -198,21 +233,19 @@ impl<'a> Types<'a> {
         Ok(ty)
     }
 
-    /// Types that need no name of their own.
+    /// Types that need no name of their own. Constructs without a faithful Rust type fall back
+    /// to `serde_json::Value`, with a warning.
     fn shape(&mut self, schema: &'a Schema, pointer: &str, hint: &str) -> Result<TypeRef, Error> {
-        let unsupported = |keyword: &str| {
-            Error::at(
-                ErrorKind::Unsupported,
-                push_token(pointer, keyword),
-                format!("`{keyword}` schemas are not supported yet"),
-            )
-        };
         Ok(match &schema.schema_kind {
-            SchemaKind::Type(Type::String(_)) => TypeRef::String,
+            SchemaKind::Type(Type::String(s)) => match s.format {
+                VariantOrUnknownOrEmpty::Item(StringFormat::Binary) => TypeRef::Bytes,
+                _ => TypeRef::String,
+            },
             SchemaKind::Type(Type::Integer(i)) => match i.format {
                 VariantOrUnknownOrEmpty::Item(IntegerFormat::Int32) => TypeRef::I32,
                 _ => TypeRef::I64,
             },
+            // `number` allows fractions whatever its format says (`float`, `int32`): always f64.
             SchemaKind::Type(Type::Number(_)) => TypeRef::F64,
             SchemaKind::Type(Type::Boolean(_)) => TypeRef::Bool,
             SchemaKind::Type(Type::Array(a)) => TypeRef::Array(Box::new(match &a.items {
@@ -226,15 +259,51 @@ impl<'a> Types<'a> {
             SchemaKind::Type(Type::Object(o)) => {
                 self.map(o.additional_properties.as_ref(), pointer, hint)?
             }
+            SchemaKind::Any(a) if a.items.is_some() || a.typ.as_deref() == Some("array") => {
+                TypeRef::Array(Box::new(match &a.items {
+                    Some(items) => self.type_of_boxed(
+                        items,
+                        &push_token(pointer, "items"),
+                        &format!("{hint}Item"),
+                    )?,
+                    None => TypeRef::Any,
+                }))
+            }
             SchemaKind::Any(a) if a.additional_properties.is_some() => {
                 self.map(a.additional_properties.as_ref(), pointer, hint)?
             }
+            SchemaKind::OneOf { .. }
+            | SchemaKind::AnyOf { .. }
+            | SchemaKind::Not { .. }
+            | SchemaKind::AllOf { .. } => self.fallback(schema, pointer),
+            SchemaKind::Any(a)
+                if !a.one_of.is_empty() || !a.any_of.is_empty() || a.not.is_some() =>
+            {
+                self.fallback(schema, pointer)
+            }
             SchemaKind::Any(_) => TypeRef::Any,
-            SchemaKind::AllOf { .. } => return Err(unsupported("allOf")),
-            SchemaKind::OneOf { .. } => return Err(unsupported("oneOf")),
-            SchemaKind::AnyOf { .. } => return Err(unsupported("anyOf")),
-            SchemaKind::Not { .. } => return Err(unsupported("not")),
         })
+    }
+
+    /// `serde_json::Value` for a composition with no faithful Rust type, with a warning.
+    fn fallback(&mut self, schema: &Schema, pointer: &str) -> TypeRef {
+        let keyword = match shape(schema) {
+            Shape::OneOf { .. } => "oneOf",
+            Shape::AnyOf => "anyOf",
+            Shape::Not => "not",
+            _ => "allOf",
+        };
+        let why = match keyword {
+            "oneOf" => "`oneOf` without a discriminator would need guessing by shape",
+            "anyOf" => "`anyOf` has no single Rust type",
+            "not" => "`not` has no Rust type",
+            _ => "this `allOf` cannot be merged into one object",
+        };
+        self.warn(
+            push_token(pointer, keyword),
+            format!("{why}: typed as serde_json::Value"),
+        );
+        TypeRef::Any
     }
 
     fn map(
@@ -253,15 +322,240 @@ impl<'a> Types<'a> {
         })))
     }
 
+    /// For `allOf: [$ref]` with no properties of its own: the referenced type.
+    fn wrapper_target(
+        &self,
+        members: &'a [ReferenceOr<Schema>],
+        properties: &'a IndexMap<String, ReferenceOr<Box<Schema>>>,
+        pointer: &str,
+    ) -> Result<Option<TypeRef>, Error> {
+        match members {
+            [ReferenceOr::Reference { reference }] if properties.is_empty() => {
+                let at = push_token(&push_token(&push_token(pointer, "allOf"), "0"), "$ref");
+                Ok(Some(self.named(reference, &at)?))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Merges `allOf` members (objects, or `allOf`s of objects) and the schema's own properties
+    /// into one struct.
+    fn all_of(
+        &mut self,
+        owner: &str,
+        members: &'a [ReferenceOr<Schema>],
+        properties: &'a IndexMap<String, ReferenceOr<Box<Schema>>>,
+        required: &'a [String],
+        pointer: &str,
+    ) -> Result<TypeKind, Error> {
+        let mut collected = Collected::default();
+        self.collect_members(
+            members,
+            &push_token(pointer, "allOf"),
+            owner,
+            &mut collected,
+            0,
+        )?;
+        collected.add(own_properties(properties, pointer, owner), required, None);
+        let Collected {
+            properties,
+            required,
+            additional,
+        } = collected;
+        Ok(TypeKind::Struct(
+            self.object_from(properties, &required, additional)?,
+        ))
+    }
+
+    fn collect_members(
+        &mut self,
+        members: &'a [ReferenceOr<Schema>],
+        pointer: &str,
+        owner: &str,
+        into: &mut Collected<'a>,
+        depth: usize,
+    ) -> Result<(), Error> {
+        if depth > 32 {
+            return Err(Error::at(
+                ErrorKind::RefCycle,
+                pointer,
+                "`allOf` members nest more than 32 levels deep",
+            ));
+        }
+        for (index, member) in members.iter().enumerate() {
+            let at = push_token(pointer, &index.to_string());
+            let (schema, at, member_owner) = match member {
+                ReferenceOr::Item(schema) => (schema, at, owner.to_owned()),
+                ReferenceOr::Reference { reference } => {
+                    let ref_at = push_token(&at, "$ref");
+                    let key = self.resolver.schema_key(reference, &ref_at)?;
+                    let schema = self.component_schema(key, &ref_at)?;
+                    let name = self.components.get(key).cloned().unwrap_or_default();
+                    (schema, push_token("/components/schemas", key), name)
+                }
+            };
+            match shape(schema) {
+                Shape::Object {
+                    properties,
+                    required,
+                    additional,
+                } => {
+                    let extra = match additional {
+                        Some(AdditionalProperties::Any(true)) => Some(TypeRef::Any),
+                        Some(AdditionalProperties::Schema(s)) => Some(self.type_of(
+                            s,
+                            &push_token(&at, "additionalProperties"),
+                            &format!("{member_owner}Value"),
+                        )?),
+                        _ => None,
+                    };
+                    into.add(
+                        own_properties(properties, &at, &member_owner),
+                        required,
+                        extra,
+                    );
+                }
+                Shape::AllOf {
+                    members,
+                    properties,
+                    required,
+                } => {
+                    self.collect_members(
+                        members,
+                        &push_token(&at, "allOf"),
+                        &member_owner,
+                        into,
+                        depth + 1,
+                    )?;
+                    into.add(
+                        own_properties(properties, &at, &member_owner),
+                        required,
+                        None,
+                    );
+                }
+                _ => {
+                    return Err(Error::at(
+                        ErrorKind::Unsupported,
+                        at,
+                        "an `allOf` member must be an object (or an `allOf` of objects) to be merged",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A component schema, following `$ref`-only components to the definition.
+    fn component_schema(&self, key: &'a str, at: &str) -> Result<&'a Schema, Error> {
+        let mut key = key;
+        for _ in 0..32 {
+            match self
+                .resolver
+                .schemas()
+                .find(|(k, _)| k.as_str() == key)
+                .map(|(_, s)| s)
+            {
+                Some(ReferenceOr::Item(schema)) => return Ok(schema),
+                Some(ReferenceOr::Reference { reference }) => {
+                    key = self.resolver.schema_key(reference, at)?
+                }
+                None => break,
+            }
+        }
+        Err(Error::at(
+            ErrorKind::RefCycle,
+            at,
+            format!("`{key}` does not lead to a schema definition"),
+        ))
+    }
+
+    /// A `oneOf` with a discriminator: one variant per tag value.
+    fn union(
+        &mut self,
+        members: &'a [ReferenceOr<Schema>],
+        discriminator: &'a Discriminator,
+        pointer: &str,
+    ) -> Result<Union, Error> {
+        let mut names = Namer::default();
+        let mut variants = Vec::new();
+        let mut mapped = BTreeSet::new();
+        let mapping_at = push_token(&push_token(pointer, "discriminator"), "mapping");
+        for (tag, target) in &discriminator.mapping {
+            let at = push_token(&mapping_at, tag);
+            let reference = match self.resolver.schema_key(target, &at) {
+                Ok(_) => &**target,
+                Err(error) => {
+                    // A stray trailing colon (`'#/components/schemas/FixedFeeRate:'`) is a typo
+                    // with one sensible reading.
+                    let trimmed = target.trim_end_matches(':');
+                    if trimmed != target && self.resolver.schema_key(trimmed, &at).is_ok() {
+                        self.warn(
+                            at.clone(),
+                            format!("mapping target {target:?} does not exist; using {trimmed:?}"),
+                        );
+                        trimmed
+                    } else {
+                        return Err(error);
+                    }
+                }
+            };
+            mapped.insert(self.resolver.schema_key(reference, &at)?);
+            let ty = self.named(reference, &at)?;
+            variants.push(UnionVariant {
+                name: names.unique(&type_name(tag, "Variant"), ""),
+                tag: tag.to_string(),
+                ty,
+                boxed: false,
+            });
+        }
+        // Members the mapping leaves out are selected by their schema name (OpenAPI's implicit mapping).
+        for (index, member) in members.iter().enumerate() {
+            let at = push_token(&push_token(pointer, "oneOf"), &index.to_string());
+            let ReferenceOr::Reference { reference } = member else {
+                return Err(Error::at(
+                    ErrorKind::Unsupported,
+                    at,
+                    "inline `oneOf` members of a discriminated union are not supported; use a $ref",
+                ));
+            };
+            let key = self
+                .resolver
+                .schema_key(reference, &push_token(&at, "$ref"))?;
+            if mapped.insert(key) {
+                let ty = self.named(reference, &push_token(&at, "$ref"))?;
+                variants.push(UnionVariant {
+                    name: names.unique(&type_name(key, "Variant"), ""),
+                    tag: key.to_owned(),
+                    ty,
+                    boxed: false,
+                });
+            }
+        }
+        Ok(Union {
+            tag: discriminator.property_name.clone(),
+            variants,
+        })
+    }
+
     fn object(
         &mut self,
         owner: &str,
-        properties: &'a IndexMap<String, ReferenceOr<Box<Schema>>>,
-        required: &[String],
+        members: Vec<Member<'a>>,
+        required: &'a [String],
+        additional: Option<&'a AdditionalProperties>,
         pointer: &str,
     ) -> Result<Struct, Error> {
+        let extra = match additional {
+            Some(AdditionalProperties::Any(true)) => Some(TypeRef::Any),
+            Some(AdditionalProperties::Schema(schema)) => Some(self.type_of(
+                schema,
+                &push_token(pointer, "additionalProperties"),
+                &format!("{owner}Value"),
+            )?),
+            _ => None,
+        };
         for (index, name) in required.iter().enumerate() {
-            if !properties.contains_key(name) {
+            if !members.iter().any(|m| m.wire == name) {
                 self.warnings.push(Warning {
                     pointer: push_token(&push_token(pointer, "required"), &index.to_string()),
                     line: None,
@@ -269,21 +563,37 @@ impl<'a> Types<'a> {
                 });
             }
         }
-        let mut names = Namer::default();
-        let mut fields = Vec::with_capacity(properties.len());
-        for (wire, property) in properties {
-            let at = push_token(&push_token(pointer, "properties"), wire);
+        let required: BTreeSet<&str> = required.iter().map(String::as_str).collect();
+        self.object_from(members, &required, extra)
+    }
+
+    fn object_from(
+        &mut self,
+        members: Vec<Member<'a>>,
+        required: &BTreeSet<&str>,
+        additional: Option<TypeRef>,
+    ) -> Result<Struct, Error> {
+        let mut names = Namer::with_reserved(&["additional_properties"]);
+        let mut fields = Vec::with_capacity(members.len());
+        for Member {
+            wire,
+            schema: property,
+            pointer: at,
+            owner,
+        } in members
+        {
             let ty = self.type_of_boxed(
                 property,
                 &at,
                 &format!("{owner}{}", type_name(wire, "Field")),
             )?;
+            self.describe(&ty, || format!("The `{wire}` property of [`{owner}`]."));
             let (data, format) = match property {
                 ReferenceOr::Item(schema) => (Some(&schema.schema_data), string_format(schema)),
                 ReferenceOr::Reference { .. } => (None, None),
             };
             fields.push(Field {
-                wire: wire.clone(),
+                wire: wire.to_owned(),
                 name: names.unique(&value_name(wire, "field"), ""),
                 ty,
                 required: required.contains(wire),
@@ -293,32 +603,74 @@ impl<'a> Types<'a> {
                 deprecated: data.is_some_and(|d| d.deprecated),
                 description: data.and_then(|d| d.description.clone()),
                 example: data.and_then(|d| d.example.as_ref()).map(|e| e.to_string()),
+                default: data.and_then(|d| d.default.as_ref()).map(|e| e.to_string()),
             });
         }
         Ok(Struct {
             fields,
+            additional,
             is_error_body: false,
         })
     }
 
-    fn string_enum(&mut self, schema: &StringType, pointer: &str) -> Enum {
+    fn string_enum(&mut self, values: &[Option<String>], schema: &Schema, pointer: &str) -> Enum {
+        let names_given = varnames(schema, values.iter().flatten().count());
         let mut names = Namer::default();
         let mut variants = Vec::new();
-        for (index, value) in schema.enumeration.iter().enumerate() {
+        for (index, value) in values.iter().enumerate() {
             match value {
-                Some(wire) => variants.push(Variant {
-                    name: names.unique(&type_name(wire, "Value"), ""),
-                    wire: wire.clone(),
-                }),
+                Some(wire) => {
+                    let base = names_given
+                        .as_ref()
+                        .and_then(|n| n.get(variants.len()).cloned())
+                        .unwrap_or_else(|| wire.clone());
+                    variants.push(Variant {
+                        name: names.unique(&type_name(&base, "Value"), ""),
+                        wire: wire.clone(),
+                    });
+                }
                 None => self.warnings.push(Warning {
                     pointer: push_token(&push_token(pointer, "enum"), &index.to_string()),
                     line: None,
-                    message: "`null` in a string enum: use `nullable: true`; the value is left out"
-                        .to_owned(),
+                    message:
+                        "`null` in an enum: the field is optional instead; the value is left out"
+                            .to_owned(),
                 }),
             }
         }
         Enum { variants }
+    }
+
+    fn int_enum(&mut self, values: &[Option<i64>], schema: &Schema, pointer: &str) -> IntEnum {
+        let names_given = varnames(schema, values.iter().flatten().count());
+        let mut names = Namer::default();
+        let mut variants = Vec::new();
+        for (index, value) in values.iter().enumerate() {
+            match value {
+                Some(value) => {
+                    let base = names_given
+                        .as_ref()
+                        .and_then(|n| n.get(variants.len()).cloned())
+                        .unwrap_or_else(|| {
+                            if *value < 0 {
+                                format!("Minus{}", value.unsigned_abs())
+                            } else {
+                                format!("V{value}")
+                            }
+                        });
+                    variants.push(IntVariant {
+                        name: names.unique(&type_name(&base, "Value"), ""),
+                        value: *value,
+                    });
+                }
+                None => self.warn(
+                    push_token(&push_token(pointer, "enum"), &index.to_string()),
+                    "`null` in an enum: the field is optional instead; the value is left out"
+                        .to_owned(),
+                ),
+            }
+        }
+        IntEnum { variants }
     }
 
     /// Defines the error enum of operation `operation`.
@@ -371,6 +723,7 @@ impl<'a> Types<'a> {
                 deprecated: false,
                 description: p.description.clone(),
                 example: p.example.clone(),
+                default: None,
             })
             .collect();
         self.defs.push(TypeDef {
@@ -381,6 +734,7 @@ impl<'a> Types<'a> {
             )),
             kind: TypeKind::Struct(Struct {
                 fields,
+                additional: None,
                 is_error_body: false,
             }),
         });
@@ -427,7 +781,17 @@ impl<'a> Types<'a> {
                         }
                     }
                 }
-                TypeKind::Enum(_) | TypeKind::Alias(_) | TypeKind::Errors(_) => {}
+                TypeKind::Union(u) => {
+                    // Payloads are boxed whatever their size: variants differ widely in size,
+                    // and a payload may contain the union itself.
+                    for variant in &mut u.variants {
+                        variant.boxed = matches!(variant.ty, TypeRef::Named(_));
+                    }
+                }
+                TypeKind::Enum(_)
+                | TypeKind::IntEnum(_)
+                | TypeKind::Alias(_)
+                | TypeKind::Errors(_) => {}
             }
         }
         self.defs.sort_by(|a, b| a.name.cmp(&b.name));
@@ -455,7 +819,8 @@ fn direct_names(kind: &TypeKind) -> Vec<String> {
     match kind {
         TypeKind::Struct(s) => s.fields.iter().filter_map(|f| named(&f.ty)).collect(),
         TypeKind::Alias(ty) => named(ty).into_iter().collect(),
-        TypeKind::Enum(_) | TypeKind::Errors(_) => Vec::new(),
+        TypeKind::Union(u) => u.variants.iter().filter_map(|v| named(&v.ty)).collect(),
+        TypeKind::Enum(_) | TypeKind::IntEnum(_) | TypeKind::Errors(_) => Vec::new(),
     }
 }
 
@@ -471,4 +836,143 @@ fn reaches(edges: &BTreeMap<String, Vec<String>>, from: &str, to: &str) -> bool 
         }
     }
     false
+}
+
+/// One property to become a field, with where it is written and the type it is named after.
+pub(crate) struct Member<'a> {
+    wire: &'a str,
+    schema: &'a ReferenceOr<Box<Schema>>,
+    pointer: String,
+    owner: String,
+}
+
+fn own_properties<'a>(
+    properties: &'a IndexMap<String, ReferenceOr<Box<Schema>>>,
+    pointer: &str,
+    owner: &str,
+) -> Vec<Member<'a>> {
+    properties
+        .iter()
+        .map(|(wire, schema)| Member {
+            wire,
+            schema,
+            pointer: push_token(&push_token(pointer, "properties"), wire),
+            owner: owner.to_owned(),
+        })
+        .collect()
+}
+
+/// Properties gathered from `allOf` members: a later member's property replaces an earlier one
+/// of the same name in place.
+#[derive(Default)]
+struct Collected<'a> {
+    properties: Vec<Member<'a>>,
+    required: BTreeSet<&'a str>,
+    additional: Option<TypeRef>,
+}
+
+impl<'a> Collected<'a> {
+    fn add(
+        &mut self,
+        properties: Vec<Member<'a>>,
+        required: &'a [String],
+        additional: Option<TypeRef>,
+    ) {
+        for member in properties {
+            match self.properties.iter_mut().find(|m| m.wire == member.wire) {
+                Some(existing) => *existing = member,
+                None => self.properties.push(member),
+            }
+        }
+        self.required.extend(required.iter().map(String::as_str));
+        if additional.is_some() {
+            self.additional = additional;
+        }
+    }
+}
+
+/// What a schema is, seen through openapiv3's two ways of writing compositions (`SchemaKind::AllOf`
+/// alone, or `SchemaKind::Any` when siblings such as `required` or `type` sit beside it).
+enum Shape<'a> {
+    Object {
+        properties: &'a IndexMap<String, ReferenceOr<Box<Schema>>>,
+        required: &'a [String],
+        additional: Option<&'a AdditionalProperties>,
+    },
+    AllOf {
+        members: &'a [ReferenceOr<Schema>],
+        properties: &'a IndexMap<String, ReferenceOr<Box<Schema>>>,
+        required: &'a [String],
+    },
+    OneOf {
+        members: &'a [ReferenceOr<Schema>],
+        discriminator: Option<&'a Discriminator>,
+    },
+    AnyOf,
+    Not,
+    StringEnum(&'a [Option<String>]),
+    IntEnum(&'a [Option<i64>]),
+    Other,
+}
+
+fn shape(schema: &Schema) -> Shape<'_> {
+    static EMPTY: std::sync::OnceLock<IndexMap<String, ReferenceOr<Box<Schema>>>> =
+        std::sync::OnceLock::new();
+    let empty = EMPTY.get_or_init(IndexMap::new);
+    let discriminator = schema.schema_data.discriminator.as_ref();
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::Object(o)) if !o.properties.is_empty() => Shape::Object {
+            properties: &o.properties,
+            required: &o.required,
+            additional: o.additional_properties.as_ref(),
+        },
+        SchemaKind::Type(Type::String(s)) if !s.enumeration.is_empty() => {
+            Shape::StringEnum(&s.enumeration)
+        }
+        SchemaKind::Type(Type::Integer(i)) if !i.enumeration.is_empty() => {
+            Shape::IntEnum(&i.enumeration)
+        }
+        SchemaKind::AllOf { all_of } => Shape::AllOf {
+            members: all_of,
+            properties: empty,
+            required: &[],
+        },
+        SchemaKind::OneOf { one_of } => Shape::OneOf {
+            members: one_of,
+            discriminator,
+        },
+        SchemaKind::AnyOf { .. } => Shape::AnyOf,
+        SchemaKind::Not { .. } => Shape::Not,
+        SchemaKind::Any(a) if !a.all_of.is_empty() => Shape::AllOf {
+            members: &a.all_of,
+            properties: &a.properties,
+            required: &a.required,
+        },
+        SchemaKind::Any(a) if !a.one_of.is_empty() => Shape::OneOf {
+            members: &a.one_of,
+            discriminator,
+        },
+        SchemaKind::Any(a) if !a.any_of.is_empty() => Shape::AnyOf,
+        SchemaKind::Any(a) if a.not.is_some() => Shape::Not,
+        SchemaKind::Any(a) if !a.properties.is_empty() => Shape::Object {
+            properties: &a.properties,
+            required: &a.required,
+            additional: a.additional_properties.as_ref(),
+        },
+        _ => Shape::Other,
+    }
+}
+
+/// Variant names from the `x-enum-varnames` extension, when it names every value.
+fn varnames(schema: &Schema, count: usize) -> Option<Vec<String>> {
+    let names = schema
+        .schema_data
+        .extensions
+        .get("x-enum-varnames")?
+        .as_array()?;
+    let names: Vec<String> = names
+        .iter()
+        .filter_map(|n| n.as_str().map(str::to_owned))
+        .collect();
+    (names.len() == count).then_some(names)
 }
