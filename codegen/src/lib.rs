@@ -61,16 +61,20 @@ pub fn generate(text: &str, options: &Options) -> Result<Output, Error> {
     };
     let api = load::load(text).map_err(locate)?;
     let mut api = model::build(&api).map_err(locate)?;
-    for warning in &mut api.warnings {
-        warning.line = lines::line_of(text, &warning.pointer);
+    let pointers: Vec<&str> = api.warnings.iter().map(|w| w.pointer.as_str()).collect();
+    let lines = lines::lines_of(text, &pointers);
+    for (warning, line) in api.warnings.iter_mut().zip(lines) {
+        warning.line = line;
     }
+    api.warnings
+        .sort_by(|a, b| (a.line, &a.pointer).cmp(&(b.line, &b.pointer)));
     let header = format::header(&options.spec_name, &options.command);
     let lib_name = options.crate_name.replace('-', "_");
     let mut files = Vec::new();
-    for file in emit::rust_files(&api, &lib_name) {
-        let source = format::rust(file.path, file.tokens).map_err(locate)?;
+    for (path, source) in format::all(&api, &lib_name) {
+        let source = source.map_err(locate)?;
         files.push(File {
-            path: format!("src/{}", file.path),
+            path: format!("src/{path}"),
             contents: format!("{header}{source}"),
         });
     }

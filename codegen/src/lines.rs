@@ -4,10 +4,34 @@
 
 /// The 1-based line of `pointer` (or of its deepest ancestor found) in `text`.
 pub(crate) fn line_of(text: &str, pointer: &str) -> Option<usize> {
-    if pointer.is_empty() {
-        return Some(1);
+    lines_of(text, &[pointer]).pop().flatten()
+}
+
+/// The lines of several pointers, in one pass over the text.
+pub(crate) fn lines_of(text: &str, pointers: &[&str]) -> Vec<Option<usize>> {
+    let mut best: Vec<Option<(usize, usize)>> = vec![None; pointers.len()]; // (matched length, line)
+    if !pointers.iter().all(|p| p.is_empty()) {
+        scan(text, |path, line| {
+            for (target, best) in pointers.iter().zip(best.iter_mut()) {
+                record(best, target, path, line);
+            }
+        });
     }
-    let mut best: Option<(usize, usize)> = None; // (matched pointer length, line)
+    pointers
+        .iter()
+        .zip(best)
+        .map(|(pointer, best)| {
+            if pointer.is_empty() {
+                Some(1)
+            } else {
+                best.map(|(_, line)| line + 1)
+            }
+        })
+        .collect()
+}
+
+/// Calls `found(pointer, zero_based_line)` for every key and sequence item of block-style YAML.
+fn scan(text: &str, mut found: impl FnMut(&str, usize)) {
     let mut stack: Vec<Node> = Vec::new();
     let mut skip_deeper_than: Option<usize> = None;
     for (number, raw) in text.lines().enumerate() {
@@ -50,7 +74,7 @@ pub(crate) fn line_of(text: &str, pointer: &str) -> Option<usize> {
                 None => (String::new(), 0),
             };
             let path = crate::error::push_token(&path, &index.to_string());
-            record(&mut best, pointer, &path, number);
+            found(&path, number);
             let offset = content.len() - rest.len();
             stack.push(Node {
                 indent,
@@ -75,7 +99,7 @@ pub(crate) fn line_of(text: &str, pointer: &str) -> Option<usize> {
                 }
                 let parent = stack.last().map_or("", |n| n.path.as_str());
                 let path = crate::error::push_token(parent, &key);
-                record(&mut best, pointer, &path, number);
+                found(&path, number);
                 if !value.is_empty() && !value.starts_with('#') && !value.starts_with('&') {
                     // An inline scalar, flow collection or block scalar: deeper lines belong to it.
                     skip_deeper_than = Some(indent);
@@ -90,7 +114,6 @@ pub(crate) fn line_of(text: &str, pointer: &str) -> Option<usize> {
             None => skip_deeper_than = Some(indent),
         }
     }
-    best.map(|(_, line)| line + 1)
 }
 
 struct Node {

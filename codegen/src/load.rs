@@ -8,21 +8,28 @@ use crate::error::{Error, ErrorKind, push_token};
 
 /// Parses a YAML (or JSON) OpenAPI 3.0 document.
 pub fn load(text: &str) -> Result<OpenAPI, Error> {
-    let mut yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
+    let syntax = |e: serde_yaml::Error| {
         let mut error = Error::at(ErrorKind::Syntax, "", strip_location(&e.to_string()));
         error.line = e.location().map(|l| l.line());
         error
-    })?;
-    yaml.apply_merge()
-        .map_err(|e| Error::at(ErrorKind::Syntax, "", e.to_string()))?;
-    // Through serde_json: it turns YAML's integer keys (`200:`) into strings, as OpenAPI means them.
-    let json: serde_json::Value = serde_json::to_value(&yaml).map_err(|e| {
-        Error::at(
-            ErrorKind::Invalid,
-            "",
-            format!("cannot be read as JSON data: {e}"),
-        )
-    })?;
+    };
+    // Into JSON values: YAML's integer keys (`200:`) become strings, as OpenAPI means them, and
+    // openapiv3 is only ever fed JSON (fed YAML directly, some inputs make it panic).
+    let json: serde_json::Value = if text.contains("<<:") {
+        // Merge keys (`<<: *anchor`) need the YAML tree first.
+        let mut yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(syntax)?;
+        yaml.apply_merge()
+            .map_err(|e| Error::at(ErrorKind::Syntax, "", e.to_string()))?;
+        serde_json::to_value(&yaml).map_err(|e| {
+            Error::at(
+                ErrorKind::Invalid,
+                "",
+                format!("cannot be read as JSON data: {e}"),
+            )
+        })?
+    } else {
+        serde_yaml::from_str(text).map_err(syntax)?
+    };
     check_version(&json)?;
     serde_path_to_error::deserialize::<_, OpenAPI>(&json).map_err(|e| {
         let mut pointer = String::new();

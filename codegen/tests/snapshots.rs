@@ -101,6 +101,16 @@ fn enums() {
 }
 
 #[test]
+fn discriminated_unions() {
+    fixture("unions");
+}
+
+#[test]
+fn all_of_formats_defaults_multipart_and_security() {
+    fixture("compositions");
+}
+
+#[test]
 fn standalone_crate_has_a_manifest_with_the_runtime_dependencies() {
     let output = run(
         &root().join("spec/cobo-waas2-oauth.yaml"),

@@ -19,30 +19,23 @@ pub(crate) const RUNTIME: &[(&str, &str)] = &[
     ("error.rs", include_str!("../../templates/error.rs")),
 ];
 
-/// One generated Rust source file, before formatting.
-pub(crate) struct RustFile {
-    /// Path below `src/`.
-    pub path: &'static str,
-    /// Its items.
-    pub tokens: TokenStream,
-}
+/// The generated (non-runtime) source files, by path below `src/`, with the number of chunks
+/// each is emitted and formatted in (in parallel, then concatenated).
+pub(crate) const FILES: &[(&str, usize)] = &[("lib.rs", 1), ("models.rs", 2), ("operations.rs", 1)];
 
-/// The generated (non-runtime) source files for `api`.
-pub(crate) fn rust_files(api: &Api, lib_name: &str) -> Vec<RustFile> {
-    vec![
-        RustFile {
-            path: "lib.rs",
-            tokens: crate_files::lib_rs(api, lib_name),
-        },
-        RustFile {
-            path: "models.rs",
-            tokens: models::models(api),
-        },
-        RustFile {
-            path: "operations.rs",
-            tokens: operations::operations(api),
-        },
-    ]
+/// The items of chunk `part` (of `parts`) of one generated file.
+pub(crate) fn tokens(
+    api: &Api,
+    lib_name: &str,
+    path: &str,
+    part: usize,
+    parts: usize,
+) -> TokenStream {
+    match path {
+        "lib.rs" => crate_files::lib_rs(api, lib_name),
+        "models.rs" => models::models(api, part, parts),
+        _ => operations::operations(api),
+    }
 }
 
 pub(crate) use crate_files::{DEPENDENCIES, manifest};

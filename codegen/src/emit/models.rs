@@ -12,13 +12,17 @@ use crate::model::{
     Api, Enum, ErrorVariant, Field, IntEnum, Struct, TypeDef, TypeKind, TypeRef, Union,
 };
 
-pub(super) fn models(api: &Api) -> TokenStream {
+/// The model items of one chunk (`part` of `parts`): large specs are emitted and formatted in
+/// parallel chunks, concatenated in order.
+pub(super) fn models(api: &Api, part: usize, parts: usize) -> TokenStream {
     let kinds: BTreeMap<&str, &TypeKind> = api
         .types
         .iter()
         .map(|d| (d.name.as_str(), &d.kind))
         .collect();
-    let items = api.types.iter().map(|def| match &def.kind {
+    let size = api.types.len().div_ceil(parts.max(1));
+    let chunk = api.types.iter().skip(part * size).take(size);
+    let items = chunk.map(|def| match &def.kind {
         TypeKind::Struct(s) => struct_def(def, s),
         TypeKind::Enum(e) => enum_def(def, e),
         TypeKind::IntEnum(e) => int_enum_def(def, e),
@@ -31,10 +35,14 @@ pub(super) fn models(api: &Api) -> TokenStream {
         }
         TypeKind::Errors(variants) => errors_def(def, variants, &kinds),
     });
+    let items = quote!(#( #items )*);
+    if part > 0 {
+        return items;
+    }
     quote! {
         //! Data types of the API: request and response bodies, enums, and each operation's
         //! documented errors.
-        #( #items )*
+        #items
     }
 }
 
