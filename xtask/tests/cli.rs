@@ -153,3 +153,55 @@ fn usage_errors_are_reported() {
         );
     }
 }
+
+/// Cobo's full WaaS 2.0 spec (read from `../shared/specs`, never copied into the repo).
+#[test]
+fn full_cobo_spec_generates_every_operation_and_reports_its_workarounds() {
+    let spec = root().join("../shared/specs/cobo-waas2-openapi.yaml");
+    if !spec.exists() {
+        let message = format!(
+            "SKIPPED: {} is absent; the full-spec test needs it",
+            spec.display()
+        );
+        assert!(std::env::var_os("CI").is_none(), "{message}");
+        eprintln!("{message}");
+        return;
+    }
+    let dir = TempDir::new("full");
+    let run = xtask(&[
+        "codegen",
+        "--spec",
+        spec.to_str().expect("utf-8"),
+        "--out",
+        dir.0.to_str().expect("utf-8"),
+    ]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let operations =
+        std::fs::read_to_string(dir.0.join("src/operations.rs")).expect("operations.rs");
+    assert_eq!(operations.matches("pub async fn ").count(), 270);
+    let models = std::fs::read_to_string(dir.0.join("src/models.rs")).expect("models.rs");
+    for name in [
+        "pub enum TransferSource",
+        "pub enum PolicyFieldOperator",
+        "pub struct MpcWalletInfo",
+        "pub enum TssGroupType",
+    ] {
+        assert!(models.contains(name), "models.rs lacks `{name}`");
+    }
+    let warnings = text(&run.stderr);
+    assert_eq!(
+        warnings.matches("does not exist; using").count(),
+        6,
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains("`update_wallet_by_id` accepts only OAuth2"),
+        "{warnings}"
+    );
+    assert!(
+        warnings
+            .lines()
+            .all(|l| l.starts_with("warning: cobo-waas2-openapi.yaml: line ")),
+        "{warnings}"
+    );
+}
