@@ -1,6 +1,7 @@
 //! The client: environments, configuration, and the one place where requests are built, signed
 //! and sent, and responses are read and verified.
 
+use std::convert::Infallible;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -310,7 +311,10 @@ impl Client {
     /// Builds, signs and sends one request, then reads and verifies its response.
     ///
     /// The query string and body are built once; the signature covers exactly those bytes.
-    pub(crate) async fn send<E>(&self, request: Request) -> Result<RawResponse, Error<E>> {
+    ///
+    /// Not generic over the operation's error type, so it is compiled once, not once per
+    /// operation; operations widen its error with [`Error::widen`].
+    pub(crate) async fn send(&self, request: Request) -> Result<RawResponse, Error<Infallible>> {
         let operation = request.operation;
         let mut target = String::with_capacity(
             self.inner.base.len() + request.path.len() + request.query.len() + 1,

@@ -280,6 +280,24 @@ pub enum Error<E> {
     },
 }
 
+impl Error<std::convert::Infallible> {
+    /// The same failure, typed for an operation whose documented errors are `E`.
+    pub(crate) fn widen<E>(self) -> Error<E> {
+        match self {
+            Self::Api { error, .. } => match error {},
+            Self::UnexpectedStatus { response } => Error::UnexpectedStatus { response },
+            Self::Decode { response, source } => Error::Decode { response, source },
+            Self::Signature { reason, response } => Error::Signature { reason, response },
+            Self::ResponseTooLarge { response, limit } => {
+                Error::ResponseTooLarge { response, limit }
+            }
+            Self::Timeout { operation } => Error::Timeout { operation },
+            Self::Transport { operation, source } => Error::Transport { operation, source },
+            Self::Request { operation, message } => Error::Request { operation, message },
+        }
+    }
+}
+
 impl<E> Error<E> {
     /// The response this error carries, if the server answered.
     pub fn response(&self) -> Option<&RawResponse> {

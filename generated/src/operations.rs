@@ -49,7 +49,7 @@ impl Client {
             headers: Vec::new(),
             auth: Auth::CoboSignature,
         };
-        let response = self.send(request).await?;
+        let response = self.send(request).await.map_err(Error::widen)?;
         match response.status().as_u16() {
             200..=299 => response.decode(),
             400..=499 => Err(response.api_error(models::GetTokenError::ClientError)),
@@ -96,7 +96,7 @@ impl Client {
             headers: Vec::new(),
             auth: Auth::CoboSignature,
         };
-        let response = self.send(request).await?;
+        let response = self.send(request).await.map_err(Error::widen)?;
         match response.status().as_u16() {
             200..=299 => response.decode(),
             400..=499 => Err(response.api_error(models::RefreshTokenError::ClientError)),
@@ -147,7 +147,7 @@ impl Client {
             headers: Vec::new(),
             auth: Auth::CoboSignature,
         };
-        let response = self.send(request).await?;
+        let response = self.send(request).await.map_err(Error::widen)?;
         match response.status().as_u16() {
             201 => response.decode(),
             400..=499 => Err(response.api_error(models::ExchangePermissionTokenError::ClientError)),
@@ -198,7 +198,7 @@ impl Client {
             headers: Vec::new(),
             auth: Auth::CoboSignature,
         };
-        let response = self.send(request).await?;
+        let response = self.send(request).await.map_err(Error::widen)?;
         match response.status().as_u16() {
             201 => response.decode(),
             400..=499 => Err(response.api_error(models::RefreshPermissionTokenError::ClientError)),

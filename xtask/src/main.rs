@@ -9,8 +9,9 @@ use std::time::Instant;
 const USAGE: &str = "usage:
   cargo xtask codegen [--check]
       regenerate generated/src from spec/cobo-waas2-oauth.yaml (--check: only list stale files)
-  cargo xtask codegen --spec PATH --out DIR [--crate-name NAME] [--check]
-      write a standalone crate (with its own Cargo.toml) for any spec";
+  cargo xtask codegen --spec PATH --out DIR [--crate-name NAME] [--check] [--no-rustfmt]
+      write a standalone crate (with its own Cargo.toml) for any spec
+      (--no-rustfmt: keep the generator's own prettyplease layout, skipping the rustfmt pass)";
 
 /// The in-repo spec and crate.
 const SPEC: &str = "spec/cobo-waas2-oauth.yaml";
@@ -51,12 +52,15 @@ struct Codegen {
     crate_name: String,
     standalone: bool,
     check: bool,
+    /// Run rustfmt over the output (always for the in-repo crate).
+    rustfmt: bool,
     command: String,
 }
 
 impl Codegen {
     fn parse(args: &[String]) -> Result<Self, String> {
-        let (mut spec, mut out, mut crate_name, mut check) = (None, None, None, false);
+        let (mut spec, mut out, mut crate_name, mut check, mut rustfmt) =
+            (None, None, None, false, true);
         let mut iter = args.iter();
         while let Some(arg) = iter.next() {
             let mut value = |name: &str| {
@@ -66,6 +70,7 @@ impl Codegen {
             };
             match arg.as_str() {
                 "--check" => check = true,
+                "--no-rustfmt" => rustfmt = false,
                 "--spec" => spec = Some(value("--spec")?),
                 "--out" => out = Some(value("--out")?),
                 "--crate-name" => crate_name = Some(value("--crate-name")?),
@@ -74,13 +79,14 @@ impl Codegen {
         }
         let root = root();
         match (spec, out) {
-            (None, None) if crate_name.is_none() => Ok(Self {
+            (None, None) if crate_name.is_none() && rustfmt => Ok(Self {
                 spec: root.join(SPEC),
                 spec_name: SPEC.to_owned(),
                 out: root.join(CRATE_DIR),
                 crate_name: CRATE_NAME.to_owned(),
                 standalone: false,
                 check,
+                rustfmt,
                 command: "cargo xtask codegen".to_owned(),
             }),
             (Some(spec), Some(out)) => {
@@ -108,11 +114,12 @@ impl Codegen {
                     crate_name,
                     standalone: true,
                     check,
+                    rustfmt,
                     command,
                 })
             }
             _ => Err(format!(
-                "--spec and --out go together (and --crate-name only with them)\n{USAGE}"
+                "--spec and --out go together (and --crate-name and --no-rustfmt only with them)\n{USAGE}"
             )),
         }
     }
@@ -132,7 +139,11 @@ impl Codegen {
         for warning in &output.warnings {
             eprintln!("warning: {}: {warning}", self.spec_name);
         }
-        let formatter = Rustfmt::find();
+        let formatter = if self.rustfmt {
+            Rustfmt::find()
+        } else {
+            Rustfmt(None)
+        };
         let mut stale = Vec::new();
         let mut lines = 0;
         let mut produced = BTreeSet::new();
@@ -197,7 +208,7 @@ impl Codegen {
             generated_in.as_secs_f64() * 1000.0,
             stale.len()
         );
-        if !formatter.available() {
+        if self.rustfmt && !formatter.available() {
             eprintln!("warning: rustfmt not found; files are formatted by prettyplease only");
         }
         Ok(())

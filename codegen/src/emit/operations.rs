@@ -122,7 +122,7 @@ fn method(api: &Api, op: &Operation) -> TokenStream {
                 headers: #headers,
                 auth: #auth,
             };
-            let response = self.send(request).await?;
+            let response = self.send(request).await.map_err(Error::widen)?;
             match response.status().as_u16() {
                 #( #arms )*
             }
