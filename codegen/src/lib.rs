@@ -87,7 +87,7 @@ pub fn generate(text: &str, options: &Options) -> Result<Output, Error> {
     if options.manifest {
         files.push(File {
             path: "Cargo.toml".to_owned(),
-            contents: emit::manifest(&options.crate_name),
+            contents: emit::manifest(&options.crate_name, &api),
         });
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));

@@ -3,6 +3,7 @@
 
 //! Data types of the API: request and response bodies, enums, and each operation's
 //! documented errors.
+#[cfg(feature = "oauth")]
 /// The response of a failed request.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ErrorResponse {
@@ -15,6 +16,7 @@ pub struct ErrorResponse {
     /// Example: `"0b6ddf19083c4bd1a9ca01bec44b24dd"`
     pub error_id: String,
 }
+#[cfg(feature = "oauth")]
 impl std::fmt::Display for ErrorResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         crate::DisplayFields::new(f)
@@ -24,6 +26,7 @@ impl std::fmt::Display for ErrorResponse {
             .finish("ErrorResponse")
     }
 }
+#[cfg(feature = "oauth")]
 /// The documented error responses of `exchange_permission_token`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExchangePermissionTokenError {
@@ -32,6 +35,7 @@ pub enum ExchangePermissionTokenError {
     /// `5XX`: Internal server error.
     ServerError(ErrorResponse),
 }
+#[cfg(feature = "oauth")]
 impl std::fmt::Display for ExchangePermissionTokenError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -40,6 +44,7 @@ impl std::fmt::Display for ExchangePermissionTokenError {
         }
     }
 }
+#[cfg(feature = "oauth")]
 /// The documented error responses of `get_token`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum GetTokenError {
@@ -48,6 +53,7 @@ pub enum GetTokenError {
     /// `5XX`: Internal server error.
     ServerError(ErrorResponse),
 }
+#[cfg(feature = "oauth")]
 impl std::fmt::Display for GetTokenError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -56,6 +62,7 @@ impl std::fmt::Display for GetTokenError {
         }
     }
 }
+#[cfg(feature = "oauth")]
 /// The body of a `getTokenResponse` response: The request was successful.
 #[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct GetTokenResponse {
@@ -90,6 +97,7 @@ pub struct GetTokenResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
 }
+#[cfg(feature = "oauth")]
 impl std::fmt::Debug for GetTokenResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GetTokenResponse")
@@ -107,6 +115,7 @@ impl std::fmt::Debug for GetTokenResponse {
             .finish()
     }
 }
+#[cfg(feature = "oauth")]
 /// The response of a failed request.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OauthErrorResponse {
@@ -115,6 +124,7 @@ pub struct OauthErrorResponse {
     /// The error description.
     pub error_description: String,
 }
+#[cfg(feature = "oauth")]
 impl std::fmt::Display for OauthErrorResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         crate::DisplayFields::new(f)
@@ -123,6 +133,7 @@ impl std::fmt::Display for OauthErrorResponse {
             .finish("OauthErrorResponse")
     }
 }
+#[cfg(feature = "oauth")]
 /// The request body to acquire an Access Token.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PermissionTokenExchangeBody {
@@ -131,6 +142,7 @@ pub struct PermissionTokenExchangeBody {
     /// Example: `"payment_orders_payin"`
     pub permission_type: String,
 }
+#[cfg(feature = "oauth")]
 /// The request body to refresh the Access Token and the Refresh Token.
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PermissionTokenRefreshBody {
@@ -141,6 +153,7 @@ pub struct PermissionTokenRefreshBody {
     /// Example: `"rK49jI0zt49gsttzscscik15Asmlpu1TdcxqguJJS8B9f6ilJEC0y3PbVqwsEAw5"`
     pub refresh_token: String,
 }
+#[cfg(feature = "oauth")]
 impl std::fmt::Debug for PermissionTokenRefreshBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PermissionTokenRefreshBody")
@@ -148,6 +161,7 @@ impl std::fmt::Debug for PermissionTokenRefreshBody {
             .finish()
     }
 }
+#[cfg(feature = "oauth")]
 /// The body of a `permissionTokenResponse` response: The request was successful.
 #[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PermissionTokenResponse {
@@ -176,6 +190,7 @@ pub struct PermissionTokenResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
 }
+#[cfg(feature = "oauth")]
 impl std::fmt::Debug for PermissionTokenResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PermissionTokenResponse")
@@ -192,6 +207,7 @@ impl std::fmt::Debug for PermissionTokenResponse {
             .finish()
     }
 }
+#[cfg(feature = "oauth")]
 /// The documented error responses of `refresh_permission_token`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RefreshPermissionTokenError {
@@ -200,6 +216,7 @@ pub enum RefreshPermissionTokenError {
     /// `5XX`: Internal server error.
     ServerError(ErrorResponse),
 }
+#[cfg(feature = "oauth")]
 impl std::fmt::Display for RefreshPermissionTokenError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -208,6 +225,7 @@ impl std::fmt::Display for RefreshPermissionTokenError {
         }
     }
 }
+#[cfg(feature = "oauth")]
 /// The documented error responses of `refresh_token`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RefreshTokenError {
@@ -216,6 +234,7 @@ pub enum RefreshTokenError {
     /// `5XX`: Internal server error.
     ServerError(ErrorResponse),
 }
+#[cfg(feature = "oauth")]
 impl std::fmt::Display for RefreshTokenError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -224,6 +243,7 @@ impl std::fmt::Display for RefreshTokenError {
         }
     }
 }
+#[cfg(feature = "oauth")]
 /// The body of a `refreshTokenResponse` response: The request was successful.
 #[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RefreshTokenResponse {
@@ -258,6 +278,7 @@ pub struct RefreshTokenResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
 }
+#[cfg(feature = "oauth")]
 impl std::fmt::Debug for RefreshTokenResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RefreshTokenResponse")
@@ -275,6 +296,7 @@ impl std::fmt::Debug for RefreshTokenResponse {
             .finish()
     }
 }
+#[cfg(feature = "oauth")]
 /// The request body for refreshing an Org Access Token.
 #[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TokenEndpointBody {
@@ -296,6 +318,7 @@ pub struct TokenEndpointBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
 }
+#[cfg(feature = "oauth")]
 impl std::fmt::Debug for TokenEndpointBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TokenEndpointBody")

@@ -80,8 +80,20 @@ pub(super) fn lib_rs(api: &Api, lib_name: &str) -> TokenStream {
     }
 }
 
+/// The `[features]` table: one feature per tag, all on by default.
+pub(crate) fn features_table(api: &Api) -> String {
+    let features = super::features::all(api);
+    let quoted: Vec<String> = features.iter().map(|f| format!("\"{f}\"")).collect();
+    let mut table = format!("[features]\ndefault = [{}]\n", quoted.join(", "));
+    for feature in &features {
+        table.push_str(&format!("{feature} = []\n"));
+    }
+    table
+}
+
 /// `Cargo.toml` of a standalone generated crate.
-pub(crate) fn manifest(crate_name: &str) -> String {
+pub(crate) fn manifest(crate_name: &str, api: &Api) -> String {
+    let features = features_table(api);
     format!(
         r#"[package]
 name = "{crate_name}"
@@ -93,6 +105,7 @@ publish = false
 # A crate of its own, even when generated inside another workspace.
 [workspace]
 
+{features}
 [dependencies]
 {DEPENDENCIES}"#
     )

@@ -2,6 +2,7 @@
 //! generated code builds on (copied verbatim from `codegen/templates/`).
 
 mod crate_files;
+mod features;
 mod models;
 mod operations;
 
@@ -83,4 +84,27 @@ fn rust_type(ty: &TypeRef, models: Option<&TokenStream>) -> TokenStream {
             quote!(std::collections::BTreeMap<String, #value>)
         }
     }
+}
+
+/// Puts `cfg` before every top-level item of `items` (each item ends with `;` or a `{…}` body).
+fn with_cfg(cfg: &TokenStream, items: TokenStream) -> TokenStream {
+    use proc_macro2::{Delimiter, TokenTree};
+    if cfg.is_empty() {
+        return items;
+    }
+    let mut out = TokenStream::new();
+    let mut at_start = true;
+    for tree in items {
+        if at_start {
+            out.extend(cfg.clone());
+        }
+        let ends_item = match &tree {
+            TokenTree::Punct(p) => p.as_char() == ';',
+            TokenTree::Group(g) => g.delimiter() == Delimiter::Brace,
+            _ => false,
+        };
+        out.extend([tree]);
+        at_start = ends_item;
+    }
+    out
 }

@@ -22,18 +22,22 @@ pub(super) fn models(api: &Api, part: usize, parts: usize) -> TokenStream {
         .collect();
     let size = api.types.len().div_ceil(parts.max(1));
     let chunk = api.types.iter().skip(part * size).take(size);
-    let items = chunk.map(|def| match &def.kind {
-        TypeKind::Struct(s) => struct_def(def, s),
-        TypeKind::Enum(e) => enum_def(def, e),
-        TypeKind::IntEnum(e) => int_enum_def(def, e),
-        TypeKind::Union(u) => union_def(def, u),
-        TypeKind::Alias(ty) => {
-            let docs = docs(def.description.as_deref());
-            let name = ident(&def.name);
-            let ty = rust_type(ty, None);
-            quote! { #docs pub type #name = #ty; }
-        }
-        TypeKind::Errors(variants) => errors_def(def, variants, &kinds),
+    let features = super::features::Features::new(api);
+    let items = chunk.map(|def| {
+        let items = match &def.kind {
+            TypeKind::Struct(s) => struct_def(def, s),
+            TypeKind::Enum(e) => enum_def(def, e),
+            TypeKind::IntEnum(e) => int_enum_def(def, e),
+            TypeKind::Union(u) => union_def(def, u),
+            TypeKind::Alias(ty) => {
+                let docs = docs(def.description.as_deref());
+                let name = ident(&def.name);
+                let ty = rust_type(ty, None);
+                quote! { #docs pub type #name = #ty; }
+            }
+            TypeKind::Errors(variants) => errors_def(def, variants, &kinds),
+        };
+        super::with_cfg(&features.cfg_type(&def.name), items)
     });
     let items = quote!(#( #items )*);
     if part > 0 {

@@ -10,41 +10,19 @@ use crate::model::{Api, Auth, Operation, Param, ParamLocation, Status, TypeKind,
 
 pub(super) fn operations(api: &Api) -> TokenStream {
     let methods = api.operations.iter().map(|op| method(api, op));
-    let uses = |location| {
-        api.operations
-            .iter()
-            .flat_map(|op| &op.params)
-            .any(|p| p.location == location)
-    };
-    let mut runtime = vec![quote!(Auth), quote!(Request)];
-    if uses(ParamLocation::Query) {
-        runtime.push(quote!(Query));
-    }
-    if uses(ParamLocation::Path) {
-        runtime.push(quote!(encode_path));
-    }
-    if api.operations.iter().any(|op| {
-        op.body
-            .as_ref()
-            .is_some_and(|b| !b.media_type.contains("json"))
-    }) {
-        runtime.push(quote!(Multipart));
-    }
+    // Paths are written out in full: with features, any import could end up unused.
     quote! {
-        //! The API's operations, as methods of [`Client`].
-        use crate::client::{ #( #runtime ),* };
-        use crate::error::{Error, ResponseValue};
-        use crate::{Client, models};
-
-        impl Client {
+        //! The API's operations, as methods of [`Client`](crate::Client).
+        impl crate::Client {
             #( #methods )*
         }
     }
 }
 
 fn method(api: &Api, op: &Operation) -> TokenStream {
-    let models = quote!(models);
+    let models = quote!(crate::models);
     let docs = method_docs(op);
+    let cfg = super::features::cfg(&super::features::of_operation(op));
     let deprecated = op
         .deprecated
         .then(|| quote!(#[deprecated = "Deprecated in the API spec."]));
@@ -61,7 +39,7 @@ fn method(api: &Api, op: &Operation) -> TokenStream {
         .collect();
     if let Some(options) = &op.options_type {
         let options = ident(options);
-        args.push(quote!(options: &models::#options));
+        args.push(quote!(options: &crate::models::#options));
     }
     if let Some(body) = &op.body {
         let ty = rust_type(&body.ty, Some(&models));
@@ -93,7 +71,7 @@ fn method(api: &Api, op: &Operation) -> TokenStream {
         Some(body) => {
             let media = &body.media_type;
             let encode = quote! {
-                (#media.to_owned(), serde_json::to_vec(body).map_err(|e| Error::Request { operation: #operation_id, message: e.to_string() })?)
+                (#media.to_owned(), serde_json::to_vec(body).map_err(|e| crate::Error::Request { operation: #operation_id, message: e.to_string() })?)
             };
             if body.required {
                 quote!(Some(#encode))
@@ -104,16 +82,17 @@ fn method(api: &Api, op: &Operation) -> TokenStream {
         None => quote!(None),
     };
     let auth = match op.auth {
-        Auth::None => quote!(Auth::None),
-        Auth::CoboSignature => quote!(Auth::CoboSignature),
+        Auth::None => quote!(crate::client::Auth::None),
+        Auth::CoboSignature => quote!(crate::client::Auth::CoboSignature),
     };
     let arms = status_arms(op, &error);
     quote! {
         #docs
+        #cfg
         #deprecated
-        pub async fn #name(&self #( , #args )*) -> Result<ResponseValue<#success>, Error<models::#error>> {
+        pub async fn #name(&self #( , #args )*) -> Result<crate::ResponseValue<#success>, crate::Error<crate::models::#error>> {
             #query
-            let request = Request {
+            let request = crate::client::Request {
                 operation: #operation_id,
                 method: reqwest::Method::#http_method,
                 path: #path,
@@ -122,7 +101,7 @@ fn method(api: &Api, op: &Operation) -> TokenStream {
                 headers: #headers,
                 auth: #auth,
             };
-            let response = self.send(request).await.map_err(Error::widen)?;
+            let response = self.send(request).await.map_err(crate::Error::widen)?;
             match response.status().as_u16() {
                 #( #arms )*
             }
@@ -181,11 +160,11 @@ fn method_docs(op: &Operation) -> TokenStream {
         let variant = response.error_variant.as_deref().unwrap_or_default();
         let description = doc_lines(&response.description).join(" ");
         lines.push(format!(
-            "- `{}`: [`Error::Api`] with `{}::{variant}`: {description}",
+            "- `{}`: [`Error::Api`](crate::Error::Api) with `{}::{variant}`: {description}",
             response.status, op.error_type
         ));
     }
-    lines.push("- Any other status, an undecodable body, a bad response signature, a timeout or a transport failure: the matching [`Error`] variant.".to_owned());
+    lines.push("- Any other status, an undecodable body, a bad response signature, a timeout or a transport failure: the matching [`Error`](crate::Error) variant.".to_owned());
     doc_attrs(&lines)
 }
 
@@ -221,7 +200,7 @@ fn path_expr(op: &Operation) -> TokenStream {
             .find(|p| p.location == ParamLocation::Path && p.wire == wire)
         {
             let arg = ident(&param.name);
-            values.push(quote!(encode_path(#arg)));
+            values.push(quote!(crate::client::encode_path(#arg)));
         }
         template.push_str("{}");
         rest = after.get(close + 1..).unwrap_or_default();
@@ -262,7 +241,7 @@ fn query_expr(op: &Operation) -> TokenStream {
         }
     });
     quote! {
-        let mut query = Query::default();
+        let mut query = crate::client::Query::default();
         #( #pushes )*
         let query = query.finish();
     }
@@ -361,9 +340,9 @@ fn status_arms(op: &Operation, error: &proc_macro2::Ident) -> Vec<TokenStream> {
             Some(variant) => {
                 let variant = ident(variant);
                 if response.has_body {
-                    quote!(Err(response.api_error(models::#error::#variant)))
+                    quote!(Err(response.api_error(crate::models::#error::#variant)))
                 } else {
-                    quote!(Err(response.documented(models::#error::#variant)))
+                    quote!(Err(response.documented(crate::models::#error::#variant)))
                 }
             }
         };
@@ -413,7 +392,7 @@ fn multipart_body(api: &Api, ty: &TypeRef) -> TokenStream {
         }
     });
     quote! {{
-        let mut form = Multipart::new();
+        let mut form = crate::client::Multipart::new();
         #( #parts )*
         form.finish()
     }}

@@ -237,6 +237,8 @@ pub struct Operation {
     pub summary: Option<String>,
     /// `description`.
     pub description: Option<String>,
+    /// `tags`, in the order written.
+    pub tags: Vec<String>,
     /// `deprecated: true`.
     pub deprecated: bool,
     /// Path, query and header parameters in the order written (path-level ones first).

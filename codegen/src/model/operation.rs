@@ -116,6 +116,7 @@ impl<'a> Context<'_, 'a> {
             summary: op.summary.clone(),
             description: op.description.clone(),
             deprecated: op.deprecated,
+            tags: op.tags.clone(),
             params,
             body,
             success,
