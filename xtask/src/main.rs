@@ -13,6 +13,9 @@ const USAGE: &str = "usage:
       write a standalone crate (with its own Cargo.toml) for any spec
       (--no-rustfmt: keep the generator's own prettyplease layout, skipping the rustfmt pass)";
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The in-repo spec and crate.
 const SPEC: &str = "spec/cobo-waas2-oauth.yaml";
 const CRATE_DIR: &str = "generated";
