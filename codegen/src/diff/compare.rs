@@ -101,6 +101,8 @@ pub(crate) struct Walk<'a> {
     method: String,
     old_path: String,
     new_path: String,
+    old_id: Option<&'a str>,
+    new_id: Option<&'a str>,
     /// Schema pairs already compared for this operation (cuts cycles and repeats).
     seen: HashSet<(String, String, Dir)>,
     /// The parameter (`in`, name) whose schema is being compared, for its Rust type.
@@ -200,6 +202,8 @@ impl<'a> Walk<'a> {
             method: String::new(),
             old_path: String::new(),
             new_path: String::new(),
+            old_id: None,
+            new_id: None,
             seen: HashSet::new(),
             param: None,
             errors: Vec::new(),
@@ -363,11 +367,9 @@ impl<'a> Walk<'a> {
         let old = self.ops_of(Side::Old);
         let new = self.ops_of(Side::New);
         for ((method, _), (path, at, op, _)) in old.iter().filter(|(k, _)| !new.contains_key(*k)) {
-            self.enter(method, path, path);
-            let rust = format!(
-                "{} is removed: every call site breaks",
-                self.old_names.method(method, path, &self.op)
-            );
+            let id = op.operation_id.as_deref();
+            self.enter(method, (path, id), (path, id));
+            let rust = format!("{} is removed: every call site breaks", self.old_method());
             self.add(
                 Rule::OperationRemoved,
                 Some(at),
@@ -378,11 +380,9 @@ impl<'a> Walk<'a> {
             );
         }
         for ((method, _), (path, at, op, _)) in new.iter().filter(|(k, _)| !old.contains_key(*k)) {
-            self.enter(method, path, path);
-            let rust = format!(
-                "new method {}",
-                self.new_names.method(method, path, &self.op)
-            );
+            let id = op.operation_id.as_deref();
+            self.enter(method, (path, id), (path, id));
+            let rust = format!("new method {}", self.new_method());
             self.add(
                 Rule::OperationAdded,
                 None,
@@ -396,12 +396,23 @@ impl<'a> Walk<'a> {
             let Some((new_path, new_at, new_op, new_common)) = new.get(key) else {
                 continue;
             };
-            self.enter(&key.0, old_path, new_path);
+            self.enter(
+                &key.0,
+                (old_path, old_op.operation_id.as_deref()),
+                (new_path, new_op.operation_id.as_deref()),
+            );
             self.operation(old_at, old_op, old_common, new_at, new_op, new_common);
         }
     }
 
-    fn enter(&mut self, method: &str, old_path: &str, new_path: &str) {
+    fn enter(
+        &mut self,
+        method: &str,
+        (old_path, old_id): (&str, Option<&'a str>),
+        (new_path, new_id): (&str, Option<&'a str>),
+    ) {
+        self.old_id = old_id;
+        self.new_id = new_id;
         self.op = format!("{method} {new_path}");
         self.method = method.to_owned();
         self.old_path = old_path.to_owned();
@@ -411,12 +422,12 @@ impl<'a> Walk<'a> {
 
     fn old_method(&self) -> String {
         self.old_names
-            .method(&self.method, &self.old_path, &self.op)
+            .method(&self.method, &self.old_path, self.old_id, &self.op)
     }
 
     fn new_method(&self) -> String {
         self.new_names
-            .method(&self.method, &self.new_path, &self.op)
+            .method(&self.method, &self.new_path, self.new_id, &self.op)
     }
 
     fn operation(

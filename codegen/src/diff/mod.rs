@@ -73,9 +73,11 @@ impl Report {
         self.changes.iter().map(Change::level).max()
     }
 
-    /// The suggested version bump for the generated crate.
+    /// The suggested version bump for the generated crate. Only the Rust level counts: a wire
+    /// change that the generated code absorbs (a new value of an open enum) needs no major bump,
+    /// and every wire change that does reach Rust has its own Rust level.
     pub fn semver(&self) -> &'static str {
-        match self.worst() {
+        match self.changes.iter().map(|c| c.rust).max() {
             None => "none (no API change)",
             Some(Level::NonBreaking) => "patch (≥1.0: minor if it adds API)",
             Some(Level::PotentiallyBreaking) => {

@@ -103,7 +103,7 @@ rules! {
     ResponsePropertyMadeRequired => "response-property-made-required", NonBreaking, Breaking, "An optional response property became required.";
     ResponsePropertyMadeNullable => "response-property-made-nullable", Breaking, Breaking, "A response property became nullable.";
     ResponsePropertyTypeChanged => "response-property-type-changed", Breaking, Breaking, "A response schema's type or format changed.";
-    ResponseEnumValueAdded => "response-enum-value-added", NonBreaking, NonBreaking, "A value was added to a response enum.";
+    ResponseEnumValueAdded => "response-enum-value-added", Breaking, NonBreaking, "A value was added to a response enum.";
     ResponseEnumValueRemoved => "response-enum-value-removed", NonBreaking, Breaking, "A value was removed from a response enum.";
     ResponseEnumConstraintAdded => "response-enum-constraint-added", NonBreaking, Breaking, "A response string became an enum.";
     ResponseEnumConstraintRemoved => "response-enum-constraint-removed", PotentiallyBreaking, Breaking, "A response enum became a plain string.";

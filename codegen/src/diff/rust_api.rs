@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use openapiv3::OpenAPI;
 
+use crate::ident::value_name;
 use crate::model::{self, Api, Field, Operation, Param, ParamLocation, TypeDef, TypeKind, TypeRef};
 
 /// The Rust names of one spec.
@@ -88,11 +89,13 @@ impl Names {
             .map(|&i| &api.operations[i])
     }
 
-    /// The client method of an operation, as inline code.
-    pub fn method(&self, method: &str, path: &str, fallback: &str) -> String {
-        match self.operation(method, path) {
-            Some(op) => format!("`Client::{}`", op.method_name),
-            None => format!("the method for `{fallback}`"),
+    /// The client method of an operation, as inline code. Without a model it is derived from the
+    /// `operationId` by the generator's naming rule (collisions aside).
+    pub fn method(&self, method: &str, path: &str, id: Option<&str>, fallback: &str) -> String {
+        match (self.operation(method, path), id) {
+            (Some(op), _) => format!("`Client::{}`", op.method_name),
+            (None, Some(id)) => format!("`Client::{}`", value_name(id, "call")),
+            (None, None) => format!("the method for `{fallback}`"),
         }
     }
 
