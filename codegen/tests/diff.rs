@@ -67,8 +67,11 @@ fn summary(report: &Report) -> Vec<(&'static str, Level, Level)> {
 
 use Level::{Breaking as B, NonBreaking as N, PotentiallyBreaking as P};
 
+/// (rule id, wire level, Rust level).
+type Expected = (&'static str, Level, Level);
+
 /// What each fixture must report, base → fixture.
-const FORWARD: &[(&str, &[(&str, Level, Level)])] = &[
+const FORWARD: &[(&str, &[Expected])] = &[
     (
         "enum_value_added",
         &[
@@ -115,7 +118,10 @@ const FORWARD: &[(&str, &[(&str, Level, Level)])] = &[
         "parameter_type_changed",
         &[("parameter-type-changed", B, B)],
     ),
-    ("request_body_optional", &[]),
+    (
+        "request_body_optional",
+        &[("request-body-made-optional", N, B)],
+    ),
     ("request_body_removed", &[("request-body-removed", P, B)]),
     (
         "request_enum_constraint_added",
@@ -187,7 +193,7 @@ const FORWARD: &[(&str, &[(&str, Level, Level)])] = &[
 /// Rules only the reverse direction (fixture → base) shows.
 const REVERSE: &[(&str, &str, Level, Level)] = &[
     ("error_status_added", "error-status-removed", N, B),
-    ("request_body_optional", "request-body-made-required", B, P),
+    ("request_body_optional", "request-body-made-required", B, B),
     ("request_body_removed", "request-body-added", B, B),
     (
         "request_enum_constraint_added",

@@ -733,16 +733,29 @@ impl<'a> Walk<'a> {
                 );
             }
             (Some((old_body, old_at)), Some((new_body, new_at))) => {
-                if !old_body.required && new_body.required {
+                if old_body.required != new_body.required {
+                    let (rule, message, rust) = if new_body.required {
+                        (
+                            Rule::RequestBodyMadeRequired,
+                            "request body made required",
+                            "`Option<&T>` to `&T`",
+                        )
+                    } else {
+                        (
+                            Rule::RequestBodyMadeOptional,
+                            "request body made optional",
+                            "`&T` to `Option<&T>`",
+                        )
+                    };
                     let rust = format!(
-                        "the `body` argument of {} may change from optional to required",
+                        "the `body` argument of {} changes from {rust}: every call site breaks",
                         self.new_method()
                     );
                     self.add(
-                        Rule::RequestBodyMadeRequired,
+                        rule,
                         Some(&old_at),
                         Some(&new_at),
-                        "request body made required".to_owned(),
+                        message.to_owned(),
                         rust,
                         None,
                     );

@@ -85,7 +85,8 @@ rules! {
     ParameterTypeChanged => "parameter-type-changed", Breaking, Breaking, "A parameter's type or format changed.";
     RequestBodyAdded => "request-body-added", Breaking, Breaking, "A request body was added to an operation.";
     RequestBodyRemoved => "request-body-removed", PotentiallyBreaking, Breaking, "An operation's request body was removed.";
-    RequestBodyMadeRequired => "request-body-made-required", Breaking, PotentiallyBreaking, "An optional request body became required.";
+    RequestBodyMadeRequired => "request-body-made-required", Breaking, Breaking, "An optional request body became required.";
+    RequestBodyMadeOptional => "request-body-made-optional", NonBreaking, Breaking, "A required request body became optional.";
     MediaTypeRemoved => "media-type-removed", Breaking, PotentiallyBreaking, "A request or response media type was removed.";
     RequestPropertyAddedRequired => "request-property-added-required", Breaking, Breaking, "A required request property was added.";
     RequestPropertyAddedOptional => "request-property-added-optional", NonBreaking, PotentiallyBreaking, "An optional request property was added.";
