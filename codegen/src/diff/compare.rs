@@ -2,7 +2,7 @@
 //! in the path ignored), parameters by `in` and name, properties by name. A change inside a
 //! shared component schema is reported once, with every operation that reaches it.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use indexmap::IndexMap;
 use openapiv3::{
@@ -76,7 +76,7 @@ impl<'a> From<&'a ReferenceOr<Box<Schema>>> for Node<'a> {
 }
 
 /// Where a schema sits: it picks the rule for a type change and enables property-only checks.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 enum Place {
     /// The schema of a parameter.
     Parameter,
@@ -89,13 +89,28 @@ enum Place {
 /// Properties of an object schema, `allOf` flattened: name → (schema, pointer); required names.
 type Props<'a> = (IndexMap<&'a str, (Node<'a>, String)>, BTreeSet<&'a str>);
 
+/// A change's identity: the same change reached from several operations is reported once.
+type Key = (Rule, Option<String>, Option<String>);
+
+/// Two schemas compared in one direction at one kind of place, by pointer: place-specific
+/// checks (nullable properties) must run once per kind of place.
+type Pair = (String, String, Dir, Place);
+
+/// A shared schema pair being walked and the changes found under it so far.
+struct Frame {
+    pair: Pair,
+    keys: Vec<Key>,
+    /// False when a cycle cut the walk short, so `keys` may be incomplete.
+    complete: bool,
+}
+
 /// The state of one comparison.
 pub(crate) struct Walk<'a> {
     old: &'a OpenAPI,
     new: &'a OpenAPI,
     pub old_names: &'a Names,
     pub new_names: &'a Names,
-    found: BTreeMap<(Rule, Option<String>, Option<String>), Found>,
+    found: BTreeMap<Key, Found>,
     /// The operation being walked, e.g. `POST /oauth/token`, and its method and old/new paths.
     op: String,
     method: String,
@@ -104,7 +119,11 @@ pub(crate) struct Walk<'a> {
     old_id: Option<&'a str>,
     new_id: Option<&'a str>,
     /// Schema pairs already compared for this operation (cuts cycles and repeats).
-    seen: HashSet<(String, String, Dir)>,
+    seen: HashSet<Pair>,
+    /// The changes found under each fully walked pair of shared schemas.
+    memo: HashMap<Pair, Vec<Key>>,
+    /// The shared schema pairs being walked, innermost last.
+    stack: Vec<Frame>,
     /// The parameter (`in`, name) whose schema is being compared, for its Rust type.
     param: Option<(&'a str, &'a str)>,
     pub errors: Vec<(Side, Error)>,
@@ -205,6 +224,8 @@ impl<'a> Walk<'a> {
             old_id: None,
             new_id: None,
             seen: HashSet::new(),
+            memo: HashMap::new(),
+            stack: Vec::new(),
             param: None,
             errors: Vec::new(),
         }
@@ -266,6 +287,9 @@ impl<'a> Walk<'a> {
             new_pointer.map(str::to_owned),
         );
         let op = self.op.clone();
+        if let Some(top) = self.stack.last_mut() {
+            top.keys.push(key.clone());
+        }
         let entry = self.found.entry(key).or_insert_with(|| Found {
             rule,
             wire,
@@ -1117,6 +1141,9 @@ impl<'a> Walk<'a> {
 
     /// Compares two schemas at the same place. `field` is the enclosing struct's pointers and the
     /// property name, for Rust names.
+    /// Compares two schemas at the same place. `field` is the enclosing struct's pointers and the
+    /// property name, for Rust names. A pair of shared schemas is walked once per run: later
+    /// operations that reach it are added to the changes found under it.
     fn schema(
         &mut self,
         dir: Dir,
@@ -1126,14 +1153,61 @@ impl<'a> Walk<'a> {
         label: &str,
         field: Option<(&str, &str, &str)>,
     ) {
-        let shared = old.component.is_some() || new.component.is_some();
-        if shared
-            && !self
-                .seen
-                .insert((old.pointer.clone(), new.pointer.clone(), dir))
-        {
+        if old.component.is_none() && new.component.is_none() {
+            return self.schema_pair(dir, place, old, new, label, field);
+        }
+        let pair = (old.pointer.clone(), new.pointer.clone(), dir, place);
+        if let Some(keys) = self.memo.get(&pair) {
+            let keys = keys.clone();
+            for key in &keys {
+                if let Some(found) = self.found.get_mut(key) {
+                    found.operations.insert(self.op.clone());
+                }
+            }
+            if let Some(top) = self.stack.last_mut() {
+                top.keys.extend(keys);
+            }
             return;
         }
+        if self.seen.contains(&pair) {
+            // A cycle (or a pair already walked for this operation): frames above it may miss
+            // changes found outside them, so they are not memoized.
+            let from = self
+                .stack
+                .iter()
+                .position(|f| f.pair == pair)
+                .map_or(0, |i| i + 1);
+            for frame in &mut self.stack[from..] {
+                frame.complete = false;
+            }
+            return;
+        }
+        self.seen.insert(pair.clone());
+        self.stack.push(Frame {
+            pair,
+            keys: Vec::new(),
+            complete: true,
+        });
+        self.schema_pair(dir, place, old, new, label, field);
+        if let Some(frame) = self.stack.pop() {
+            if let Some(parent) = self.stack.last_mut() {
+                parent.keys.extend(frame.keys.iter().cloned());
+            }
+            if frame.complete {
+                self.memo.insert(frame.pair, frame.keys);
+            }
+        }
+    }
+
+    fn schema_pair(
+        &mut self,
+        dir: Dir,
+        place: Place,
+        old: &At<'a>,
+        new: &At<'a>,
+        label: &str,
+        field: Option<(&str, &str, &str)>,
+    ) {
         let label = match new.component.or(old.component) {
             Some(key) if place != Place::Parameter => key.to_owned(),
             _ => label.to_owned(),
