@@ -456,3 +456,16 @@ fn full_cobo_spec() {
     let same = diff(input("full.yaml", &old), input("full.yaml", &old)).expect("full spec");
     assert!(same.changes.is_empty(), "{:?}", same.changes.first());
 }
+
+#[test]
+fn adding_a_success_status_is_not_wire_breaking() {
+    let base = read(&fixtures().join("base.yaml"));
+    let new = base.replace(
+        "        '201':\n          description: The new wallet.\n",
+        "        '200':\n          description: Already there.\n        '201':\n          description: The new wallet.\n",
+    );
+    assert_ne!(base, new);
+    let input = |name, text| Input { name, text };
+    let report = diff(input("base.yaml", &base), input("new.yaml", &new)).expect("diff");
+    assert_eq!(summary(&report), [("success-status-changed", N, P)]);
+}

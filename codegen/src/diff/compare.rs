@@ -886,23 +886,39 @@ impl<'a> Walk<'a> {
         };
         let (old_success, new_success) = (success(&old_responses), success(&new_responses));
         if old_success != new_success {
-            let rust = format!(
-                "{} keeps its signature unless the body type changed, but a response with a status no longer \
-                 listed as success now comes back as an error",
-                self.new_method()
-            );
+            // Only added success statuses: old clients never see them from an old server, and
+            // the wire contract for the old ones holds.
+            let only_added = old_success.iter().all(|s| new_success.contains(s));
+            let (wire, rust) = if only_added {
+                (
+                    Level::NonBreaking,
+                    format!(
+                        "{} also accepts the new status as success; older clients report it as an error",
+                        self.new_method()
+                    ),
+                )
+            } else {
+                (
+                    Level::Breaking,
+                    format!(
+                        "{} keeps its signature unless the body type changed, but a response with a \
+                         status no longer listed as success now comes back as an error",
+                        self.new_method()
+                    ),
+                )
+            };
             let message = format!(
                 "success status {} → {}",
                 list(&old_success),
                 list(&new_success)
             );
-            self.add(
+            self.add_levels(
                 Rule::SuccessStatusChanged,
+                (wire, Rule::SuccessStatusChanged.rust_level()),
                 Some(&old_responses_at),
                 Some(&new_responses_at),
                 message,
                 rust,
-                None,
             );
         }
         let error_type = |names: &Names, method: &str, path: &str, status: &str| {
