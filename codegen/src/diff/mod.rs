@@ -122,18 +122,33 @@ pub fn diff(old: Input<'_>, new: Input<'_>) -> Result<Report, Error> {
             rust_names_unavailable.push(format!("{}: {reason}", input.name));
         }
     }
-    let line = |text: &str, pointer: &Option<String>| {
-        pointer.as_deref().and_then(|p| lines::line_of(text, p))
+    // One scan per document for all lines; a missing pointer has no line.
+    let lines = |text: &str, pointers: Vec<Option<&str>>| {
+        let present: Vec<&str> = pointers.iter().flatten().copied().collect();
+        let mut found = lines::lines_of(text, &present).into_iter();
+        pointers
+            .iter()
+            .map(|p| p.and_then(|_| found.next().flatten()))
+            .collect::<Vec<_>>()
     };
+    let old_lines = lines(
+        old.text,
+        found.iter().map(|f| f.old_pointer.as_deref()).collect(),
+    );
+    let new_lines = lines(
+        new.text,
+        found.iter().map(|f| f.new_pointer.as_deref()).collect(),
+    );
     let changes = found
         .into_iter()
-        .map(|f| Change {
+        .zip(old_lines.into_iter().zip(new_lines))
+        .map(|(f, (old_line, new_line))| Change {
             rule: f.rule,
             wire: f.wire,
             rust: f.rust,
             operations: f.operations.into_iter().collect(),
-            old_line: line(old.text, &f.old_pointer),
-            new_line: line(new.text, &f.new_pointer),
+            old_line,
+            new_line,
             old_pointer: f.old_pointer,
             new_pointer: f.new_pointer,
             message: f.message,
