@@ -469,3 +469,34 @@ fn adding_a_success_status_is_not_wire_breaking() {
     let report = diff(input("base.yaml", &base), input("new.yaml", &new)).expect("diff");
     assert_eq!(summary(&report), [("success-status-changed", N, P)]);
 }
+
+/// The example, on the real OAuth spec: a required property in the `refresh_token` body.
+#[test]
+fn oauth_spec_required_body_property() {
+    let old = read(&root().join("spec/cobo-waas2-oauth.yaml"));
+    let anchor = "    tokenEndpointBody:\n";
+    let at = old.find(anchor).expect("tokenEndpointBody") + anchor.len();
+    let properties = "            properties:\n";
+    let at = at + old[at..].find(properties).expect("its properties");
+    let new = format!(
+        "{}            required:\n              - device_id\n{properties}              device_id:\n                type: string\n{}",
+        &old[..at],
+        &old[at + properties.len()..]
+    );
+    let input = |name, text| Input { name, text };
+    let report = diff(input("old.yaml", &old), input("new.yaml", &new)).expect("diff");
+    assert_eq!(
+        summary(&report),
+        [("request-property-added-required", B, B)]
+    );
+    let change = &report.changes[0];
+    assert_eq!(change.operations, ["POST /oauth/token"]);
+    assert_eq!(
+        change.message,
+        "required request property `tokenEndpointBody.device_id` added"
+    );
+    assert_eq!(
+        change.rust_effect,
+        "`TokenEndpointBody` gains required field `device_id`: every construction site breaks"
+    );
+}

@@ -852,7 +852,8 @@ impl<'a> Walk<'a> {
                 let o = self.resolve(Side::Old, o.into(), push_token(&old_media_at, "schema"));
                 let n = self.resolve(Side::New, n.into(), push_token(&new_media_at, "schema"));
                 if let (Some(o), Some(n)) = (o, n) {
-                    self.schema(dir, Place::Value, &o, &n, &format!("({label})"), None);
+                    let root = body_label(new_at, &self.op, label);
+                    self.schema(dir, Place::Value, &o, &n, &root, None);
                 }
             }
         }
@@ -1604,6 +1605,19 @@ impl<'a> Walk<'a> {
             }
         }
     }
+}
+
+/// How an inline body schema is named in messages: after its shared request body or response
+/// component, else after the operation (`POST /wallets request body`).
+fn body_label(body_at: &str, op: &str, what: &str) -> String {
+    ["/components/requestBodies/", "/components/responses/"]
+        .iter()
+        .find_map(|prefix| body_at.strip_prefix(prefix))
+        .filter(|key| !key.contains('/'))
+        .map_or_else(
+            || format!("{op} {what}"),
+            |key| key.replace("~1", "/").replace("~0", "~"),
+        )
 }
 
 fn op_name(op: &Operation, fallback: &str) -> String {
