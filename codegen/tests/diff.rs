@@ -500,3 +500,28 @@ fn oauth_spec_required_body_property() {
         "`TokenEndpointBody` gains required field `device_id`: every construction site breaks"
     );
 }
+
+/// A change inside a recursive schema, reached as a request body and inside a response, is found
+/// once per direction and the walk ends.
+#[test]
+fn recursive_schemas_terminate_and_report_once_per_direction() {
+    let old = read(&root().join("codegen/tests/fixtures/objects.yaml"));
+    let weight = "        weight:\n          type: number\n";
+    assert_eq!(old.matches(weight).count(), 1);
+    let new = old.replace(weight, "        weight:\n          type: string\n");
+    let input = |name, text| Input { name, text };
+    let report = diff(input("old.yaml", &old), input("new.yaml", &new)).expect("diff");
+    assert_eq!(
+        summary(&report),
+        [
+            ("request-property-type-changed", B, B),
+            ("response-property-type-changed", B, B),
+        ]
+    );
+    assert!(
+        report
+            .changes
+            .iter()
+            .all(|c| c.operations == ["PUT /nodes"] && c.rust_effect.contains("`Node.weight"))
+    );
+}

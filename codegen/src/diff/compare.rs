@@ -346,7 +346,8 @@ impl<'a> Walk<'a> {
         }
     }
 
-    /// Every operation of a document: (method, path, pointer, operation), keyed by match key.
+    /// Every operation of a document: (path, pointer, operation, path-level parameters), keyed by
+    /// (method, matching key of the path).
     #[allow(clippy::type_complexity)]
     fn ops_of(
         &mut self,
@@ -1099,7 +1100,7 @@ impl<'a> Walk<'a> {
         None
     }
 
-    /// Properties of an object schema with `allOf` branches merged; `None` if it is no object.
+    /// Properties of an object schema with `allOf` branches merged; empty if it is no object.
     fn props(&mut self, side: Side, at: &At<'a>, depth: usize) -> Props<'a> {
         let mut props: Props<'a> = (IndexMap::new(), BTreeSet::new());
         let (properties, required, all_of) = match &at.schema.schema_kind {
@@ -1156,8 +1157,6 @@ impl<'a> Walk<'a> {
         props
     }
 
-    /// Compares two schemas at the same place. `field` is the enclosing struct's pointers and the
-    /// property name, for Rust names.
     /// Compares two schemas at the same place. `field` is the enclosing struct's pointers and the
     /// property name, for Rust names. A pair of shared schemas is walked once per run: later
     /// operations that reach it are added to the changes found under it.
