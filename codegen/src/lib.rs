@@ -6,6 +6,7 @@
 //! returns the same bytes for the same input, and reports every problem as a located [`Error`]
 //! instead of panicking.
 
+pub mod diff;
 mod docs;
 mod emit;
 mod error;

@@ -2,21 +2,32 @@
 //! name a line. A best-effort scan: flow collections (`{…}`, `[…]`) are not entered, and a pointer
 //! inside one resolves to the line of its nearest block-style ancestor.
 
+use std::collections::HashMap;
+
 /// The 1-based line of `pointer` (or of its deepest ancestor found) in `text`.
 pub(crate) fn line_of(text: &str, pointer: &str) -> Option<usize> {
     lines_of(text, &[pointer]).pop().flatten()
 }
 
-/// The lines of several pointers, in one pass over the text.
+/// [`line_of`] for many pointers in one scan: a spec diff locates hundreds of changes in a 1 MB
+/// document.
 pub(crate) fn lines_of(text: &str, pointers: &[&str]) -> Vec<Option<usize>> {
-    let mut best: Vec<Option<(usize, usize)>> = vec![None; pointers.len()]; // (matched length, line)
-    if !pointers.iter().all(|p| p.is_empty()) {
-        scan(text, |path, line| {
-            for (target, best) in pointers.iter().zip(best.iter_mut()) {
-                record(best, target, path, line);
-            }
-        });
+    // Every ancestor of every pointer (at `/` boundaries), and the pointers it is an ancestor of.
+    let mut wanted: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (index, pointer) in pointers.iter().enumerate() {
+        for (end, _) in pointer.match_indices('/').skip(1) {
+            wanted.entry(&pointer[..end]).or_default().push(index);
+        }
+        wanted.entry(pointer).or_default().push(index);
     }
+    let mut best: Vec<Option<(usize, usize)>> = vec![None; pointers.len()]; // (path length, line)
+    scan(text, |path, number| {
+        for &index in wanted.get(path).into_iter().flatten() {
+            if best[index].is_none_or(|(len, _)| path.len() > len) {
+                best[index] = Some((path.len(), number));
+            }
+        }
+    });
     pointers
         .iter()
         .zip(best)
@@ -30,8 +41,8 @@ pub(crate) fn lines_of(text: &str, pointers: &[&str]) -> Vec<Option<usize>> {
         .collect()
 }
 
-/// Calls `found(pointer, zero_based_line)` for every key and sequence item of block-style YAML.
-fn scan(text: &str, mut found: impl FnMut(&str, usize)) {
+/// Calls `visit` with the JSON pointer and 0-based line of every block-style key and item.
+fn scan(text: &str, mut visit: impl FnMut(&str, usize)) {
     let mut stack: Vec<Node> = Vec::new();
     let mut skip_deeper_than: Option<usize> = None;
     for (number, raw) in text.lines().enumerate() {
@@ -74,7 +85,7 @@ fn scan(text: &str, mut found: impl FnMut(&str, usize)) {
                 None => (String::new(), 0),
             };
             let path = crate::error::push_token(&path, &index.to_string());
-            found(&path, number);
+            visit(&path, number);
             let offset = content.len() - rest.len();
             stack.push(Node {
                 indent,
@@ -99,7 +110,7 @@ fn scan(text: &str, mut found: impl FnMut(&str, usize)) {
                 }
                 let parent = stack.last().map_or("", |n| n.path.as_str());
                 let path = crate::error::push_token(parent, &key);
-                found(&path, number);
+                visit(&path, number);
                 if !value.is_empty() && !value.starts_with('#') && !value.starts_with('&') {
                     // An inline scalar, flow collection or block scalar: deeper lines belong to it.
                     skip_deeper_than = Some(indent);
@@ -121,14 +132,6 @@ struct Node {
     path: String,
     is_item: bool,
     next_item: usize,
-}
-
-fn record(best: &mut Option<(usize, usize)>, target: &str, path: &str, line: usize) {
-    let is_prefix = target == path
-        || (target.starts_with(path) && target.as_bytes().get(path.len()) == Some(&b'/'));
-    if is_prefix && best.is_none_or(|(len, _)| path.len() > len) {
-        *best = Some((path.len(), line));
-    }
 }
 
 /// Splits `key: value` (the key unquoted), or returns `None` for a plain scalar line.
@@ -155,7 +158,7 @@ fn split_key(content: &str) -> Option<(String, &str)> {
 
 #[cfg(test)]
 mod tests {
-    use super::line_of;
+    use super::{line_of, lines_of};
 
     const YAML: &str = "openapi: 3.0.3\ninfo:\n  title: T\n  description: >\n    - not: an item\n    more\npaths:\n  /a/b:\n    get:\n      parameters:\n        - name: x\n          in: query\n        - $ref: '#/components/parameters/P'\n      responses:\n        '200':\n          description: ok\ntags:\n- name: A\n- name: B\n";
 
@@ -180,6 +183,25 @@ mod tests {
     fn block_scalars_are_not_structure() {
         assert_eq!(line_of(YAML, "/info/description/not"), Some(4));
         assert_eq!(line_of(YAML, "/paths"), Some(7));
+    }
+
+    #[test]
+    fn many_pointers_in_one_scan_agree_with_one_at_a_time() {
+        let pointers = [
+            "",
+            "/info/title",
+            "/paths/~1a~1b/get/parameters/1/$ref",
+            "/paths/~1a~1b/get/requestBody",
+            "/tags/1/name",
+            "/nothing",
+            "/info/title",
+        ];
+        let one_by_one: Vec<Option<usize>> = pointers.iter().map(|p| line_of(YAML, p)).collect();
+        assert_eq!(lines_of(YAML, &pointers), one_by_one);
+        assert_eq!(
+            one_by_one,
+            [Some(1), Some(3), Some(13), Some(9), Some(19), None, Some(3)]
+        );
     }
 
     #[test]

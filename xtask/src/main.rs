@@ -1,4 +1,7 @@
-//! Project tasks: `cargo xtask codegen [--check] [--spec PATH --out DIR [--crate-name NAME]]`.
+//! Project tasks: `cargo xtask codegen [--check] [--spec PATH --out DIR [--crate-name NAME]]` and
+//! `cargo xtask diff` (see [`diff::USAGE`]).
+
+mod diff;
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -11,7 +14,8 @@ const USAGE: &str = "usage:
       regenerate generated/src from spec/cobo-waas2-oauth.yaml (--check: only list stale files)
   cargo xtask codegen --spec PATH --out DIR [--crate-name NAME] [--check] [--no-rustfmt]
       write a standalone crate (with its own Cargo.toml) for any spec
-      (--no-rustfmt: keep the generator's own prettyplease layout, skipping the rustfmt pass)";
+      (--no-rustfmt: keep the generator's own prettyplease layout, skipping the rustfmt pass)
+";
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -25,11 +29,12 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("codegen") => Codegen::parse(&args[1..]).and_then(|c| c.run()),
+        Some("diff") => return diff::main(&args[1..]),
         Some("-h" | "--help") | None => {
-            println!("{USAGE}");
+            println!("{USAGE}{}", diff::USAGE);
             Ok(())
         }
-        Some(other) => Err(format!("unknown task {other:?}\n{USAGE}")),
+        Some(other) => Err(format!("unknown task {other:?}\n{USAGE}{}", diff::USAGE)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
