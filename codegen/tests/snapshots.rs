@@ -6,7 +6,13 @@ use std::path::{Path, PathBuf};
 use codegen::{Options, Output, generate};
 
 /// Runtime files are copied verbatim from `codegen/templates/`; their diffs show there.
-const RUNTIME: &[&str] = &["src/auth.rs", "src/client.rs", "src/error.rs"];
+const RUNTIME: &[&str] = &[
+    "src/auth.rs",
+    "src/client.rs",
+    "src/error.rs",
+    "src/store.rs",
+    "src/token.rs",
+];
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
