@@ -135,6 +135,15 @@ pub enum TokenError {
     /// The store failed. When a new pair could not be saved, the manager keeps it in memory,
     /// hands it to no caller, and tries to save it again on the next call.
     Store(StoreError),
+    /// The refresh this call waited for, started by another caller, failed: it is not
+    /// repeated for every waiter (a refresh whose outcome is unknown must not be retried blindly).
+    /// The next call tries again.
+    SharedFailure {
+        /// The other caller's error, as text.
+        message: String,
+        /// Whether that error needs re-authorization.
+        reauthorize: bool,
+    },
     /// Another process held the store's refresh lock for longer than the configured wait.
     LockTimeout {
         /// How long the manager waited.
@@ -145,7 +154,11 @@ pub enum TokenError {
 impl TokenError {
     /// Whether the app must get a new token pair with `get_token` (re-authorize) to go on.
     pub fn needs_reauthorization(&self) -> bool {
-        matches!(self, Self::NoToken | Self::InvalidGrant { .. })
+        match self {
+            Self::NoToken | Self::InvalidGrant { .. } => true,
+            Self::SharedFailure { reauthorize, .. } => *reauthorize,
+            _ => false,
+        }
     }
 }
 
@@ -174,6 +187,9 @@ impl fmt::Display for TokenError {
                 write!(f, "{operation}: the success response has no {missing}")
             }
             Self::Store(e) => fmt::Display::fmt(e, f),
+            Self::SharedFailure { message, .. } => {
+                write!(f, "the refresh this call waited for failed: {message}")
+            }
             Self::LockTimeout { waited } => write!(
                 f,
                 "another process held the token store's refresh lock for {} ms",
@@ -297,6 +313,10 @@ struct State {
     generation: u64,
     /// A new pair the store failed to save: never handed out; saved again first.
     unsaved: Option<TokenPair>,
+    /// Bumped whenever a refresh fails, so waiters can tell and share the failure.
+    failures: u64,
+    /// The last failure, for the callers that waited for it: (message, needs reauthorization).
+    last_failure: Option<(String, bool)>,
 }
 
 impl fmt::Debug for TokenManager {
@@ -359,14 +379,14 @@ impl TokenManager {
 
     /// A valid Org Access Token, refreshed first when less than the margin is left.
     pub async fn access_token(&self) -> Result<AccessToken, TokenError> {
-        let seen = {
+        let (seen, seen_failures) = {
             let state = self.state();
             if let Some(pair) = &state.current {
                 if state.unsaved.is_none() && pair.is_valid_for(self.inner.margin) {
                     return Ok(AccessToken(pair.access_token().to_owned()));
                 }
             }
-            state.generation
+            (state.generation, state.failures)
         };
         let _flight = self.inner.refresh.lock().await;
         {
@@ -379,7 +399,26 @@ impl TokenManager {
                     }
                 }
             }
+            if state.failures != seen_failures {
+                if let Some((message, reauthorize)) = &state.last_failure {
+                    return Err(TokenError::SharedFailure {
+                        message: message.clone(),
+                        reauthorize: *reauthorize,
+                    });
+                }
+            }
         }
+        let result = self.refresh_under_lock().await;
+        if let Err(e) = &result {
+            let mut state = self.state();
+            state.failures += 1;
+            state.last_failure = Some((e.to_string(), e.needs_reauthorization()));
+        }
+        result
+    }
+
+    /// The part of [`access_token`](Self::access_token) that runs in the single flight.
+    async fn refresh_under_lock(&self) -> Result<AccessToken, TokenError> {
         let _lock = self.lock_store().await?;
         let unsaved = self.state().unsaved.clone();
         if let Some(pair) = unsaved {

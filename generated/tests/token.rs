@@ -706,3 +706,68 @@ async fn no_secret_or_token_in_debug_display_or_logs() {
         assert!(!all.contains(secret), "{secret} shown:\n{all}");
     }
 }
+
+/// Callers waiting on a refresh whose answer was lost share its failure: the refresh, whose
+/// refresh token the server may have rotated, is not sent again for each of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waiters_share_a_failed_refresh_instead_of_repeating_it() {
+    let server = TestServer::start([Reply::close(), token_reply(2)]).await;
+    let manager = manager(&server, MemoryStore::with_pair(pair(1, Duration::ZERO)));
+    let mut callers = tokio::task::JoinSet::new();
+    for _ in 0..50 {
+        let manager = manager.clone();
+        callers.spawn(async move { manager.access_token().await });
+    }
+    let (mut unknown, mut shared) = (0, 0);
+    while let Some(result) = callers.join_next().await {
+        match result.unwrap().unwrap_err() {
+            TokenError::RefreshOutcomeUnknown { .. } => unknown += 1,
+            TokenError::SharedFailure {
+                message,
+                reauthorize,
+            } => {
+                assert!(message.contains("may already be rotated"), "{message}");
+                assert!(!reauthorize);
+                shared += 1;
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!((unknown, shared), (1, 49));
+    assert_eq!(server.requests().len(), 1, "the lost refresh was sent once");
+    // The next call tries the stored refresh token once more.
+    assert_eq!(
+        manager.access_token().await.unwrap().as_str(),
+        "AT-2-rotating"
+    );
+    assert_eq!(server.requests().len(), 2);
+}
+
+/// Two managers on one file (two processes sharing a store) at expiry: one refresh; the other
+/// waits on the file lock and adopts the pair the first saved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_managers_sharing_a_file_store_refresh_once() {
+    let rotating = Rotating::new(43200);
+    rotating.seed(1);
+    let server = TestServer::start_with(rotating.handler()).await;
+    let dir = TempDir::new("two");
+    let path = dir.0.join("org.json");
+    FileStore::new(&path)
+        .save(&pair(1, Duration::ZERO))
+        .unwrap();
+    let a = manager(&server, FileStore::new(&path));
+    let b = manager(&server, FileStore::new(&path));
+    let (ta, tb) = tokio::join!(a.access_token(), b.access_token());
+    assert_eq!(ta.unwrap().as_str(), "AT-2-rotating");
+    assert_eq!(tb.unwrap().as_str(), "AT-2-rotating");
+    assert_eq!(rotating.refreshes(), 1);
+    assert_eq!(posts(&server), 1);
+    assert_eq!(
+        FileStore::new(&path)
+            .load()
+            .unwrap()
+            .unwrap()
+            .refresh_token(),
+        "RT-2-rotating"
+    );
+}
