@@ -274,7 +274,7 @@ impl TokenManagerBuilder {
                 },
                 lock_wait: self.lock_wait,
                 state: Mutex::new(State::default()),
-                refresh: tokio::sync::Mutex::new(()),
+                refresh: Arc::new(tokio::sync::Mutex::new(())),
             }),
         }
     }
@@ -302,7 +302,7 @@ struct Inner {
     lock_wait: Duration,
     state: Mutex<State>,
     /// Held for the whole of a refresh: the single flight.
-    refresh: tokio::sync::Mutex<()>,
+    refresh: Arc<tokio::sync::Mutex<()>>,
 }
 
 #[derive(Default)]
@@ -388,7 +388,7 @@ impl TokenManager {
             }
             (state.generation, state.failures)
         };
-        let _flight = self.inner.refresh.lock().await;
+        let flight = self.inner.refresh.clone().lock_owned().await;
         {
             // Another caller refreshed while this one waited: share its result.
             let state = self.state();
@@ -408,13 +408,27 @@ impl TokenManager {
                 }
             }
         }
-        let result = self.refresh_under_lock().await;
-        if let Err(e) = &result {
-            let mut state = self.state();
-            state.failures += 1;
-            state.last_failure = Some((e.to_string(), e.needs_reauthorization()));
+        // The refresh runs in a task of its own, holding the single flight, so that a caller
+        // that gives up (a dropped future, a timeout) cannot abandon a refresh between sending
+        // it and saving its answer: the new pair is saved, and adopted, all the same.
+        let this = self.clone();
+        let task = tokio::spawn(async move {
+            let _flight = flight;
+            let result = this.refresh_under_lock().await;
+            if let Err(e) = &result {
+                let mut state = this.state();
+                state.failures += 1;
+                state.last_failure = Some((e.to_string(), e.needs_reauthorization()));
+            }
+            result
+        });
+        match task.await {
+            Ok(result) => result,
+            Err(e) => Err(TokenError::SharedFailure {
+                message: format!("the refresh task ended abnormally: {e}"),
+                reauthorize: false,
+            }),
         }
-        result
     }
 
     /// The part of [`access_token`](Self::access_token) that runs in the single flight.

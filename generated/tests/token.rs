@@ -771,3 +771,27 @@ async fn two_managers_sharing_a_file_store_refresh_once() {
         "RT-2-rotating"
     );
 }
+
+/// A caller that gives up while its refresh is in flight does not abandon the refresh: the new
+/// pair is still saved, and the next call uses it without refreshing again.
+#[tokio::test]
+async fn a_caller_that_gives_up_mid_refresh_does_not_lose_the_new_pair() {
+    let server = TestServer::start([token_reply(2).delayed(Duration::from_millis(300))]).await;
+    let store = Arc::new(MemoryStore::with_pair(pair(1, Duration::ZERO)));
+    let manager = manager(&server, SharedStore(store.clone()));
+    let gave_up = tokio::time::timeout(Duration::from_millis(50), manager.access_token()).await;
+    assert!(gave_up.is_err(), "the caller timed out");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while store.load().unwrap().unwrap().access_token() != "AT-2-rotating" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the refresh was abandoned"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        manager.access_token().await.unwrap().as_str(),
+        "AT-2-rotating"
+    );
+    assert_eq!(server.requests().len(), 1);
+}

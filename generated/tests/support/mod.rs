@@ -99,6 +99,8 @@ pub struct Reply {
     pub fault: Fault,
     /// Leave out `Content-Length`: the body is delimited by closing the connection.
     pub close_delimited: bool,
+    /// Wait this long after reading the request before answering.
+    pub delay: std::time::Duration,
 }
 
 impl Reply {
@@ -111,6 +113,7 @@ impl Reply {
             signing: Signing::Valid,
             fault: Fault::None,
             close_delimited: false,
+            delay: std::time::Duration::ZERO,
         }
     }
 
@@ -147,6 +150,11 @@ impl Reply {
 
     pub fn fault(mut self, fault: Fault) -> Self {
         self.fault = fault;
+        self
+    }
+
+    pub fn delayed(mut self, delay: std::time::Duration) -> Self {
+        self.delay = delay;
         self
     }
 
@@ -412,6 +420,9 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
     };
     let reply = shared.answer(&request);
     shared.requests.lock().unwrap().push(request);
+    if !reply.delay.is_zero() {
+        tokio::time::sleep(reply.delay).await;
+    }
     match reply.fault {
         Fault::Hang => std::future::pending::<()>().await,
         Fault::Close => return,
