@@ -161,3 +161,52 @@ fn sigkill_at_random_instants_never_loses_the_stored_pair() {
     drop(runtime);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `keep_token` as described: the first run gets a pair with `get_token`; a run that finds a
+/// pair in the store uses it without calling `get_token`; each prints the tokens it uses and
+/// exits 0 after its time.
+#[test]
+fn keep_token_uses_the_stored_pair_and_calls_get_token_only_when_the_store_is_empty() {
+    let rotating = Rotating::new(43200);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime.block_on(TestServer::start_with(rotating.handler()));
+    let dir = std::env::temp_dir().join(format!(
+        "cobo-waas2-keep-{}-{}",
+        std::process::id(),
+        support::now_ms()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = dir.join("org.json");
+    let run = || {
+        let output = Command::new(support::example_path("keep_token"))
+            .args(["client-1", "org-1"])
+            .arg(&store)
+            .arg("0.35")
+            .env("COBO_API_SECRET", SECRET_HEX)
+            .env("COBO_BASE_URL", server.base_url())
+            .env("COBO_RESPONSE_PUBKEY", support::response_key_hex())
+            .stdin(Stdio::null())
+            .output()
+            .expect("run keep_token");
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    assert_eq!(run(), "AT-1-rotating\n");
+    assert_eq!(server.requests().len(), 1);
+    assert_eq!(server.requests()[0].method, "GET");
+    assert_eq!(run(), "AT-1-rotating\n", "the stored pair is reused");
+    assert_eq!(server.requests().len(), 1, "no get_token, no refresh");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&store).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    drop(server);
+    drop(runtime);
+    let _ = std::fs::remove_dir_all(&dir);
+}
