@@ -9,6 +9,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use tracing::Instrument;
+use tracing::instrument::WithSubscriber;
+
 use crate::auth::Redacted;
 use crate::store::{StoreError, TokenPair, TokenStore};
 use crate::{Client, Error, models};
@@ -415,7 +418,7 @@ impl TokenManager {
         // that gives up (a dropped future, a timeout) cannot abandon a refresh between sending
         // it and saving its answer: the new pair is saved, and adopted, all the same.
         let this = self.clone();
-        let task = tokio::spawn(async move {
+        let refresh = async move {
             let _flight = flight;
             let result = this.refresh_under_lock().await;
             if let Err(e) = &result {
@@ -424,7 +427,9 @@ impl TokenManager {
                 state.last_failure = Some((e.to_string(), e.needs_reauthorization()));
             }
             result
-        });
+        };
+        // The task logs where the caller logs: its span and its subscriber.
+        let task = tokio::spawn(refresh.in_current_span().with_current_subscriber());
         match task.await {
             Ok(result) => result,
             Err(e) => Err(TokenError::SharedFailure {

@@ -636,7 +636,9 @@ impl Write for Captured {
     }
 }
 
-#[tokio::test]
+/// On a multi-threaded runtime, so the refresh task runs on another thread than the test's
+/// thread-local subscriber: its events must still be captured.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_or_token_in_debug_display_or_logs() {
     let captured = Captured::default();
     let writer = captured.clone();
