@@ -79,7 +79,7 @@ pub fn generate(text: &str, options: &Options) -> Result<Output, Error> {
             contents: format!("{header}{source}"),
         });
     }
-    for (name, source) in emit::RUNTIME {
+    for (name, source) in emit::runtime_files(&api) {
         files.push(File {
             path: format!("src/{name}"),
             contents: format!("{header}{source}"),

@@ -5,10 +5,11 @@ use std::convert::Infallible;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use reqwest::Method;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
+use tracing::Instrument;
 use url::{Host, Url};
 
 use crate::auth::{ApiSecret, ResponseKey, SignatureError};
@@ -310,11 +311,63 @@ impl Client {
 
     /// Builds, signs and sends one request, then reads and verifies its response.
     ///
-    /// The query string and body are built once; the signature covers exactly those bytes.
+    /// Each call runs in a `tracing` span named `cobo_waas2` with the operation id, method, path
+    /// (without the query), status and duration in milliseconds: never a header, query or body.
     ///
     /// Not generic over the operation's error type, so it is compiled once, not once per
     /// operation; operations widen its error with [`Error::widen`].
     pub(crate) async fn send(&self, request: Request) -> Result<RawResponse, Error<Infallible>> {
+        let span = tracing::info_span!(
+            "cobo_waas2",
+            operation = request.operation,
+            method = %request.method,
+            path = %request.path,
+            status = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+        );
+        let started = Instant::now();
+        let result = self.send_unlogged(request).instrument(span.clone()).await;
+        span.record("duration_ms", started.elapsed().as_millis() as u64);
+        let status = match &result {
+            Ok(response) => Some(response.status),
+            Err(e) => e.status(),
+        };
+        if let Some(status) = status {
+            span.record("status", status.as_u16());
+        }
+        match &result {
+            Ok(_) => tracing::debug!(parent: &span, "response received"),
+            Err(_) => tracing::debug!(parent: &span, "request failed"),
+        }
+        result
+    }
+
+    /// Builds and signs a JSON request without sending it: the client's per-request work, for
+    /// benchmarks.
+    #[doc(hidden)]
+    pub fn prepare_json_request<T: serde::Serialize>(
+        &self,
+        method: Method,
+        path: &str,
+        body: &T,
+    ) -> Result<reqwest::Request, Error<std::convert::Infallible>> {
+        let body = serde_json::to_vec(body).map_err(|e| Error::Request {
+            operation: "prepare_json_request",
+            message: e.to_string(),
+        })?;
+        self.prepare(Request {
+            operation: "prepare_json_request",
+            method,
+            path: path.to_owned(),
+            query: String::new(),
+            body: Some(("application/json".to_owned(), body)),
+            headers: Vec::new(),
+            auth: Auth::CoboSignature,
+        })
+    }
+
+    /// Builds the URL, signs, and sets the headers and body of one request.
+    fn prepare(&self, request: Request) -> Result<reqwest::Request, Error<Infallible>> {
         let operation = request.operation;
         let mut target = String::with_capacity(
             self.inner.base.len() + request.path.len() + request.query.len() + 1,
@@ -359,6 +412,15 @@ impl Client {
         if let Some(content_type) = content_type {
             builder = builder.header(CONTENT_TYPE, content_type).body(body);
         }
+        builder.build().map_err(|e| Error::Request {
+            operation,
+            message: e.without_url().to_string(),
+        })
+    }
+
+    async fn send_unlogged(&self, request: Request) -> Result<RawResponse, Error<Infallible>> {
+        let operation = request.operation;
+        let prepared = self.prepare(request)?;
         let transport = |source: reqwest::Error| {
             if source.is_timeout() {
                 Error::Timeout { operation }
@@ -369,7 +431,7 @@ impl Client {
                 }
             }
         };
-        let mut response = builder.send().await.map_err(transport)?;
+        let mut response = self.inner.http.execute(prepared).await.map_err(transport)?;
         let status = response.status();
         let headers = std::mem::take(response.headers_mut());
         let limit = self.inner.max_response_bytes;

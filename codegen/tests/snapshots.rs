@@ -6,7 +6,13 @@ use std::path::{Path, PathBuf};
 use codegen::{Options, Output, generate};
 
 /// Runtime files are copied verbatim from `codegen/templates/`; their diffs show there.
-const RUNTIME: &[&str] = &["src/auth.rs", "src/client.rs", "src/error.rs"];
+const RUNTIME: &[&str] = &[
+    "src/auth.rs",
+    "src/client.rs",
+    "src/error.rs",
+    "src/store.rs",
+    "src/token.rs",
+];
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -43,6 +49,13 @@ fn fixture(name: &str) {
         .join(format!("{name}.yaml"));
     let output = run(&path, &format!("{name}.yaml"), false);
     assert_snapshots(name, &output);
+    // The token manager needs `get_token` and `refresh_token`, which no fixture has.
+    for module in ["src/store.rs", "src/token.rs"] {
+        assert!(
+            output.files.iter().all(|f| f.path != module),
+            "{name}: {module} emitted without the token operations"
+        );
+    }
 }
 
 #[test]
@@ -62,7 +75,9 @@ fn oauth_spec() {
             "src/error.rs",
             "src/lib.rs",
             "src/models.rs",
-            "src/operations.rs"
+            "src/operations.rs",
+            "src/store.rs",
+            "src/token.rs"
         ]
     );
     for file in &output.files {

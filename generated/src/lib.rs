@@ -51,3 +51,12 @@ pub use error::DisplayFields;
 pub use error::{Error, RawResponse, ResponseValue};
 pub use reqwest::StatusCode;
 pub use reqwest::header::HeaderMap;
+mod store;
+mod token;
+#[cfg(unix)]
+pub use store::FileStore;
+pub use store::{MemoryStore, StoreError, StoreLock, TokenPair, TokenStore};
+pub use token::{
+    AccessToken, DEFAULT_LOCK_WAIT, DEFAULT_REFRESH_MARGIN, RetryPolicy, TokenError, TokenManager,
+    TokenManagerBuilder,
+};

@@ -28,7 +28,7 @@ fn examples_dir() -> &'static Path {
         let deps = exe.parent().expect("the deps directory");
         let profile_dir = deps.parent().expect("the profile directory");
         let dir = profile_dir.join("examples");
-        let built = ["get_token", "refresh_token"]
+        let built = ["get_token", "refresh_token", "keep_token"]
             .iter()
             .all(|name| dir.join(binary_name(name)).is_file());
         if !built {

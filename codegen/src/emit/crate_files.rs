@@ -6,7 +6,7 @@ use quote::quote;
 use crate::docs::doc_lines;
 use crate::model::Api;
 
-pub(super) fn lib_rs(api: &Api, lib_name: &str) -> TokenStream {
+pub(super) fn lib_rs(api: &Api, lib_name: &str, token_lifecycle: bool) -> TokenStream {
     let mut lines = vec![format!("# {}", api.title), String::new()];
     if let Some(description) = &api.description {
         lines.extend(doc_lines(description));
@@ -57,6 +57,21 @@ pub(super) fn lib_rs(api: &Api, lib_name: &str) -> TokenStream {
             format!(" {line}")
         }
     });
+    let token_modules = if token_lifecycle {
+        quote! {
+            mod store;
+            mod token;
+            #[cfg(unix)]
+            pub use store::FileStore;
+            pub use store::{MemoryStore, StoreError, StoreLock, TokenPair, TokenStore};
+            pub use token::{
+                AccessToken, DEFAULT_LOCK_WAIT, DEFAULT_REFRESH_MARGIN, RetryPolicy, TokenError,
+                TokenManager, TokenManagerBuilder,
+            };
+        }
+    } else {
+        TokenStream::new()
+    };
     quote! {
         #( #![doc = #lines] )*
         #![forbid(unsafe_code)]
@@ -77,6 +92,7 @@ pub(super) fn lib_rs(api: &Api, lib_name: &str) -> TokenStream {
         pub use error::{Error, RawResponse, ResponseValue};
         pub use reqwest::StatusCode;
         pub use reqwest::header::HeaderMap;
+        #token_modules
     }
 }
 
@@ -116,9 +132,12 @@ publish = false
 pub(crate) const DEPENDENCIES: &str = r#"ed25519-dalek = { version = "2", default-features = false, features = ["std", "zeroize", "fast"] }
 hex = "0.4"
 reqwest = { version = "0.12", default-features = false, features = ["rustls-tls", "http2"] }
+rustix = { version = "1", features = ["fs"] }
 serde = { version = "1", features = ["derive"] }
 serde_json = "1"
 sha2 = "0.10"
+tokio = { version = "1", features = ["rt", "sync", "time"] }
+tracing = "0.1"
 url = "2"
 zeroize = "1"
 "#;

@@ -39,37 +39,6 @@ pub(crate) fn feature_name(tag: &str) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::feature_name;
-
-    #[test]
-    fn tags_become_readable_feature_names() {
-        let names: Vec<String> = [
-            "OAuth",
-            "Wallets - MPC Wallets",
-            "AddressBooks",
-            "GraphQL",
-            "Developers - Webhooks",
-            "  ",
-        ]
-        .iter()
-        .map(|t| feature_name(t))
-        .collect();
-        assert_eq!(
-            names,
-            [
-                "oauth",
-                "wallets-mpc-wallets",
-                "address-books",
-                "graph-ql",
-                "developers-webhooks",
-                "untitled"
-            ]
-        );
-    }
-}
-
 /// Every feature of the API, sorted.
 pub(crate) fn all(api: &Api) -> BTreeSet<String> {
     api.operations
@@ -188,5 +157,36 @@ fn named_in<'a>(ty: &'a TypeRef, out: &mut Vec<&'a str>) {
         TypeRef::Named(name) => out.push(name),
         TypeRef::Array(inner) | TypeRef::Map(inner) => named_in(inner, out),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::feature_name;
+
+    #[test]
+    fn tags_become_readable_feature_names() {
+        let names: Vec<String> = [
+            "OAuth",
+            "Wallets - MPC Wallets",
+            "AddressBooks",
+            "GraphQL",
+            "Developers - Webhooks",
+            "  ",
+        ]
+        .iter()
+        .map(|t| feature_name(t))
+        .collect();
+        assert_eq!(
+            names,
+            [
+                "oauth",
+                "wallets-mpc-wallets",
+                "address-books",
+                "graph-ql",
+                "developers-webhooks",
+                "untitled"
+            ]
+        );
     }
 }

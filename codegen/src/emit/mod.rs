@@ -14,11 +14,33 @@ use crate::ident::ident;
 use crate::model::{Api, TypeRef};
 
 /// The runtime modules every generated crate contains: (file name, source).
-pub(crate) const RUNTIME: &[(&str, &str)] = &[
+const RUNTIME: &[(&str, &str)] = &[
     ("auth.rs", include_str!("../../templates/auth.rs")),
     ("client.rs", include_str!("../../templates/client.rs")),
     ("error.rs", include_str!("../../templates/error.rs")),
 ];
+
+/// The token lifecycle modules, for specs with Cobo's `get_token` and `refresh_token`.
+const TOKEN_RUNTIME: &[(&str, &str)] = &[
+    ("store.rs", include_str!("../../templates/store.rs")),
+    ("token.rs", include_str!("../../templates/token.rs")),
+];
+
+/// Whether `api` has the two operations the token manager is built on.
+fn has_token_operations(api: &Api) -> bool {
+    ["get_token", "refresh_token"]
+        .iter()
+        .all(|id| api.operations.iter().any(|op| op.id == *id))
+}
+
+/// The runtime modules of the crate generated for `api`: (file name, source).
+pub(crate) fn runtime_files(api: &Api) -> Vec<(&'static str, &'static str)> {
+    let mut files = RUNTIME.to_vec();
+    if has_token_operations(api) {
+        files.extend_from_slice(TOKEN_RUNTIME);
+    }
+    files
+}
 
 /// The generated (non-runtime) source files, by path below `src/`, with the number of chunks
 /// each is emitted and formatted in (in parallel, then concatenated).
@@ -33,7 +55,7 @@ pub(crate) fn tokens(
     parts: usize,
 ) -> TokenStream {
     match path {
-        "lib.rs" => crate_files::lib_rs(api, lib_name),
+        "lib.rs" => crate_files::lib_rs(api, lib_name, has_token_operations(api)),
         "models.rs" => models::models(api, part, parts),
         _ => operations::operations(api),
     }

@@ -75,6 +75,7 @@ fn client_from_env() -> Result<Client, String> {
 
 /// Prints the response body as pretty JSON on stdout (exit 0), or one `error:` line on stderr
 /// (exit 1).
+#[allow(dead_code, reason = "keep_token prints tokens, not a response")]
 pub fn report<T: serde::Serialize, E: Display>(
     result: Result<ResponseValue<T>, Error<E>>,
 ) -> ExitCode {

@@ -99,6 +99,8 @@ pub struct Reply {
     pub fault: Fault,
     /// Leave out `Content-Length`: the body is delimited by closing the connection.
     pub close_delimited: bool,
+    /// Wait this long after reading the request before answering.
+    pub delay: std::time::Duration,
 }
 
 impl Reply {
@@ -111,6 +113,7 @@ impl Reply {
             signing: Signing::Valid,
             fault: Fault::None,
             close_delimited: false,
+            delay: std::time::Duration::ZERO,
         }
     }
 
@@ -147,6 +150,11 @@ impl Reply {
 
     pub fn fault(mut self, fault: Fault) -> Self {
         self.fault = fault;
+        self
+    }
+
+    pub fn delayed(mut self, delay: std::time::Duration) -> Self {
+        self.delay = delay;
         self
     }
 
@@ -220,8 +228,12 @@ impl RecordedRequest {
     }
 }
 
+/// Answers requests by computing a reply instead of taking the next scripted one.
+pub type Handler = Box<dyn Fn(&RecordedRequest) -> Reply + Send + Sync>;
+
 struct Shared {
     verify_signatures: bool,
+    handler: Option<Handler>,
     replies: Mutex<VecDeque<Reply>>,
     requests: Mutex<Vec<RecordedRequest>>,
 }
@@ -238,6 +250,9 @@ impl Shared {
                     }),
                 );
             }
+        }
+        if let Some(handler) = &self.handler {
+            return handler(request);
         }
         self.replies.lock().unwrap().pop_front().unwrap_or_else(|| {
             Reply::json(
@@ -277,16 +292,33 @@ impl TestServer {
         Self::spawn(true, replies).await
     }
 
+    /// Starts a signature-verifying server that answers each request with `handler`'s reply.
+    pub async fn start_with(handler: Handler) -> Self {
+        Self::spawn_shared(Shared {
+            verify_signatures: true,
+            handler: Some(handler),
+            replies: Mutex::new(VecDeque::new()),
+            requests: Mutex::new(Vec::new()),
+        })
+        .await
+    }
+
     async fn spawn(verify_signatures: bool, replies: impl IntoIterator<Item = Reply>) -> Self {
+        Self::spawn_shared(Shared {
+            verify_signatures,
+            handler: None,
+            replies: Mutex::new(replies.into_iter().collect()),
+            requests: Mutex::new(Vec::new()),
+        })
+        .await
+    }
+
+    async fn spawn_shared(shared: Shared) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("local address");
-        let shared = Arc::new(Shared {
-            verify_signatures,
-            replies: Mutex::new(replies.into_iter().collect()),
-            requests: Mutex::new(Vec::new()),
-        });
+        let shared = Arc::new(shared);
         let task = tokio::spawn(accept_loop(listener, shared.clone()));
         Self { addr, shared, task }
     }
@@ -388,6 +420,9 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
     };
     let reply = shared.answer(&request);
     shared.requests.lock().unwrap().push(request);
+    if !reply.delay.is_zero() {
+        tokio::time::sleep(reply.delay).await;
+    }
     match reply.fault {
         Fault::Hang => std::future::pending::<()>().await,
         Fault::Close => return,
@@ -434,4 +469,147 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
     let _ = stream.write_all(&body).await;
     let _ = stream.flush().await;
     let _ = stream.shutdown().await;
+}
+
+/// An OAuth server that rotates refresh tokens as Cobo does: `get_token` issues a new pair,
+/// `refresh_token` with the current refresh token issues the next pair, and any other refresh
+/// token is refused with `400 invalid_grant`. Pair number `n` is `AT-n-…` / `RT-n-…`.
+pub struct Rotating {
+    state: Mutex<RotatingState>,
+    expires_in: i64,
+}
+
+#[derive(Default)]
+struct RotatingState {
+    issued: u64,
+    current_refresh: Option<String>,
+    refreshes: u64,
+}
+
+/// The number `n` in a token `AT-n-…` or `RT-n-…`.
+pub fn token_number(token: &str) -> u64 {
+    token
+        .split('-')
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("not a rotating-server token: {token}"))
+}
+
+impl Rotating {
+    /// A server state whose access tokens last `expires_in` seconds.
+    pub fn new(expires_in: i64) -> Arc<Self> {
+        Arc::new(Self {
+            state: Mutex::new(RotatingState::default()),
+            expires_in,
+        })
+    }
+
+    /// Pairs issued so far (the number of the newest one).
+    pub fn issued(&self) -> u64 {
+        self.state.lock().unwrap().issued
+    }
+
+    /// Successful refreshes so far.
+    pub fn refreshes(&self) -> u64 {
+        self.state.lock().unwrap().refreshes
+    }
+
+    /// Makes pair `n` the current one, as if it had just been issued.
+    pub fn seed(&self, n: u64) {
+        let mut state = self.state.lock().unwrap();
+        state.issued = n;
+        state.current_refresh = Some(format!("RT-{n}-rotating"));
+    }
+
+    fn issue(&self, state: &mut RotatingState) -> Reply {
+        state.issued += 1;
+        let n = state.issued;
+        state.current_refresh = Some(format!("RT-{n}-rotating"));
+        Reply::json(
+            200,
+            &serde_json::json!({
+                "access_token": format!("AT-{n}-rotating"),
+                "token_type": "Bearer",
+                "scope": "",
+                "expires_in": self.expires_in,
+                "refresh_token": format!("RT-{n}-rotating"),
+            }),
+        )
+    }
+
+    /// The handler for [`TestServer::start_with`].
+    pub fn handler(self: &Arc<Self>) -> Handler {
+        let this = self.clone();
+        Box::new(move |request| {
+            let mut state = this.state.lock().unwrap();
+            match (request.method.as_str(), request.path.as_str()) {
+                ("GET", "/v2/oauth/token") => this.issue(&mut state),
+                ("POST", "/v2/oauth/token") => {
+                    let body: serde_json::Value =
+                        serde_json::from_slice(&request.body).unwrap_or_default();
+                    let offered = body["refresh_token"].as_str();
+                    if offered.is_some() && offered == state.current_refresh.as_deref() {
+                        state.refreshes += 1;
+                        this.issue(&mut state)
+                    } else {
+                        Reply::json(
+                            400,
+                            &serde_json::json!({
+                                "error": "invalid_grant",
+                                "error_description": "The refresh token is invalid or expired.",
+                            }),
+                        )
+                    }
+                }
+                _ => Reply::json(404, &serde_json::json!({"error": "not_found"})),
+            }
+        })
+    }
+}
+
+/// The path of a compiled example of this package; builds the examples if `cargo test` did not.
+pub fn example_path(name: &str) -> std::path::PathBuf {
+    static BUILT: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    let dir = BUILT.get_or_init(|| {
+        let exe = std::env::current_exe().expect("current test executable");
+        let profile_dir = exe
+            .parent()
+            .and_then(|deps| deps.parent())
+            .expect("the profile directory")
+            .to_path_buf();
+        let dir = profile_dir.join("examples");
+        let built = ["get_token", "refresh_token", "keep_token"]
+            .iter()
+            .all(|name| {
+                dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+                    .is_file()
+            });
+        if !built {
+            let mut cargo = std::process::Command::new(env!("CARGO"));
+            cargo.args(["build", "-p", "cobo-waas2", "--examples"]);
+            for (name, _) in std::env::vars_os() {
+                let name = name.to_string_lossy();
+                let set_by_cargo = [
+                    "CARGO_PKG_",
+                    "CARGO_MANIFEST_",
+                    "CARGO_CRATE_",
+                    "CARGO_BIN_",
+                ]
+                .iter()
+                .any(|prefix| name.starts_with(prefix))
+                    || ["CARGO_PRIMARY_PACKAGE", "CARGO_TARGET_TMPDIR", "OUT_DIR"]
+                        .contains(&name.as_ref());
+                if set_by_cargo {
+                    cargo.env_remove(name.as_ref());
+                }
+            }
+            if profile_dir.file_name().is_some_and(|n| n == "release") {
+                cargo.arg("--release");
+            }
+            let status = cargo.status().expect("run cargo build --examples");
+            assert!(status.success(), "cargo build --examples failed");
+        }
+        dir
+    });
+    dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
 }

@@ -1,0 +1,50 @@
+//! Per-request overhead of the client (build the URL, serialize the body, sign, set headers; no
+//! network) beside the bare Ed25519 signature it contains, measured in the same run.
+
+use std::hint::black_box;
+
+use cobo_waas2::models::TokenEndpointBody;
+use cobo_waas2::{ApiSecret, Client};
+use criterion::{Criterion, criterion_group, criterion_main};
+use ed25519_dalek::{Signer, SigningKey};
+use sha2::{Digest, Sha256};
+
+const SEED: [u8; 32] = [7; 32];
+
+fn body() -> TokenEndpointBody {
+    TokenEndpointBody {
+        client_id: Some("pvSwS8iFrfK0oZrB0ugG54XPDOLEv0Ij".to_owned()),
+        grant_type: Some("refresh_token".to_owned()),
+        refresh_token: Some("RT-0123456789abcdef0123456789abcdef".to_owned()),
+    }
+}
+
+fn overhead(c: &mut Criterion) {
+    let client = Client::builder(ApiSecret::from_hex(&hex::encode(SEED)).unwrap())
+        .build()
+        .unwrap();
+    let key = SigningKey::from_bytes(&SEED);
+    let body = body();
+    let message = format!(
+        "POST|/v2/oauth/token|1700000000000||{}",
+        serde_json::to_string(&body).unwrap()
+    );
+    let mut group = c.benchmark_group("per_request");
+    group.bench_function("bare_ed25519_sign", |b| {
+        b.iter(|| {
+            let digest = Sha256::digest(Sha256::digest(black_box(message.as_bytes())));
+            key.sign(&digest)
+        })
+    });
+    group.bench_function("client_prepare_refresh_token", |b| {
+        b.iter(|| {
+            client
+                .prepare_json_request(reqwest::Method::POST, "/oauth/token", black_box(&body))
+                .unwrap()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, overhead);
+criterion_main!(benches);
