@@ -20,7 +20,8 @@ pub(crate) fn all(api: &Api, lib_name: &str) -> Vec<(&'static str, Result<String
     std::thread::scope(|scope| {
         let handles: Vec<_> = emit::FILES
             .iter()
-            .map(|&(path, parts)| {
+            .map(|&path| {
+                let parts = emit::chunks(api, path);
                 let chunks: Vec<_> = (0..parts)
                     .map(|part| {
                         scope.spawn(move || {

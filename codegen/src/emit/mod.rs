@@ -42,9 +42,18 @@ pub(crate) fn runtime_files(api: &Api) -> Vec<(&'static str, &'static str)> {
     files
 }
 
-/// The generated (non-runtime) source files, by path below `src/`, with the number of chunks
-/// each is emitted and formatted in (in parallel, then concatenated).
-pub(crate) const FILES: &[(&str, usize)] = &[("lib.rs", 1), ("models.rs", 2), ("operations.rs", 1)];
+/// The generated (non-runtime) source files, by path below `src/`.
+pub(crate) const FILES: &[&str] = &["lib.rs", "models.rs", "operations.rs"];
+
+/// How many chunks a file is emitted and formatted in, in parallel, then concatenated: large
+/// specs only (Cobo's full spec: 3 for models, 2 for operations), so small ones read as one piece.
+pub(crate) fn chunks(api: &Api, path: &str) -> usize {
+    match path {
+        "models.rs" if api.types.len() > 300 => 3,
+        "operations.rs" if api.operations.len() > 100 => 2,
+        _ => 1,
+    }
+}
 
 /// The items of chunk `part` (of `parts`) of one generated file.
 pub(crate) fn tokens(
@@ -57,7 +66,7 @@ pub(crate) fn tokens(
     match path {
         "lib.rs" => crate_files::lib_rs(api, lib_name, has_token_operations(api)),
         "models.rs" => models::models(api, part, parts),
-        _ => operations::operations(api),
+        _ => operations::operations(api, part, parts),
     }
 }
 

@@ -8,8 +8,23 @@ use crate::docs::doc_lines;
 use crate::ident::ident;
 use crate::model::{Api, Auth, Operation, Param, ParamLocation, Status, TypeKind, TypeRef};
 
-pub(super) fn operations(api: &Api) -> TokenStream {
-    let methods = api.operations.iter().map(|op| method(api, op));
+/// The operations of one chunk (`part` of `parts`), as one `impl Client` block; the first chunk
+/// carries the module's doc comment.
+pub(super) fn operations(api: &Api, part: usize, parts: usize) -> TokenStream {
+    let size = api.operations.len().div_ceil(parts.max(1));
+    let methods = api
+        .operations
+        .iter()
+        .skip(part * size)
+        .take(size)
+        .map(|op| method(api, op));
+    if part > 0 {
+        return quote! {
+            impl crate::Client {
+                #( #methods )*
+            }
+        };
+    }
     // Paths are written out in full: with features, any import could end up unused.
     quote! {
         //! The API's operations, as methods of [`Client`](crate::Client).
