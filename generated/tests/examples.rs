@@ -4,9 +4,7 @@
 mod support;
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use cobo_waas2::ApiSecret;
@@ -19,55 +17,6 @@ const REFRESH_TOKEN: &str = "RT-example-run-3f8b6a15c2";
 const OLD_REFRESH_TOKEN: &str = "RT-old-example-0d4e9c";
 /// How long one example run may take before the test fails instead of hanging.
 const RUN_LIMIT: Duration = Duration::from_secs(60);
-
-/// The directory holding the built examples; builds them if `cargo test` did not.
-fn examples_dir() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let exe = std::env::current_exe().expect("current test executable");
-        let deps = exe.parent().expect("the deps directory");
-        let profile_dir = deps.parent().expect("the profile directory");
-        let dir = profile_dir.join("examples");
-        let built = ["get_token", "refresh_token", "keep_token"]
-            .iter()
-            .all(|name| dir.join(binary_name(name)).is_file());
-        if !built {
-            let mut cargo = Command::new(env!("CARGO"));
-            cargo.args(["build", "-p", "cobo-waas2", "--examples"]);
-            // Variables cargo set for this test run: build scripts (ring's) watch some of them,
-            // and seeing them changed would rebuild those dependencies twice.
-            for (name, _) in std::env::vars_os() {
-                let name = name.to_string_lossy();
-                let set_by_cargo = [
-                    "CARGO_PKG_",
-                    "CARGO_MANIFEST_",
-                    "CARGO_CRATE_",
-                    "CARGO_BIN_",
-                ]
-                .iter()
-                .any(|prefix| name.starts_with(prefix))
-                    || ["CARGO_PRIMARY_PACKAGE", "CARGO_TARGET_TMPDIR", "OUT_DIR"]
-                        .contains(&name.as_ref());
-                if set_by_cargo {
-                    cargo.env_remove(name.as_ref());
-                }
-            }
-            if profile_dir
-                .file_name()
-                .is_some_and(|name| name == "release")
-            {
-                cargo.arg("--release");
-            }
-            let status = cargo.status().expect("run cargo build --examples");
-            assert!(status.success(), "cargo build --examples failed");
-        }
-        dir
-    })
-}
-
-fn binary_name(example: &str) -> String {
-    format!("{example}{}", std::env::consts::EXE_SUFFIX)
-}
 
 /// The test server on a runtime of its own, so it answers while the test thread waits for the
 /// child process. Fields drop in order: the server stops, then its runtime.
@@ -120,7 +69,7 @@ impl Run {
 
 /// Runs an example with only the given `COBO_*` variables set, killing it after [`RUN_LIMIT`].
 fn run(example: &str, env: &[(&str, &str)], args: &[&str]) -> Run {
-    let mut command = Command::new(examples_dir().join(binary_name(example)));
+    let mut command = Command::new(support::example_path(example));
     command
         .args(args)
         .stdin(Stdio::null())
