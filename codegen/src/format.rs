@@ -2,7 +2,7 @@
 
 use proc_macro2::TokenStream;
 
-use crate::emit;
+use crate::emit::{self, Piece};
 use crate::error::{Error, ErrorKind};
 use crate::model::Api;
 
@@ -25,7 +25,7 @@ pub(crate) fn all(api: &Api, lib_name: &str) -> Vec<(&'static str, Result<String
                 let chunks: Vec<_> = (0..parts)
                     .map(|part| {
                         scope.spawn(move || {
-                            rust(path, emit::tokens(api, lib_name, path, part, parts))
+                            rust(path, emit::pieces(api, lib_name, path, part, parts))
                         })
                     })
                     .collect();
@@ -55,8 +55,28 @@ pub(crate) fn all(api: &Api, lib_name: &str) -> Vec<(&'static str, Result<String
     })
 }
 
-/// Pretty-prints generated items with `prettyplease`.
-pub(crate) fn rust(path: &str, tokens: TokenStream) -> Result<String, Error> {
+/// Lays out a generated file: each run of token pieces is pretty-printed with `prettyplease`;
+/// text pieces are kept as they are.
+pub(crate) fn rust(path: &str, pieces: Vec<Piece>) -> Result<String, Error> {
+    let mut out = String::new();
+    let mut tokens = TokenStream::new();
+    for piece in pieces {
+        match piece {
+            Piece::Tokens(more) => tokens.extend(more),
+            Piece::Text(text) => {
+                print(path, std::mem::take(&mut tokens), &mut out)?;
+                out.push_str(&text);
+            }
+        }
+    }
+    print(path, tokens, &mut out)?;
+    Ok(out)
+}
+
+fn print(path: &str, tokens: TokenStream, out: &mut String) -> Result<(), Error> {
+    if tokens.is_empty() {
+        return Ok(());
+    }
     let file: syn::File = syn::parse2(tokens).map_err(|e| {
         Error::at(
             ErrorKind::Internal,
@@ -64,5 +84,6 @@ pub(crate) fn rust(path: &str, tokens: TokenStream) -> Result<String, Error> {
             format!("generated {path} does not parse: {e}"),
         )
     })?;
-    Ok(prettyplease::unparse(&file))
+    out.push_str(&prettyplease::unparse(&file));
+    Ok(())
 }

@@ -10,6 +10,7 @@ const RUNTIME: &[&str] = &[
     "src/auth.rs",
     "src/client.rs",
     "src/error.rs",
+    "src/json.rs",
     "src/store.rs",
     "src/token.rs",
 ];
@@ -73,6 +74,7 @@ fn oauth_spec() {
             "src/auth.rs",
             "src/client.rs",
             "src/error.rs",
+            "src/json.rs",
             "src/lib.rs",
             "src/models.rs",
             "src/operations.rs",

@@ -39,6 +39,7 @@
 mod auth;
 mod client;
 mod error;
+mod json;
 pub mod models;
 mod operations;
 pub use auth::{ApiSecret, InvalidKey, Redacted, ResponseKey, SignatureError, string_to_sign};

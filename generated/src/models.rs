@@ -5,7 +5,7 @@
 //! documented errors.
 #[cfg(feature = "oauth")]
 /// The response of a failed request.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ErrorResponse {
     /// The error code. Refer to [Error codes and status codes](https://www.cobo.com/developers/v2/api-references/error-codes) for more details.
     pub error_code: i64,
@@ -24,6 +24,14 @@ impl std::fmt::Display for ErrorResponse {
             .field("error_message", &self.error_message)
             .field("error_id", &self.error_id)
             .finish("ErrorResponse")
+    }
+}
+crate::json::object! {
+    #[cfg(feature = "oauth")]
+    ErrorResponse {
+        error_code: required "error_code",
+        error_message: required "error_message",
+        error_id: required "error_id",
     }
 }
 #[cfg(feature = "oauth")]
@@ -64,37 +72,32 @@ impl std::fmt::Display for GetTokenError {
 }
 #[cfg(feature = "oauth")]
 /// The body of a `getTokenResponse` response: The request was successful.
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 pub struct GetTokenResponse {
     /// The Org Access Token.
     ///
     /// Secret: `Debug` shows it as `<redacted>`.
     ///
     /// Example: `"AnCEPEp5Q8qjAOA1Lb6kVd2OlkCyJnMTeMPdLbPOM8cz176Eb5y7EJoUjJJ0vkzz"`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_token: Option<String>,
     /// The type of the tokens, which is Bearer.
     ///
     /// Example: `"Bearer"`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_type: Option<String>,
     /// The scope of the Org Access Token to limit the app's access to the organization's resources.
     /// **Note**: Currently this property value is empty. The scope of the Org Access Token is based on the permissions granted when the app user installs the app.
     ///
     /// Example: `""`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     /// The time in seconds in which the Org Access Token expires.
     ///
     /// Example: `43199`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<i64>,
     /// The Refresh Token, used to obtain a new Org Access Token when the current Org Access Token expires. The expiration time for Refresh Tokens is currently set to 30 days and is subject to change.
     ///
     /// Secret: `Debug` shows it as `<redacted>`.
     ///
     /// Example: `"rK49jI0zt49gsttzscscik15Asmlpu1TdcxqguJJS8B9f6ilJEC0y3PbVqwsEAw5"`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
 }
 #[cfg(feature = "oauth")]
@@ -115,9 +118,19 @@ impl std::fmt::Debug for GetTokenResponse {
             .finish()
     }
 }
+crate::json::object! {
+    #[cfg(feature = "oauth")]
+    GetTokenResponse {
+        access_token: optional "access_token",
+        token_type: optional "token_type",
+        scope: optional "scope",
+        expires_in: optional "expires_in",
+        refresh_token: optional "refresh_token",
+    }
+}
 #[cfg(feature = "oauth")]
 /// The response of a failed request.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OauthErrorResponse {
     /// The error name.
     pub error: String,
@@ -133,18 +146,31 @@ impl std::fmt::Display for OauthErrorResponse {
             .finish("OauthErrorResponse")
     }
 }
+crate::json::object! {
+    #[cfg(feature = "oauth")]
+    OauthErrorResponse {
+        error: required "error",
+        error_description: required "error_description",
+    }
+}
 #[cfg(feature = "oauth")]
 /// The request body to acquire an Access Token.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PermissionTokenExchangeBody {
     /// Set the value to `payment_orders_payin`.
     ///
     /// Example: `"payment_orders_payin"`
     pub permission_type: String,
 }
+crate::json::object! {
+    #[cfg(feature = "oauth")]
+    PermissionTokenExchangeBody {
+        permission_type: required "permission_type",
+    }
+}
 #[cfg(feature = "oauth")]
 /// The request body to refresh the Access Token and the Refresh Token.
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq)]
 pub struct PermissionTokenRefreshBody {
     /// The Refresh Token of the current Access Token.
     ///
@@ -161,33 +187,35 @@ impl std::fmt::Debug for PermissionTokenRefreshBody {
             .finish()
     }
 }
+crate::json::object! {
+    #[cfg(feature = "oauth")]
+    PermissionTokenRefreshBody {
+        refresh_token: required "refresh_token",
+    }
+}
 #[cfg(feature = "oauth")]
 /// The body of a `permissionTokenResponse` response: The request was successful.
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 pub struct PermissionTokenResponse {
     /// The Access Token.
     ///
     /// Secret: `Debug` shows it as `<redacted>`.
     ///
     /// Example: `"AnCEPEp5Q8qjAOA1Lb6kVd2OlkCyJnMTeMPdLbPOM8cz176Eb5y7EJoUjJJ0vkzz"`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_token: Option<String>,
     /// The token type. This is always `Bearer`.
     ///
     /// Example: `"Bearer"`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_type: Option<String>,
     /// The time in seconds until the Access Token expires. This is always `3600`, indicating the token expires 1 hour after issuance.
     ///
     /// Example: `3600`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<i64>,
     /// The Refresh Token. Use it to obtain a new Access Token when the current one expires. The Refresh Token is valid for 7 days.
     ///
     /// Secret: `Debug` shows it as `<redacted>`.
     ///
     /// Example: `"rK49jI0zt49gsttzscscik15Asmlpu1TdcxqguJJS8B9f6ilJEC0y3PbVqwsEAw5"`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
 }
 #[cfg(feature = "oauth")]
@@ -205,6 +233,15 @@ impl std::fmt::Debug for PermissionTokenResponse {
                 &self.refresh_token.as_ref().map(|_| crate::Redacted),
             )
             .finish()
+    }
+}
+crate::json::object! {
+    #[cfg(feature = "oauth")]
+    PermissionTokenResponse {
+        access_token: optional "access_token",
+        token_type: optional "token_type",
+        expires_in: optional "expires_in",
+        refresh_token: optional "refresh_token",
     }
 }
 #[cfg(feature = "oauth")]
@@ -245,37 +282,32 @@ impl std::fmt::Display for RefreshTokenError {
 }
 #[cfg(feature = "oauth")]
 /// The body of a `refreshTokenResponse` response: The request was successful.
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 pub struct RefreshTokenResponse {
     /// The new Org Access Token.
     ///
     /// Secret: `Debug` shows it as `<redacted>`.
     ///
     /// Example: `"AnCEPEp5Q8qjAOA1Lb6kVd2OlkCyJnMTeMPdLbPOM8cz176Eb5y7EJoUjJJ0vkzz"`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_token: Option<String>,
     /// The type of the tokens, which is Bearer.
     ///
     /// Example: `"Bearer"`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_type: Option<String>,
     /// The scope of the Org Access Token to limit the app's access to the organization's resources.
     /// **Note**: Currently this property value is empty. The scope of the Org Access Token is based on the permissions granted when the app user installs the app.
     ///
     /// Example: `""`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     /// The time in seconds in which the new Org Access Token expires.
     ///
     /// Example: `43199`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<i64>,
     /// The Refresh Token, used to obtain another Org Access Token when the new Org Access Token expires. The expiration time for Refresh Tokens is currently set to 30 days and is subject to change.
     ///
     /// Secret: `Debug` shows it as `<redacted>`.
     ///
     /// Example: `"rK49jI0zt49gsttzscscik15Asmlpu1TdcxqguJJS8B9f6ilJEC0y3PbVqwsEAw5"`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
 }
 #[cfg(feature = "oauth")]
@@ -296,26 +328,33 @@ impl std::fmt::Debug for RefreshTokenResponse {
             .finish()
     }
 }
+crate::json::object! {
+    #[cfg(feature = "oauth")]
+    RefreshTokenResponse {
+        access_token: optional "access_token",
+        token_type: optional "token_type",
+        scope: optional "scope",
+        expires_in: optional "expires_in",
+        refresh_token: optional "refresh_token",
+    }
+}
 #[cfg(feature = "oauth")]
 /// The request body for refreshing an Org Access Token.
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 pub struct TokenEndpointBody {
     /// The client ID, a unique identifier to distinguish Cobo Portal Apps. You can get the client ID by retrieving the manifest file after publishing the app.
     ///
     /// Example: `"AnCEPEp5Q8qjAOA1Lb6kVd2OlkCyJnMTeMPdLbPOM8cz176Eb5y7EJoUjJJ0vkzz"`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     /// The OAuth grant type. Set the value as `refresh_token`.
     ///
     /// Example: `"refresh_token"`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grant_type: Option<String>,
     /// The Refresh Token of the current Org Access Token.
     ///
     /// Secret: `Debug` shows it as `<redacted>`.
     ///
     /// Example: `"rK49jI0zt49gsttzscscik15Asmlpu1TdcxqguJJS8B9f6ilJEC0y3PbVqwsEAw5"`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
 }
 #[cfg(feature = "oauth")]
@@ -329,5 +368,13 @@ impl std::fmt::Debug for TokenEndpointBody {
                 &self.refresh_token.as_ref().map(|_| crate::Redacted),
             )
             .finish()
+    }
+}
+crate::json::object! {
+    #[cfg(feature = "oauth")]
+    TokenEndpointBody {
+        client_id: optional "client_id",
+        grant_type: optional "grant_type",
+        refresh_token: optional "refresh_token",
     }
 }

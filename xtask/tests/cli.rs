@@ -61,7 +61,7 @@ fn standalone_crate_is_written_then_kept_up_to_date() {
     let first = xtask(&args);
     assert!(first.status.success(), "{}", text(&first.stderr));
     assert!(
-        text(&first.stdout).contains("9 files"),
+        text(&first.stdout).contains("10 files"),
         "{}",
         text(&first.stdout)
     );

@@ -6,7 +6,7 @@ use quote::quote;
 use crate::docs::doc_lines;
 use crate::model::Api;
 
-pub(super) fn lib_rs(api: &Api, lib_name: &str, token_lifecycle: bool) -> TokenStream {
+pub(super) fn lib_rs(api: &Api, lib_name: &str, json: bool, token_lifecycle: bool) -> TokenStream {
     let mut lines = vec![format!("# {}", api.title), String::new()];
     if let Some(description) = &api.description {
         lines.extend(doc_lines(description));
@@ -72,6 +72,11 @@ pub(super) fn lib_rs(api: &Api, lib_name: &str, token_lifecycle: bool) -> TokenS
     } else {
         TokenStream::new()
     };
+    let json_module = json.then(|| {
+        quote!(
+            mod json;
+        )
+    });
     quote! {
         #( #![doc = #lines] )*
         #![forbid(unsafe_code)]
@@ -79,6 +84,7 @@ pub(super) fn lib_rs(api: &Api, lib_name: &str, token_lifecycle: bool) -> TokenS
         mod auth;
         mod client;
         mod error;
+        #json_module
         pub mod models;
         mod operations;
 

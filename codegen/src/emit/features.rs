@@ -101,6 +101,22 @@ impl Features {
     pub(crate) fn cfg_type(&self, name: &str) -> TokenStream {
         self.types.get(name).map(cfg).unwrap_or_default()
     }
+
+    /// [`Self::cfg_type`] as source text, for items written as text (empty when always compiled).
+    pub(crate) fn cfg_type_text(&self, name: &str) -> String {
+        let Some(features) = self.types.get(name) else {
+            return String::new();
+        };
+        let quoted: Vec<String> = features
+            .iter()
+            .map(|f| format!("feature = {}", proc_macro2::Literal::string(f)))
+            .collect();
+        match quoted.as_slice() {
+            [] => String::new(),
+            [one] => format!("#[cfg({one})]"),
+            many => format!("#[cfg(any({}))]", many.join(", ")),
+        }
+    }
 }
 
 /// `#[cfg(...)]` for a set of features (nothing for none).

@@ -26,6 +26,16 @@ const TOKEN_RUNTIME: &[(&str, &str)] = &[
     ("token.rs", include_str!("../../templates/token.rs")),
 ];
 
+/// How generated structs read and write JSON, for specs with at least one struct.
+const JSON_RUNTIME: (&str, &str) = ("json.rs", include_str!("../../templates/json.rs"));
+
+/// Whether `api` has a struct, whose serde impls need the `json` runtime module.
+fn has_structs(api: &Api) -> bool {
+    api.types
+        .iter()
+        .any(|t| matches!(t.kind, crate::model::TypeKind::Struct(_)))
+}
+
 /// Whether `api` has the two operations the token manager is built on.
 fn has_token_operations(api: &Api) -> bool {
     ["get_token", "refresh_token"]
@@ -36,6 +46,9 @@ fn has_token_operations(api: &Api) -> bool {
 /// The runtime modules of the crate generated for `api`: (file name, source).
 pub(crate) fn runtime_files(api: &Api) -> Vec<(&'static str, &'static str)> {
     let mut files = RUNTIME.to_vec();
+    if has_structs(api) {
+        files.push(JSON_RUNTIME);
+    }
     if has_token_operations(api) {
         files.extend_from_slice(TOKEN_RUNTIME);
     }
@@ -55,18 +68,30 @@ pub(crate) fn chunks(api: &Api, path: &str) -> usize {
     }
 }
 
+/// A stretch of a generated file: items as tokens, which `prettyplease` lays out, or text laid
+/// out already (macro invocations, whose bodies formatters leave as they are).
+pub(crate) enum Piece {
+    Tokens(TokenStream),
+    Text(String),
+}
+
 /// The items of chunk `part` (of `parts`) of one generated file.
-pub(crate) fn tokens(
+pub(crate) fn pieces(
     api: &Api,
     lib_name: &str,
     path: &str,
     part: usize,
     parts: usize,
-) -> TokenStream {
+) -> Vec<Piece> {
     match path {
-        "lib.rs" => crate_files::lib_rs(api, lib_name, has_token_operations(api)),
+        "lib.rs" => vec![Piece::Tokens(crate_files::lib_rs(
+            api,
+            lib_name,
+            has_structs(api),
+            has_token_operations(api),
+        ))],
         "models.rs" => models::models(api, part, parts),
-        _ => operations::operations(api, part, parts),
+        _ => vec![Piece::Tokens(operations::operations(api, part, parts))],
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{doc_attrs, docs, rust_type};
+use super::{Piece, doc_attrs, docs, rust_type};
 use crate::docs::doc_lines;
 use crate::ident::ident;
 use crate::model::{
@@ -14,7 +14,7 @@ use crate::model::{
 
 /// The model items of one chunk (`part` of `parts`): large specs are emitted and formatted in
 /// parallel chunks, concatenated in order.
-pub(super) fn models(api: &Api, part: usize, parts: usize) -> TokenStream {
+pub(super) fn models(api: &Api, part: usize, parts: usize) -> Vec<Piece> {
     let kinds: BTreeMap<&str, &TypeKind> = api
         .types
         .iter()
@@ -23,9 +23,26 @@ pub(super) fn models(api: &Api, part: usize, parts: usize) -> TokenStream {
     let size = api.types.len().div_ceil(parts.max(1));
     let chunk = api.types.iter().skip(part * size).take(size);
     let features = super::features::Features::new(api);
-    let items = chunk.map(|def| {
+    let mut pieces = Vec::new();
+    if part == 0 {
+        pieces.push(Piece::Tokens(quote! {
+            //! Data types of the API: request and response bodies, enums, and each operation's
+            //! documented errors.
+        }));
+    }
+    for def in chunk {
         let items = match &def.kind {
-            TypeKind::Struct(s) => struct_def(def, s),
+            TypeKind::Struct(s) => {
+                let items = struct_def(def, s);
+                let cfg = features.cfg_type(&def.name);
+                pieces.push(Piece::Tokens(super::with_cfg(&cfg, items)));
+                pieces.push(Piece::Text(object(
+                    def,
+                    s,
+                    &features.cfg_type_text(&def.name),
+                )));
+                continue;
+            }
             TypeKind::Enum(e) => enum_def(def, e),
             TypeKind::IntEnum(e) => int_enum_def(def, e),
             TypeKind::Union(u) => union_def(def, u),
@@ -37,19 +54,15 @@ pub(super) fn models(api: &Api, part: usize, parts: usize) -> TokenStream {
             }
             TypeKind::Errors(variants) => errors_def(def, variants, &kinds),
         };
-        super::with_cfg(&features.cfg_type(&def.name), items)
-    });
-    let items = quote!(#( #items )*);
-    if part > 0 {
-        return items;
+        pieces.push(Piece::Tokens(super::with_cfg(
+            &features.cfg_type(&def.name),
+            items,
+        )));
     }
-    quote! {
-        //! Data types of the API: request and response bodies, enums, and each operation's
-        //! documented errors.
-        #items
-    }
+    pieces
 }
 
+/// A struct without its serde impls, which [`object`] writes.
 fn struct_def(def: &TypeDef, s: &Struct) -> TokenStream {
     let docs = docs(def.description.as_deref());
     let name = ident(&def.name);
@@ -67,7 +80,6 @@ fn struct_def(def: &TypeDef, s: &Struct) -> TokenStream {
         let ty = rust_type(ty, None);
         quote! {
             /// Properties the spec does not list, kept as sent (`additionalProperties`).
-            #[serde(flatten)]
             pub additional_properties: std::collections::BTreeMap<String, #ty>,
         }
     });
@@ -75,11 +87,36 @@ fn struct_def(def: &TypeDef, s: &Struct) -> TokenStream {
     let display = s.is_error_body.then(|| error_display(&def.name, s));
     quote! {
         #docs
-        #[derive(#(#derives,)* serde::Serialize, serde::Deserialize)]
+        #[derive(#(#derives),*)]
         pub struct #name { #( #fields )* #additional }
         #debug
         #display
     }
+}
+
+/// The struct's `crate::json::object!` invocation (its `Serialize` and `Deserialize` impls),
+/// laid out as text: formatters leave macro bodies as they are.
+fn object(def: &TypeDef, s: &Struct, cfg: &str) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::from("crate::json::object! {\n");
+    if !cfg.is_empty() {
+        let _ = writeln!(out, "    {cfg}");
+    }
+    let _ = writeln!(out, "    {} {{", ident(&def.name));
+    for field in &s.fields {
+        let kind = match (field.required, field.nullable) {
+            (true, false) => "required",
+            (true, true) => "nullable",
+            (false, _) => "optional",
+        };
+        let wire = proc_macro2::Literal::string(&field.wire);
+        let _ = writeln!(out, "        {}: {kind} {wire},", ident(&field.name));
+    }
+    if s.additional.is_some() {
+        out.push_str("        ..additional_properties\n");
+    }
+    out.push_str("    }\n}\n");
+    out
 }
 
 fn field_def(field: &Field) -> TokenStream {
@@ -108,23 +145,14 @@ fn field_def(field: &Field) -> TokenStream {
     }
     let docs = doc_attrs(&lines);
     let name = ident(&field.name);
-    let wire = &field.wire;
-    // serde strips `r#` from raw identifiers, so only a name that really differs needs a rename.
-    let rename = (name.to_string().trim_start_matches("r#") != wire)
-        .then(|| quote!(#[serde(rename = #wire)]));
     let mut ty = rust_type(&field.ty, None);
     if field.boxed {
         ty = quote!(Box<#ty>);
     }
-    let (attrs, ty) = match (field.required, field.nullable) {
-        (true, false) => (quote!(), ty),
-        (true, true) => (quote!(), quote!(Option<#ty>)),
-        (false, _) => (
-            quote!(#[serde(default, skip_serializing_if = "Option::is_none")]),
-            quote!(Option<#ty>),
-        ),
-    };
-    quote! { #docs #rename #attrs pub #name: #ty, }
+    if field.nullable || !field.required {
+        ty = quote!(Option<#ty>);
+    }
+    quote! { #docs pub #name: #ty, }
 }
 
 fn push_paragraph(lines: &mut Vec<String>, text: &str) {

@@ -1,0 +1,197 @@
+//! How the generated structs read and write JSON objects: [`object!`] writes a struct's
+//! `Serialize` and `Deserialize` impls from one line per property.
+//!
+//! It behaves as serde's derives would with `#[serde(default, skip_serializing_if =
+//! "Option::is_none")]` on optional fields and `#[serde(flatten)]` on additional properties, in
+//! a fraction of the code rustc has to type-check and borrow-check; on a large spec that code is
+//! most of the crate's build time.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, MapAccess};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Serialize};
+
+/// An object key as read: borrowed from the input when the input allows it.
+pub(crate) struct Key<'de>(pub(crate) Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> de::Visitor<'de> for Visitor {
+            type Value = Key<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a property name")
+            }
+
+            fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(value)))
+            }
+
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(value.to_owned())))
+            }
+
+            fn visit_string<E: de::Error>(self, value: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(value)))
+            }
+        }
+
+        deserializer.deserialize_identifier(Visitor)
+    }
+}
+
+/// Reads the value of property `name` into its slot; a second occurrence is an error.
+#[allow(dead_code, reason = "unused when no struct has a property")]
+pub(crate) fn take<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
+    map: &mut A,
+    slot: &mut Option<T>,
+    name: &'static str,
+) -> Result<(), A::Error> {
+    if slot.is_some() {
+        return Err(de::Error::duplicate_field(name));
+    }
+    *slot = Some(map.next_value()?);
+    Ok(())
+}
+
+/// Skips the value of a property the struct does not list.
+#[allow(
+    dead_code,
+    reason = "unused when every struct keeps additional properties"
+)]
+pub(crate) fn skip<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
+    map.next_value::<de::IgnoredAny>().map(|_| ())
+}
+
+/// A required property: reading fails when it is missing; always written.
+#[allow(
+    dead_code,
+    reason = "each kind is unused by specs without such a property"
+)]
+pub(crate) mod required {
+    use super::*;
+
+    pub(crate) fn get<T, E: de::Error>(slot: Option<T>, name: &'static str) -> Result<T, E> {
+        slot.ok_or_else(|| E::missing_field(name))
+    }
+
+    pub(crate) fn put<M: SerializeMap, T: Serialize + ?Sized>(
+        map: &mut M,
+        name: &'static str,
+        value: &T,
+    ) -> Result<(), M::Error> {
+        map.serialize_entry(name, value)
+    }
+}
+
+/// An optional property (`Option`): missing or `null` reads as `None`; `None` is left out.
+#[allow(
+    dead_code,
+    reason = "each kind is unused by specs without such a property"
+)]
+pub(crate) mod optional {
+    use super::*;
+
+    pub(crate) fn get<T, E>(slot: Option<Option<T>>, _name: &'static str) -> Result<Option<T>, E> {
+        Ok(slot.flatten())
+    }
+
+    pub(crate) fn put<M: SerializeMap, T: Serialize>(
+        map: &mut M,
+        name: &'static str,
+        value: &Option<T>,
+    ) -> Result<(), M::Error> {
+        match value {
+            Some(value) => map.serialize_entry(name, value),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A required property that may be `null` (`Option`): missing or `null` reads as `None`; `None`
+/// is written as `null`.
+#[allow(
+    unused_imports,
+    reason = "each kind is unused by specs without such a property"
+)]
+pub(crate) mod nullable {
+    pub(crate) use super::optional::get;
+    pub(crate) use super::required::put;
+}
+
+/// `Serialize` and `Deserialize` for a struct of named fields, one line per property:
+/// `field: required|optional|nullable "wire name",`, then `..field` for a map that keeps the
+/// properties the struct does not list. Attributes before the name (`#[cfg(...)]`) go on both
+/// impls. Properties are written in the order listed; unknown ones are skipped when read.
+macro_rules! object {
+    (
+        $(#[$attr:meta])*
+        $name:ident {
+            $($field:ident: $kind:ident $wire:literal,)*
+            $(..$extra:ident)?
+        }
+    ) => {
+        $(#[$attr])*
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(None)?;
+                $($crate::json::$kind::put(&mut map, $wire, &self.$field)?;)*
+                $(
+                    for (key, value) in &self.$extra {
+                        map.serialize_entry(key, value)?;
+                    }
+                )?
+                map.end()
+            }
+        }
+
+        $(#[$attr])*
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct Visitor;
+
+                impl<'de> serde::de::Visitor<'de> for Visitor {
+                    type Value = $name;
+
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str(concat!("struct ", stringify!($name)))
+                    }
+
+                    #[allow(clippy::match_single_binding, reason = "a struct may list no property")]
+                    fn visit_map<A: serde::de::MapAccess<'de>>(
+                        self,
+                        mut map: A,
+                    ) -> Result<$name, A::Error> {
+                        $(let mut $field = None;)*
+                        $(let mut $extra = std::collections::BTreeMap::new();)?
+                        while let Some(key) = map.next_key::<$crate::json::Key<'de>>()? {
+                            match &*key.0 {
+                                $($wire => $crate::json::take(&mut map, &mut $field, $wire)?,)*
+                                _ => $crate::json::object!(@other map key $($extra)?),
+                            }
+                        }
+                        Ok($name {
+                            $($field: $crate::json::$kind::get($field, $wire)?,)*
+                            $($extra,)?
+                        })
+                    }
+                }
+
+                deserializer.deserialize_map(Visitor)
+            }
+        }
+    };
+    (@other $map:ident $key:ident) => {
+        $crate::json::skip(&mut $map)?
+    };
+    (@other $map:ident $key:ident $extra:ident) => {{
+        $extra.insert($key.0.into_owned(), $map.next_value()?);
+    }};
+}
+
+pub(crate) use object;
