@@ -1,5 +1,6 @@
-//! How the generated structs read and write JSON objects: [`object!`] writes a struct's
-//! `Serialize` and `Deserialize` impls from one line per property.
+//! How the generated types read and write JSON: [`object!`] writes a struct's `Serialize` and
+//! `Deserialize` impls from one line per property; [`string_enum!`], [`int_enum!`] and
+//! [`tagged!`] write those of open enums and discriminated unions from one line per value.
 //!
 //! It behaves as serde's derives would with `#[serde(default, skip_serializing_if =
 //! "Option::is_none")]` on optional fields and `#[serde(flatten)]` on additional properties, in
@@ -127,6 +128,7 @@ pub(crate) mod nullable {
 /// `field: required|optional|nullable "wire name",`, then `..field` for a map that keeps the
 /// properties the struct does not list. Attributes before the name (`#[cfg(...)]`) go on both
 /// impls. Properties are written in the order listed; unknown ones are skipped when read.
+#[allow(unused_macros, reason = "unused by specs without such a type")]
 macro_rules! object {
     (
         $(#[$attr:meta])*
@@ -194,4 +196,171 @@ macro_rules! object {
     }};
 }
 
-pub(crate) use object;
+/// An open string enum's impls, one line per listed value: `Variant = "wire value",`. The enum
+/// itself ends with `Unknown(String)`, which keeps any other value as sent.
+#[allow(unused_macros, reason = "unused by specs without such a type")]
+macro_rules! string_enum {
+    (
+        $(#[$attr:meta])*
+        $name:ident {
+            $($variant:ident = $wire:literal,)*
+        }
+    ) => {
+        $(#[$attr])*
+        impl $name {
+            /// The value on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $(Self::$variant => $wire,)*
+                    Self::Unknown(value) => value,
+                }
+            }
+        }
+
+        $(#[$attr])*
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        $(#[$attr])*
+        impl From<&str> for $name {
+            fn from(value: &str) -> Self {
+                match value {
+                    $($wire => Self::$variant,)*
+                    _ => Self::Unknown(value.to_owned()),
+                }
+            }
+        }
+
+        $(#[$attr])*
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        $(#[$attr])*
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+                Ok(Self::from(value.as_ref()))
+            }
+        }
+    };
+}
+
+/// An open integer enum's impls, one line per listed value: `Variant = 7,`. The enum itself
+/// ends with `Unknown(i64)`, which keeps any other value as sent.
+#[allow(unused_macros, reason = "unused by specs without such a type")]
+macro_rules! int_enum {
+    (
+        $(#[$attr:meta])*
+        $name:ident {
+            $($variant:ident = $value:literal,)*
+        }
+    ) => {
+        $(#[$attr])*
+        impl $name {
+            /// The value on the wire.
+            pub fn value(self) -> i64 {
+                match self {
+                    $(Self::$variant => $value,)*
+                    Self::Unknown(value) => value,
+                }
+            }
+        }
+
+        $(#[$attr])*
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{}", self.value())
+            }
+        }
+
+        $(#[$attr])*
+        impl From<i64> for $name {
+            fn from(value: i64) -> Self {
+                match value {
+                    $($value => Self::$variant,)*
+                    _ => Self::Unknown(value),
+                }
+            }
+        }
+
+        $(#[$attr])*
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_i64(self.value())
+            }
+        }
+
+        $(#[$attr])*
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                Ok(Self::from(i64::deserialize(deserializer)?))
+            }
+        }
+    };
+}
+
+/// A discriminated union's impls: `Union by "tag property" { Variant(Payload) = "tag", }`.
+/// The tag picks the variant on the way in and is written from the variant on the way out, so
+/// every tag survives a round trip, also when several share one payload type. The enum itself
+/// ends with `Unknown(serde_json::Value)`, which keeps an unlisted tag's object as sent.
+#[allow(unused_macros, reason = "unused by specs without such a type")]
+macro_rules! tagged {
+    (
+        $(#[$attr:meta])*
+        $name:ident by $tag:literal {
+            $($variant:ident($payload:ty) = $value:literal,)*
+        }
+    ) => {
+        $(#[$attr])*
+        impl $name {
+            /// The value of the discriminator property for this variant.
+            pub fn tag(&self) -> Option<&str> {
+                match self {
+                    $(Self::$variant(_) => Some($value),)*
+                    Self::Unknown(value) => value.get($tag).and_then(serde_json::Value::as_str),
+                }
+            }
+        }
+
+        $(#[$attr])*
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let (tag, value) = match self {
+                    $(Self::$variant(inner) => ($value, serde_json::to_value(inner)),)*
+                    Self::Unknown(value) => return value.serialize(serializer),
+                };
+                let mut value = value.map_err(serde::ser::Error::custom)?;
+                if let Some(object) = value.as_object_mut() {
+                    object.insert($tag.to_owned(), serde_json::Value::from(tag));
+                }
+                value.serialize(serializer)
+            }
+        }
+
+        $(#[$attr])*
+        impl<'de> serde::Deserialize<'de> for $name {
+            #[allow(clippy::useless_conversion, reason = "payloads are boxed or not")]
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = serde_json::Value::deserialize(deserializer)?;
+                let Some(tag) = value.get($tag).and_then(serde_json::Value::as_str) else {
+                    return Err(serde::de::Error::missing_field($tag));
+                };
+                let result = match tag.to_owned().as_str() {
+                    $($value => serde_json::from_value::<$payload>(value)
+                        .map(|payload| Self::$variant(payload.into())),)*
+                    _ => return Ok(Self::Unknown(value)),
+                };
+                result.map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+#[allow(unused_imports, reason = "unused by specs without such a type")]
+pub(crate) use {int_enum, object, string_enum, tagged};

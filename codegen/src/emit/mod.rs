@@ -5,6 +5,7 @@ mod crate_files;
 mod features;
 mod models;
 mod operations;
+mod text;
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -26,14 +27,18 @@ const TOKEN_RUNTIME: &[(&str, &str)] = &[
     ("token.rs", include_str!("../../templates/token.rs")),
 ];
 
-/// How generated structs read and write JSON, for specs with at least one struct.
+/// How generated types read and write JSON, for specs with a struct, an enum or a union.
 const JSON_RUNTIME: (&str, &str) = ("json.rs", include_str!("../../templates/json.rs"));
 
-/// Whether `api` has a struct, whose serde impls need the `json` runtime module.
-fn has_structs(api: &Api) -> bool {
-    api.types
-        .iter()
-        .any(|t| matches!(t.kind, crate::model::TypeKind::Struct(_)))
+/// Whether `api` has a type whose impls the `json` runtime module writes.
+fn needs_json(api: &Api) -> bool {
+    use crate::model::TypeKind;
+    api.types.iter().any(|t| {
+        matches!(
+            t.kind,
+            TypeKind::Struct(_) | TypeKind::Enum(_) | TypeKind::IntEnum(_) | TypeKind::Union(_)
+        )
+    })
 }
 
 /// Whether `api` has the two operations the token manager is built on.
@@ -46,7 +51,7 @@ fn has_token_operations(api: &Api) -> bool {
 /// The runtime modules of the crate generated for `api`: (file name, source).
 pub(crate) fn runtime_files(api: &Api) -> Vec<(&'static str, &'static str)> {
     let mut files = RUNTIME.to_vec();
-    if has_structs(api) {
+    if needs_json(api) {
         files.push(JSON_RUNTIME);
     }
     if has_token_operations(api) {
@@ -87,7 +92,7 @@ pub(crate) fn pieces(
         "lib.rs" => vec![Piece::Tokens(crate_files::lib_rs(
             api,
             lib_name,
-            has_structs(api),
+            needs_json(api),
             has_token_operations(api),
         ))],
         "models.rs" => models::models(api, part, parts),

@@ -1,11 +1,12 @@
 //! `models.rs`: structs, enums, aliases and the per-operation error enums.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{Piece, doc_attrs, docs, rust_type};
+use super::{Piece, docs, rust_type, text};
 use crate::docs::doc_lines;
 use crate::ident::ident;
 use crate::model::{
@@ -33,19 +34,31 @@ pub(super) fn models(api: &Api, part: usize, parts: usize) -> Vec<Piece> {
     for def in chunk {
         let items = match &def.kind {
             TypeKind::Struct(s) => {
-                let items = struct_def(def, s);
-                let cfg = features.cfg_type(&def.name);
-                pieces.push(Piece::Tokens(super::with_cfg(&cfg, items)));
-                pieces.push(Piece::Text(object(
-                    def,
-                    s,
-                    &features.cfg_type_text(&def.name),
+                let cfg = features.cfg_type_text(&def.name);
+                pieces.push(Piece::Text(struct_def(def, s, &cfg)));
+                let impls = struct_impls(def, s);
+                pieces.push(Piece::Tokens(super::with_cfg(
+                    &features.cfg_type(&def.name),
+                    impls,
                 )));
+                pieces.push(Piece::Text(object(def, s, &cfg)));
                 continue;
             }
-            TypeKind::Enum(e) => enum_def(def, e),
-            TypeKind::IntEnum(e) => int_enum_def(def, e),
-            TypeKind::Union(u) => union_def(def, u),
+            TypeKind::Enum(e) => {
+                let cfg = features.cfg_type_text(&def.name);
+                pieces.push(Piece::Text(enum_def(def, e, &cfg)));
+                continue;
+            }
+            TypeKind::IntEnum(e) => {
+                let cfg = features.cfg_type_text(&def.name);
+                pieces.push(Piece::Text(int_enum_def(def, e, &cfg)));
+                continue;
+            }
+            TypeKind::Union(u) => {
+                let cfg = features.cfg_type_text(&def.name);
+                pieces.push(Piece::Text(union_def(def, u, &cfg)));
+                continue;
+            }
             TypeKind::Alias(ty) => {
                 let docs = docs(def.description.as_deref());
                 let name = ident(&def.name);
@@ -62,42 +75,72 @@ pub(super) fn models(api: &Api, part: usize, parts: usize) -> Vec<Piece> {
     pieces
 }
 
-/// A struct without its serde impls, which [`object`] writes.
-fn struct_def(def: &TypeDef, s: &Struct) -> TokenStream {
-    let docs = docs(def.description.as_deref());
-    let name = ident(&def.name);
+/// A struct's declaration, as text (see [`super::text`]); [`object`] writes its serde impls.
+fn struct_def(def: &TypeDef, s: &Struct, cfg: &str) -> String {
+    let mut out = String::new();
+    if !cfg.is_empty() {
+        out.push_str(cfg);
+        out.push('\n');
+    }
+    let docs = def
+        .description
+        .as_deref()
+        .map(doc_lines)
+        .unwrap_or_default();
+    text::doc_comment(&mut out, "", &docs);
     let has_secret = s.fields.iter().any(|f| f.secret);
     let all_optional = s.fields.iter().all(Field::is_optional);
-    let mut derives = vec![quote!(Clone), quote!(PartialEq)];
+    out.push_str("#[derive(");
     if !has_secret {
-        derives.insert(0, quote!(Debug));
+        out.push_str("Debug, ");
     }
+    out.push_str("Clone, PartialEq");
     if all_optional {
-        derives.push(quote!(Default));
+        out.push_str(", Default");
     }
-    let fields = s.fields.iter().map(field_def);
-    let additional = s.additional.as_ref().map(|ty| {
-        let ty = rust_type(ty, None);
-        quote! {
-            /// Properties the spec does not list, kept as sent (`additionalProperties`).
-            pub additional_properties: std::collections::BTreeMap<String, #ty>,
+    out.push_str(")]\n");
+    let name = ident(&def.name);
+    if s.fields.is_empty() && s.additional.is_none() {
+        let _ = writeln!(out, "pub struct {name} {{}}");
+        return out;
+    }
+    let _ = writeln!(out, "pub struct {name} {{");
+    for field in &s.fields {
+        text::doc_comment(&mut out, "    ", &field_docs(field));
+        let mut ty = text::rust_type(&field.ty, None);
+        if field.boxed {
+            ty = format!("Box<{ty}>");
         }
-    });
+        if field.nullable || !field.required {
+            ty = format!("Option<{ty}>");
+        }
+        let _ = writeln!(out, "    pub {}: {ty},", ident(&field.name));
+    }
+    if let Some(ty) = &s.additional {
+        out.push_str(
+            "    /// Properties the spec does not list, kept as sent (`additionalProperties`).\n",
+        );
+        let _ = writeln!(
+            out,
+            "    pub additional_properties: std::collections::BTreeMap<String, {}>,",
+            text::rust_type(ty, None)
+        );
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// A struct's hand-written impls: `Debug` that redacts secrets, `Display` for error bodies.
+fn struct_impls(def: &TypeDef, s: &Struct) -> TokenStream {
+    let has_secret = s.fields.iter().any(|f| f.secret);
     let debug = has_secret.then(|| redacted_debug(&def.name, s));
     let display = s.is_error_body.then(|| error_display(&def.name, s));
-    quote! {
-        #docs
-        #[derive(#(#derives),*)]
-        pub struct #name { #( #fields )* #additional }
-        #debug
-        #display
-    }
+    quote! { #debug #display }
 }
 
 /// The struct's `crate::json::object!` invocation (its `Serialize` and `Deserialize` impls),
 /// laid out as text: formatters leave macro bodies as they are.
 fn object(def: &TypeDef, s: &Struct, cfg: &str) -> String {
-    use std::fmt::Write as _;
     let mut out = String::from("crate::json::object! {\n");
     if !cfg.is_empty() {
         let _ = writeln!(out, "    {cfg}");
@@ -119,7 +162,8 @@ fn object(def: &TypeDef, s: &Struct, cfg: &str) -> String {
     out
 }
 
-fn field_def(field: &Field) -> TokenStream {
+/// A field's doc lines: its description, then what the type alone does not say.
+fn field_docs(field: &Field) -> Vec<String> {
     let mut lines = field
         .description
         .as_deref()
@@ -143,16 +187,7 @@ fn field_def(field: &Field) -> TokenStream {
     if let Some(example) = &field.example {
         push_paragraph(&mut lines, &format!("Example: {}", code(example)));
     }
-    let docs = doc_attrs(&lines);
-    let name = ident(&field.name);
-    let mut ty = rust_type(&field.ty, None);
-    if field.boxed {
-        ty = quote!(Box<#ty>);
-    }
-    if field.nullable || !field.required {
-        ty = quote!(Option<#ty>);
-    }
-    quote! { #docs pub #name: #ty, }
+    lines
 }
 
 fn push_paragraph(lines: &mut Vec<String>, text: &str) {
@@ -221,63 +256,6 @@ fn error_display(type_name: &str, s: &Struct) -> TokenStream {
     }
 }
 
-/// An open string enum: values the spec does not list survive as `Unknown`.
-fn enum_def(def: &TypeDef, e: &Enum) -> TokenStream {
-    let docs = docs(def.description.as_deref());
-    let name = ident(&def.name);
-    let variants: Vec<_> = e.variants.iter().map(|v| ident(&v.name)).collect();
-    let wires: Vec<_> = e.variants.iter().map(|v| v.wire.as_str()).collect();
-    let variant_docs = wires.iter().map(|w| format!(" `{w}`"));
-    quote! {
-        #docs
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        #[non_exhaustive]
-        pub enum #name {
-            #( #[doc = #variant_docs] #variants, )*
-            /// A value this version of the spec does not list, kept as sent.
-            Unknown(String),
-        }
-
-        impl #name {
-            /// The value on the wire.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    #( Self::#variants => #wires, )*
-                    Self::Unknown(value) => value,
-                }
-            }
-        }
-
-        impl std::fmt::Display for #name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl From<&str> for #name {
-            fn from(value: &str) -> Self {
-                match value {
-                    #( #wires => Self::#variants, )*
-                    _ => Self::Unknown(value.to_owned()),
-                }
-            }
-        }
-
-        impl serde::Serialize for #name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> serde::Deserialize<'de> for #name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
-                Ok(Self::from(value.as_ref()))
-            }
-        }
-    }
-}
-
 fn errors_def(
     def: &TypeDef,
     variants: &[ErrorVariant],
@@ -328,138 +306,155 @@ fn errors_def(
     }
 }
 
-/// An open integer enum: values the spec does not list survive as `Unknown`.
-fn int_enum_def(def: &TypeDef, e: &IntEnum) -> TokenStream {
-    let docs = docs(def.description.as_deref());
-    let name = ident(&def.name);
-    let variants: Vec<_> = e.variants.iter().map(|v| ident(&v.name)).collect();
-    let values: Vec<_> = e
+/// An open string enum, as text: its definition and its `crate::json::string_enum!` impls.
+fn enum_def(def: &TypeDef, e: &Enum, cfg: &str) -> String {
+    let variants: Vec<(String, String)> = e
         .variants
         .iter()
-        .map(|v| proc_macro2::Literal::i64_unsuffixed(v.value))
+        .map(|v| (ident(&v.name).to_string(), literal(&v.wire)))
         .collect();
-    let variant_docs = e.variants.iter().map(|v| format!(" `{}`", v.value));
-    quote! {
-        #docs
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        #[non_exhaustive]
-        pub enum #name {
-            #( #[doc = #variant_docs] #variants, )*
-            /// A value this version of the spec does not list, kept as sent.
-            Unknown(i64),
-        }
-
-        impl #name {
-            /// The value on the wire.
-            pub fn value(self) -> i64 {
-                match self {
-                    #( Self::#variants => #values, )*
-                    Self::Unknown(value) => value,
-                }
-            }
-        }
-
-        impl std::fmt::Display for #name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                write!(f, "{}", self.value())
-            }
-        }
-
-        impl From<i64> for #name {
-            fn from(value: i64) -> Self {
-                match value {
-                    #( #values => Self::#variants, )*
-                    _ => Self::Unknown(value),
-                }
-            }
-        }
-
-        impl serde::Serialize for #name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_i64(self.value())
-            }
-        }
-
-        impl<'de> serde::Deserialize<'de> for #name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                Ok(Self::from(i64::deserialize(deserializer)?))
-            }
-        }
-    }
+    let docs: Vec<&str> = e.variants.iter().map(|v| v.wire.as_str()).collect();
+    let mut out = open_enum(
+        def,
+        cfg,
+        "PartialEq, Eq, Hash, PartialOrd, Ord",
+        &variants,
+        &docs,
+        "String",
+    );
+    macro_call(
+        &mut out,
+        "string_enum",
+        cfg,
+        &def.name,
+        "",
+        &variants,
+        |(name, wire)| format!("{name} = {wire},"),
+    );
+    out
 }
 
-/// A discriminated union: the tag property picks the variant on the way in, and is written
-/// from the variant on the way out, so every tag value survives a round trip, also when several
-/// share one payload type. Unknown tags are kept as sent.
-fn union_def(def: &TypeDef, u: &Union) -> TokenStream {
-    let docs = docs(def.description.as_deref());
-    let name = ident(&def.name);
-    let tag_field = &u.tag;
+/// An open integer enum, as text: its definition and its `crate::json::int_enum!` impls.
+fn int_enum_def(def: &TypeDef, e: &IntEnum, cfg: &str) -> String {
+    let variants: Vec<(String, String)> = e
+        .variants
+        .iter()
+        .map(|v| (ident(&v.name).to_string(), v.value.to_string()))
+        .collect();
+    let docs: Vec<&str> = variants.iter().map(|(_, value)| value.as_str()).collect();
+    let mut out = open_enum(
+        def,
+        cfg,
+        "Copy, PartialEq, Eq, Hash, PartialOrd, Ord",
+        &variants,
+        &docs,
+        "i64",
+    );
+    macro_call(
+        &mut out,
+        "int_enum",
+        cfg,
+        &def.name,
+        "",
+        &variants,
+        |(name, value)| format!("{name} = {value},"),
+    );
+    out
+}
+
+/// The definition of an open enum: one unit variant per value (documented by `docs`),
+/// then `Unknown(unknown)` for values this version of the spec does not list.
+fn open_enum(
+    def: &TypeDef,
+    cfg: &str,
+    derives: &str,
+    variants: &[(String, String)],
+    docs: &[&str],
+    unknown: &str,
+) -> String {
+    let mut out = item_head(def, cfg);
+    let _ = writeln!(out, "#[derive(Debug, Clone, {derives})]");
+    out.push_str("#[non_exhaustive]\n");
+    let _ = writeln!(out, "pub enum {} {{", ident(&def.name));
+    for ((name, _), doc) in variants.iter().zip(docs) {
+        let _ = writeln!(out, "    /// `{}`\n    {name},", doc.trim_end_matches(' '));
+    }
+    out.push_str("    /// A value this version of the spec does not list, kept as sent.\n");
+    let _ = writeln!(out, "    Unknown({unknown}),\n}}");
+    out
+}
+
+/// A discriminated union, as text: its definition and its `crate::json::tagged!` impls, which
+/// route by the tag property and write it back from the variant.
+fn union_def(def: &TypeDef, u: &Union, cfg: &str) -> String {
+    let mut out = item_head(def, cfg);
+    out.push_str("#[derive(Debug, Clone, PartialEq)]\n#[non_exhaustive]\n");
+    let _ = writeln!(out, "pub enum {} {{", ident(&def.name));
     let mut variants = Vec::new();
-    let mut tags = Vec::new();
-    let mut serialize = Vec::new();
-    let mut deserialize = Vec::new();
     for variant in &u.variants {
-        let vname = ident(&variant.name);
-        let tag = &variant.tag;
-        let ty = rust_type(&variant.ty, None);
-        let doc = format!(" `{tag_field}` is `{tag}`.");
+        let name = ident(&variant.name).to_string();
+        let ty = text::rust_type(&variant.ty, None);
+        let _ = writeln!(out, "    /// `{}` is `{}`.", u.tag, variant.tag);
         if variant.boxed {
-            variants.push(quote! { #[doc = #doc] #vname(Box<#ty>), });
-            deserialize.push(quote! { #tag => serde_json::from_value::<#ty>(value).map(|v| Self::#vname(Box::new(v))), });
+            let _ = writeln!(out, "    {name}(Box<{ty}>),");
         } else {
-            variants.push(quote! { #[doc = #doc] #vname(#ty), });
-            deserialize.push(quote! { #tag => serde_json::from_value(value).map(Self::#vname), });
+            let _ = writeln!(out, "    {name}({ty}),");
         }
-        tags.push(quote! { Self::#vname(_) => Some(#tag), });
-        serialize.push(quote! { Self::#vname(inner) => (#tag, serde_json::to_value(inner)), });
+        variants.push((name, ty, literal(&variant.tag)));
     }
-    quote! {
-        #docs
-        #[derive(Debug, Clone, PartialEq)]
-        #[non_exhaustive]
-        pub enum #name {
-            #( #variants )*
-            /// A tag value this version of the spec does not list, kept as sent.
-            Unknown(serde_json::Value),
-        }
+    out.push_str("    /// A tag value this version of the spec does not list, kept as sent.\n");
+    out.push_str("    Unknown(serde_json::Value),\n}\n");
+    let by = format!(" by {}", literal(&u.tag));
+    macro_call(
+        &mut out,
+        "tagged",
+        cfg,
+        &def.name,
+        &by,
+        &variants,
+        |(name, ty, tag)| format!("{name}({ty}) = {tag},"),
+    );
+    out
+}
 
-        impl #name {
-            /// The value of the discriminator property for this variant.
-            pub fn tag(&self) -> Option<&str> {
-                match self {
-                    #( #tags )*
-                    Self::Unknown(value) => value.get(#tag_field).and_then(serde_json::Value::as_str),
-                }
-            }
-        }
-
-        impl serde::Serialize for #name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                let (tag, value) = match self {
-                    #( #serialize )*
-                    Self::Unknown(value) => return value.serialize(serializer),
-                };
-                let mut value = value.map_err(serde::ser::Error::custom)?;
-                if let Some(object) = value.as_object_mut() {
-                    object.insert(#tag_field.to_owned(), serde_json::Value::from(tag));
-                }
-                value.serialize(serializer)
-            }
-        }
-
-        impl<'de> serde::Deserialize<'de> for #name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let value = serde_json::Value::deserialize(deserializer)?;
-                let Some(tag) = value.get(#tag_field).and_then(serde_json::Value::as_str) else {
-                    return Err(serde::de::Error::missing_field(#tag_field));
-                };
-                let result = match tag.to_owned().as_str() {
-                    #( #deserialize )*
-                    _ => return Ok(Self::Unknown(value)),
-                };
-                result.map_err(serde::de::Error::custom)
-            }
-        }
+/// A type's `#[cfg]` line (if any) and doc comment.
+fn item_head(def: &TypeDef, cfg: &str) -> String {
+    let mut out = String::new();
+    if !cfg.is_empty() {
+        out.push_str(cfg);
+        out.push('\n');
     }
+    let docs = def
+        .description
+        .as_deref()
+        .map(doc_lines)
+        .unwrap_or_default();
+    text::doc_comment(&mut out, "", &docs);
+    out
+}
+
+/// Appends `crate::json::{mac}! { #[cfg] Name{suffix} { one line per entry } }`.
+fn macro_call<T>(
+    out: &mut String,
+    mac: &str,
+    cfg: &str,
+    name: &str,
+    suffix: &str,
+    entries: &[T],
+    line: impl Fn(&T) -> String,
+) {
+    let _ = writeln!(out, "crate::json::{mac}! {{");
+    if !cfg.is_empty() {
+        let _ = writeln!(out, "    {cfg}");
+    }
+    let _ = writeln!(out, "    {}{suffix} {{", ident(name));
+    for entry in entries {
+        let _ = writeln!(out, "        {}", line(entry));
+    }
+    out.push_str("    }\n}\n");
+}
+
+/// A Rust string literal for `value`.
+fn literal(value: &str) -> String {
+    proc_macro2::Literal::string(value).to_string()
 }
