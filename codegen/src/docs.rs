@@ -13,6 +13,8 @@ const CALLOUTS: &[(&str, &str)] = &[
 
 /// Lines of rustdoc for a description, or nothing for an empty one.
 pub fn doc_lines(text: &str) -> Vec<String> {
+    // A carriage return ends a line: left inside a `///` comment it would not compile.
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
     let text = callouts(text.trim());
     let mut lines = Vec::new();
     let mut in_fence = false;
@@ -137,6 +139,11 @@ fn is_url(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::doc_lines;
+
+    #[test]
+    fn carriage_returns_end_lines() {
+        assert_eq!(doc_lines("one\r\ntwo\rthree"), ["one", "two", "three"]);
+    }
 
     #[test]
     fn mintlify_callouts_become_markdown() {

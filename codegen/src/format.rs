@@ -67,6 +67,17 @@ pub(crate) fn rust(path: &str, pieces: Vec<Piece>) -> Result<String, Error> {
                 print(path, std::mem::take(&mut tokens), &mut out)?;
                 out.push_str(&text);
             }
+            Piece::Member(block) => {
+                print(path, std::mem::take(&mut tokens), &mut out)?;
+                let mut printed = String::new();
+                print(path, block, &mut printed)?;
+                // `impl … {` on the first line and `}` on the last enclose the member's lines.
+                let body = printed
+                    .split_once('\n')
+                    .and_then(|(_, rest)| rest.strip_suffix("}\n"))
+                    .unwrap_or_default();
+                out.push_str(body);
+            }
         }
     }
     print(path, tokens, &mut out)?;

@@ -36,12 +36,19 @@
 //! # }
 //! ```
 #![forbid(unsafe_code)]
+
 mod auth;
 mod client;
 mod error;
 mod json;
+// Laid out by the generator; `cargo fmt` leaves them as they are.
+#[rustfmt::skip]
 pub mod models;
+#[rustfmt::skip]
 mod operations;
+mod store;
+mod token;
+
 pub use auth::{ApiSecret, InvalidKey, Redacted, ResponseKey, SignatureError, string_to_sign};
 pub use client::{
     BuildError, Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, Environment,
@@ -52,8 +59,6 @@ pub use error::DisplayFields;
 pub use error::{Error, RawResponse, ResponseValue};
 pub use reqwest::StatusCode;
 pub use reqwest::header::HeaderMap;
-mod store;
-mod token;
 #[cfg(unix)]
 pub use store::FileStore;
 pub use store::{MemoryStore, StoreError, StoreLock, TokenPair, TokenStore};

@@ -104,10 +104,7 @@ pub struct GetTokenResponse {
 impl std::fmt::Debug for GetTokenResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GetTokenResponse")
-            .field(
-                "access_token",
-                &self.access_token.as_ref().map(|_| crate::Redacted),
-            )
+            .field("access_token", &self.access_token.as_ref().map(|_| crate::Redacted))
             .field("token_type", &self.token_type)
             .field("scope", &self.scope)
             .field("expires_in", &self.expires_in)
@@ -222,10 +219,7 @@ pub struct PermissionTokenResponse {
 impl std::fmt::Debug for PermissionTokenResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PermissionTokenResponse")
-            .field(
-                "access_token",
-                &self.access_token.as_ref().map(|_| crate::Redacted),
-            )
+            .field("access_token", &self.access_token.as_ref().map(|_| crate::Redacted))
             .field("token_type", &self.token_type)
             .field("expires_in", &self.expires_in)
             .field(
@@ -314,10 +308,7 @@ pub struct RefreshTokenResponse {
 impl std::fmt::Debug for RefreshTokenResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RefreshTokenResponse")
-            .field(
-                "access_token",
-                &self.access_token.as_ref().map(|_| crate::Redacted),
-            )
+            .field("access_token", &self.access_token.as_ref().map(|_| crate::Redacted))
             .field("token_type", &self.token_type)
             .field("scope", &self.scope)
             .field("expires_in", &self.expires_in)

@@ -53,8 +53,12 @@ impl crate::Client {
         let response = self.send(request).await.map_err(crate::Error::widen)?;
         match response.status().as_u16() {
             200..=299 => response.decode(),
-            400..=499 => Err(response.api_error(crate::models::GetTokenError::ClientError)),
-            500..=599 => Err(response.api_error(crate::models::GetTokenError::ServerError)),
+            400..=499 => {
+                Err(response.api_error(crate::models::GetTokenError::ClientError))
+            }
+            500..=599 => {
+                Err(response.api_error(crate::models::GetTokenError::ServerError))
+            }
             _ => Err(response.unexpected()),
         }
     }
@@ -93,10 +97,11 @@ impl crate::Client {
             query,
             body: Some((
                 "application/json".to_owned(),
-                serde_json::to_vec(body).map_err(|e| crate::Error::Request {
-                    operation: "refresh_token",
-                    message: e.to_string(),
-                })?,
+                serde_json::to_vec(body)
+                    .map_err(|e| crate::Error::Request {
+                        operation: "refresh_token",
+                        message: e.to_string(),
+                    })?,
             )),
             headers: Vec::new(),
             auth: crate::client::Auth::CoboSignature,
@@ -104,8 +109,12 @@ impl crate::Client {
         let response = self.send(request).await.map_err(crate::Error::widen)?;
         match response.status().as_u16() {
             200..=299 => response.decode(),
-            400..=499 => Err(response.api_error(crate::models::RefreshTokenError::ClientError)),
-            500..=599 => Err(response.api_error(crate::models::RefreshTokenError::ServerError)),
+            400..=499 => {
+                Err(response.api_error(crate::models::RefreshTokenError::ClientError))
+            }
+            500..=599 => {
+                Err(response.api_error(crate::models::RefreshTokenError::ServerError))
+            }
             _ => Err(response.unexpected()),
         }
     }
@@ -145,10 +154,11 @@ impl crate::Client {
             query,
             body: Some((
                 "application/json".to_owned(),
-                serde_json::to_vec(body).map_err(|e| crate::Error::Request {
-                    operation: "exchange_permission_token",
-                    message: e.to_string(),
-                })?,
+                serde_json::to_vec(body)
+                    .map_err(|e| crate::Error::Request {
+                        operation: "exchange_permission_token",
+                        message: e.to_string(),
+                    })?,
             )),
             headers: Vec::new(),
             auth: crate::client::Auth::CoboSignature,
@@ -157,10 +167,20 @@ impl crate::Client {
         match response.status().as_u16() {
             201 => response.decode(),
             400..=499 => {
-                Err(response.api_error(crate::models::ExchangePermissionTokenError::ClientError))
+                Err(
+                    response
+                        .api_error(
+                            crate::models::ExchangePermissionTokenError::ClientError,
+                        ),
+                )
             }
             500..=599 => {
-                Err(response.api_error(crate::models::ExchangePermissionTokenError::ServerError))
+                Err(
+                    response
+                        .api_error(
+                            crate::models::ExchangePermissionTokenError::ServerError,
+                        ),
+                )
             }
             _ => Err(response.unexpected()),
         }
@@ -201,10 +221,11 @@ impl crate::Client {
             query,
             body: Some((
                 "application/json".to_owned(),
-                serde_json::to_vec(body).map_err(|e| crate::Error::Request {
-                    operation: "refresh_permission_token",
-                    message: e.to_string(),
-                })?,
+                serde_json::to_vec(body)
+                    .map_err(|e| crate::Error::Request {
+                        operation: "refresh_permission_token",
+                        message: e.to_string(),
+                    })?,
             )),
             headers: Vec::new(),
             auth: crate::client::Auth::CoboSignature,
@@ -213,10 +234,20 @@ impl crate::Client {
         match response.status().as_u16() {
             201 => response.decode(),
             400..=499 => {
-                Err(response.api_error(crate::models::RefreshPermissionTokenError::ClientError))
+                Err(
+                    response
+                        .api_error(
+                            crate::models::RefreshPermissionTokenError::ClientError,
+                        ),
+                )
             }
             500..=599 => {
-                Err(response.api_error(crate::models::RefreshPermissionTokenError::ServerError))
+                Err(
+                    response
+                        .api_error(
+                            crate::models::RefreshPermissionTokenError::ServerError,
+                        ),
+                )
             }
             _ => Err(response.unexpected()),
         }

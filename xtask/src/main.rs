@@ -4,17 +4,15 @@
 mod diff;
 
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, Stdio};
+use std::process::ExitCode;
 use std::time::Instant;
 
 const USAGE: &str = "usage:
   cargo xtask codegen [--check]
       regenerate generated/src from spec/cobo-waas2-oauth.yaml (--check: only list stale files)
-  cargo xtask codegen --spec PATH --out DIR [--crate-name NAME] [--check] [--no-rustfmt]
+  cargo xtask codegen --spec PATH --out DIR [--crate-name NAME] [--check]
       write a standalone crate (with its own Cargo.toml) for any spec
-      (--no-rustfmt: keep the generator's own prettyplease layout, skipping the rustfmt pass)
 ";
 
 #[global_allocator]
@@ -60,15 +58,12 @@ struct Codegen {
     crate_name: String,
     standalone: bool,
     check: bool,
-    /// Run rustfmt over the output (always for the in-repo crate).
-    rustfmt: bool,
     command: String,
 }
 
 impl Codegen {
     fn parse(args: &[String]) -> Result<Self, String> {
-        let (mut spec, mut out, mut crate_name, mut check, mut rustfmt) =
-            (None, None, None, false, true);
+        let (mut spec, mut out, mut crate_name, mut check) = (None, None, None, false);
         let mut iter = args.iter();
         while let Some(arg) = iter.next() {
             let mut value = |name: &str| {
@@ -78,7 +73,6 @@ impl Codegen {
             };
             match arg.as_str() {
                 "--check" => check = true,
-                "--no-rustfmt" => rustfmt = false,
                 "--spec" => spec = Some(value("--spec")?),
                 "--out" => out = Some(value("--out")?),
                 "--crate-name" => crate_name = Some(value("--crate-name")?),
@@ -87,14 +81,13 @@ impl Codegen {
         }
         let root = root();
         match (spec, out) {
-            (None, None) if crate_name.is_none() && rustfmt => Ok(Self {
+            (None, None) if crate_name.is_none() => Ok(Self {
                 spec: root.join(SPEC),
                 spec_name: SPEC.to_owned(),
                 out: root.join(CRATE_DIR),
                 crate_name: CRATE_NAME.to_owned(),
                 standalone: false,
                 check,
-                rustfmt,
                 command: "cargo xtask codegen".to_owned(),
             }),
             (Some(spec), Some(out)) => {
@@ -122,12 +115,11 @@ impl Codegen {
                     crate_name,
                     standalone: true,
                     check,
-                    rustfmt,
                     command,
                 })
             }
             _ => Err(format!(
-                "--spec and --out go together (and --crate-name and --no-rustfmt only with them)\n{USAGE}"
+                "--spec and --out go together (and --crate-name only with them)\n{USAGE}"
             )),
         }
     }
@@ -147,20 +139,11 @@ impl Codegen {
         for warning in &output.warnings {
             eprintln!("warning: {}: {warning}", self.spec_name);
         }
-        let formatter = if self.rustfmt {
-            Rustfmt::find()
-        } else {
-            Rustfmt(None)
-        };
         let mut stale = Vec::new();
         let mut lines = 0;
         let mut produced = BTreeSet::new();
         for file in &output.files {
-            let contents = if file.path.ends_with(".rs") {
-                formatter.format(&file.contents)?
-            } else {
-                file.contents.clone()
-            };
+            let contents = &file.contents;
             lines += contents.lines().count();
             let path = self.out.join(&file.path);
             produced.insert(path.clone());
@@ -171,7 +154,7 @@ impl Codegen {
                         std::fs::create_dir_all(dir)
                             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
                     }
-                    std::fs::write(&path, &contents)
+                    std::fs::write(&path, contents)
                         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
                 }
             }
@@ -216,9 +199,6 @@ impl Codegen {
             generated_in.as_secs_f64() * 1000.0,
             stale.len()
         );
-        if self.rustfmt && !formatter.available() {
-            eprintln!("warning: rustfmt not found; files are formatted by prettyplease only");
-        }
         Ok(())
     }
 }
@@ -240,53 +220,4 @@ fn files_under(dir: &Path) -> Result<Vec<PathBuf>, String> {
     }
     out.sort();
     Ok(out)
-}
-
-/// Final formatting by the toolchain's rustfmt, so generated files are stable under `cargo fmt`.
-struct Rustfmt(Option<PathBuf>);
-
-impl Rustfmt {
-    fn find() -> Self {
-        let ok = Command::new("rustfmt")
-            .arg("--version")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-        Self(
-            ok.is_ok_and(|s| s.success())
-                .then(|| PathBuf::from("rustfmt")),
-        )
-    }
-
-    fn available(&self) -> bool {
-        self.0.is_some()
-    }
-
-    fn format(&self, source: &str) -> Result<String, String> {
-        let Some(rustfmt) = &self.0 else {
-            return Ok(source.to_owned());
-        };
-        let mut child = Command::new(rustfmt)
-            .args(["--edition", "2024"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("cannot run rustfmt: {e}"))?;
-        if let Some(mut stdin) = child.stdin.take() {
-            stdin
-                .write_all(source.as_bytes())
-                .map_err(|e| format!("cannot feed rustfmt: {e}"))?;
-        }
-        let output = child
-            .wait_with_output()
-            .map_err(|e| format!("rustfmt failed: {e}"))?;
-        if !output.status.success() {
-            return Err(format!(
-                "rustfmt rejected generated code: {}",
-                String::from_utf8_lossy(&output.stderr)
-            ));
-        }
-        String::from_utf8(output.stdout).map_err(|e| format!("rustfmt output is not UTF-8: {e}"))
-    }
 }

@@ -78,6 +78,9 @@ pub(crate) fn chunks(api: &Api, path: &str) -> usize {
 pub(crate) enum Piece {
     Tokens(TokenStream),
     Text(String),
+    /// An `impl` block with one member, of which only the member's lines are kept: how a method
+    /// whose doc comment is text joins an `impl` block written as text.
+    Member(TokenStream),
 }
 
 /// The items of chunk `part` (of `parts`) of one generated file.
@@ -89,14 +92,9 @@ pub(crate) fn pieces(
     parts: usize,
 ) -> Vec<Piece> {
     match path {
-        "lib.rs" => vec![Piece::Tokens(crate_files::lib_rs(
-            api,
-            lib_name,
-            needs_json(api),
-            has_token_operations(api),
-        ))],
+        "lib.rs" => crate_files::lib_rs(api, lib_name, needs_json(api), has_token_operations(api)),
         "models.rs" => models::models(api, part, parts),
-        _ => vec![Piece::Tokens(operations::operations(api, part, parts))],
+        _ => operations::operations(api, part, parts),
     }
 }
 

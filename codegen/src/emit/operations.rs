@@ -3,40 +3,37 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
-use super::{doc_attrs, rust_type};
+use super::{Piece, rust_type};
 use crate::docs::doc_lines;
 use crate::ident::ident;
 use crate::model::{Api, Auth, Operation, Param, ParamLocation, Status, TypeKind, TypeRef};
 
 /// The operations of one chunk (`part` of `parts`), as one `impl Client` block; the first chunk
-/// carries the module's doc comment.
-pub(super) fn operations(api: &Api, part: usize, parts: usize) -> TokenStream {
+/// carries the module's doc comment. Doc comments are written as text (they are half the file),
+/// the methods as tokens.
+pub(super) fn operations(api: &Api, part: usize, parts: usize) -> Vec<Piece> {
     let size = api.operations.len().div_ceil(parts.max(1));
-    let methods = api
-        .operations
-        .iter()
-        .skip(part * size)
-        .take(size)
-        .map(|op| method(api, op));
-    if part > 0 {
-        return quote! {
-            impl crate::Client {
-                #( #methods )*
-            }
-        };
+    let mut pieces = Vec::new();
+    if part == 0 {
+        // Paths are written out in full: with features, any import could end up unused.
+        pieces.push(Piece::Tokens(quote! {
+            //! The API's operations, as methods of [`Client`](crate::Client).
+        }));
     }
-    // Paths are written out in full: with features, any import could end up unused.
-    quote! {
-        //! The API's operations, as methods of [`Client`](crate::Client).
-        impl crate::Client {
-            #( #methods )*
-        }
+    pieces.push(Piece::Text("impl crate::Client {\n".to_owned()));
+    for op in api.operations.iter().skip(part * size).take(size) {
+        let mut docs = String::new();
+        super::text::doc_comment(&mut docs, "    ", &method_docs(op));
+        pieces.push(Piece::Text(docs));
+        let method = method(api, op);
+        pieces.push(Piece::Member(quote! { impl crate::Client { #method } }));
     }
+    pieces.push(Piece::Text("}\n".to_owned()));
+    pieces
 }
 
 fn method(api: &Api, op: &Operation) -> TokenStream {
     let models = quote!(crate::models);
-    let docs = method_docs(op);
     let cfg = super::features::cfg(&super::features::of_operation(op));
     let deprecated = op
         .deprecated
@@ -102,7 +99,6 @@ fn method(api: &Api, op: &Operation) -> TokenStream {
     };
     let arms = status_arms(op, &error);
     quote! {
-        #docs
         #cfg
         #deprecated
         pub async fn #name(&self #( , #args )*) -> Result<crate::ResponseValue<#success>, crate::Error<crate::models::#error>> {
@@ -124,7 +120,7 @@ fn method(api: &Api, op: &Operation) -> TokenStream {
     }
 }
 
-fn method_docs(op: &Operation) -> TokenStream {
+fn method_docs(op: &Operation) -> Vec<String> {
     let mut lines = Vec::new();
     if let Some(summary) = &op.summary {
         lines.extend(doc_lines(summary));
@@ -180,7 +176,7 @@ fn method_docs(op: &Operation) -> TokenStream {
         ));
     }
     lines.push("- Any other status, an undecodable body, a bad response signature, a timeout or a transport failure: the matching [`Error`](crate::Error) variant.".to_owned());
-    doc_attrs(&lines)
+    lines
 }
 
 /// The argument type of a required parameter: borrowed where the value is not `Copy`.

@@ -51,7 +51,10 @@ fn optional_null_and_missing_read_as_none() {
     value.as_object_mut().unwrap().remove("closed_at");
     let decoded: MpcWalletInfo = serde_json::from_value(value).expect("a missing nullable is None");
     assert_eq!(decoded.closed_at, None);
-    assert_eq!(serde_json::from_str::<NameParams>("{}").expect("decodes"), NameParams::default());
+    assert_eq!(
+        serde_json::from_str::<NameParams>("{}").expect("decodes"),
+        NameParams::default()
+    );
 }
 
 #[test]
@@ -61,18 +64,31 @@ fn a_missing_required_property_is_named() {
     let error = serde_json::from_value::<MpcWalletInfo>(value).unwrap_err();
     assert_eq!(error.to_string(), "missing field `project_id`");
     let error = serde_json::from_str::<MpcWalletInfo>(r#"{"wallet_id":"w1"}"#).unwrap_err();
-    assert!(error.to_string().starts_with("missing field `wallet_type`"), "{error}");
+    assert!(
+        error.to_string().starts_with("missing field `wallet_type`"),
+        "{error}"
+    );
 }
 
 #[test]
 fn duplicate_keys_and_wrong_types_are_errors_with_a_position() {
     let error = serde_json::from_str::<NameParams>(r#"{"name":"a","name":"b"}"#).unwrap_err();
-    assert_eq!(error.to_string(), "duplicate field `name` at line 1 column 18");
+    assert_eq!(
+        error.to_string(),
+        "duplicate field `name` at line 1 column 18"
+    );
     let error = serde_json::from_str::<NameParams>(r#"{"name":7}"#).unwrap_err();
-    assert!(error.to_string().starts_with("invalid type: integer `7`, expected a string"), "{error}");
+    assert!(
+        error
+            .to_string()
+            .starts_with("invalid type: integer `7`, expected a string"),
+        "{error}"
+    );
     let error = serde_json::from_str::<NameParams>(r#"["a"]"#).unwrap_err();
     assert!(
-        error.to_string().starts_with("invalid type: sequence, expected struct NameParams"),
+        error
+            .to_string()
+            .starts_with("invalid type: sequence, expected struct NameParams"),
         "{error}"
     );
 }
@@ -90,7 +106,11 @@ fn additional_properties_are_kept_and_written_back() {
     let value = json!({"vault_id": "v1", "region": "eu", "limits": {"daily": 5}});
     let vault: Vault = serde_json::from_value(value.clone()).expect("decodes");
     assert_eq!(vault.vault_id.as_deref(), Some("v1"));
-    assert_eq!(vault.additional_properties.len(), 2, "the listed property is not repeated");
+    assert_eq!(
+        vault.additional_properties.len(),
+        2,
+        "the listed property is not repeated"
+    );
     assert_eq!(vault.additional_properties["region"], json!("eu"));
     assert_eq!(serde_json::to_value(&vault).expect("encodes"), value);
 }
@@ -98,7 +118,8 @@ fn additional_properties_are_kept_and_written_back() {
 #[test]
 fn keys_that_cannot_be_borrowed_still_match() {
     // An escaped key is unescaped into an owned string; a reader yields transient keys.
-    let escaped = r#"{"wallet\u005fid":"w1","wallet_type":"MPC","project_id":"p1","closed_at":null}"#;
+    let escaped =
+        r#"{"wallet\u005fid":"w1","wallet_type":"MPC","project_id":"p1","closed_at":null}"#;
     let decoded: MpcWalletInfo = serde_json::from_str(escaped).expect("decodes");
     assert_eq!(decoded.wallet_id, "w1");
     let from_reader: MpcWalletInfo =

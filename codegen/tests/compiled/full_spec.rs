@@ -9,19 +9,41 @@ use serde_json::{Value, json};
 
 fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(value: &Value) -> T {
     let decoded: T = serde_json::from_value(value.clone()).expect("decodes");
-    assert_eq!(&serde_json::to_value(&decoded).expect("encodes"), value, "round trip changed the JSON");
+    assert_eq!(
+        &serde_json::to_value(&decoded).expect("encodes"),
+        value,
+        "round trip changed the JSON"
+    );
     decoded
 }
 
 #[test]
 fn transfer_source_routes_every_tag() {
     for (tag, payload) in [
-        ("Asset", json!({"source_type": "Asset", "wallet_id": "f47ac10b-58cc-4372-a567-0e02b2c3d479"})),
-        ("Web3", json!({"source_type": "Web3", "wallet_id": "w", "address": "0xabc"})),
-        ("Org-Controlled", json!({"source_type": "Org-Controlled", "wallet_id": "w", "address": "0xabc"})),
-        ("User-Controlled", json!({"source_type": "User-Controlled", "wallet_id": "w"})),
-        ("Main", json!({"source_type": "Main", "wallet_id": "w", "trading_account_type": "Spot"})),
-        ("Sub", json!({"source_type": "Sub", "wallet_id": "w", "trading_account_type": "Funding"})),
+        (
+            "Asset",
+            json!({"source_type": "Asset", "wallet_id": "f47ac10b-58cc-4372-a567-0e02b2c3d479"}),
+        ),
+        (
+            "Web3",
+            json!({"source_type": "Web3", "wallet_id": "w", "address": "0xabc"}),
+        ),
+        (
+            "Org-Controlled",
+            json!({"source_type": "Org-Controlled", "wallet_id": "w", "address": "0xabc"}),
+        ),
+        (
+            "User-Controlled",
+            json!({"source_type": "User-Controlled", "wallet_id": "w"}),
+        ),
+        (
+            "Main",
+            json!({"source_type": "Main", "wallet_id": "w", "trading_account_type": "Spot"}),
+        ),
+        (
+            "Sub",
+            json!({"source_type": "Sub", "wallet_id": "w", "trading_account_type": "Funding"}),
+        ),
     ] {
         let source: TransferSource = round_trip(&payload);
         assert_eq!(source.tag(), Some(tag), "{source:?}");
@@ -41,7 +63,8 @@ fn transfer_source_routes_every_tag() {
 fn fee_unions_route_despite_broken_mapping_targets() {
     let rate: FeeRate = round_trip(&json!({"fee_type": "Fixed", "token_id": "ETH"}));
     assert!(matches!(rate, FeeRate::Fixed(_)), "{rate:?}");
-    let fee: EstimatedFee = round_trip(&json!({"fee_type": "Fixed", "token_id": "ETH", "fee_amount": "0.1"}));
+    let fee: EstimatedFee =
+        round_trip(&json!({"fee_type": "Fixed", "token_id": "ETH", "fee_amount": "0.1"}));
     assert!(matches!(fee, EstimatedFee::Fixed(_)), "{fee:?}");
 }
 
@@ -50,8 +73,21 @@ fn symbol_and_integer_enums_keep_their_values() {
     let operators: Vec<PolicyFieldOperator> = round_trip(&json!([">", ">=", "<", "<=", "="]));
     assert_eq!(
         operators,
-        [PolicyFieldOperator::Gt, PolicyFieldOperator::Ge, PolicyFieldOperator::Lt, PolicyFieldOperator::Le, PolicyFieldOperator::Eq]
+        [
+            PolicyFieldOperator::Gt,
+            PolicyFieldOperator::Ge,
+            PolicyFieldOperator::Lt,
+            PolicyFieldOperator::Le,
+            PolicyFieldOperator::Eq
+        ]
     );
     let groups: Vec<TssGroupType> = round_trip(&json!([1, 2, 7]));
-    assert_eq!(groups, [TssGroupType::Ecdsa, TssGroupType::EdDsa, TssGroupType::Unknown(7)]);
+    assert_eq!(
+        groups,
+        [
+            TssGroupType::Ecdsa,
+            TssGroupType::EdDsa,
+            TssGroupType::Unknown(7)
+        ]
+    );
 }

@@ -18,6 +18,9 @@ fn renamed_and_recursive_properties_round_trip() {
     assert_eq!(node.self_.as_deref(), Some("/root"));
     assert_eq!(node.field_2fa, Some(true));
     let children = node.children.as_ref().expect("children");
-    assert_eq!(children[0].parent.as_ref().map(|p| p.name.as_str()), Some("root"));
+    assert_eq!(
+        children[0].parent.as_ref().map(|p| p.name.as_str()),
+        Some("root")
+    );
     assert_eq!(serde_json::to_value(&node).expect("encodes"), value);
 }

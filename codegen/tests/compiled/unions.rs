@@ -6,7 +6,11 @@ use serde_json::{Value, json};
 
 fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(value: &Value) -> T {
     let decoded: T = serde_json::from_value(value.clone()).expect("decodes");
-    assert_eq!(&serde_json::to_value(&decoded).expect("encodes"), value, "round trip changed the JSON");
+    assert_eq!(
+        &serde_json::to_value(&decoded).expect("encodes"),
+        value,
+        "round trip changed the JSON"
+    );
     decoded
 }
 
@@ -14,17 +18,28 @@ fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(value: &Value) 
 fn each_tag_selects_its_variant_and_survives_a_round_trip() {
     let cases = [
         ("Asset", json!({"source_type": "Asset", "wallet_id": "w1"})),
-        ("Org-Controlled", json!({"source_type": "Org-Controlled", "wallet_id": "w2", "address": "a"})),
-        ("User-Controlled", json!({"source_type": "User-Controlled", "wallet_id": "w3"})),
+        (
+            "Org-Controlled",
+            json!({"source_type": "Org-Controlled", "wallet_id": "w2", "address": "a"}),
+        ),
+        (
+            "User-Controlled",
+            json!({"source_type": "User-Controlled", "wallet_id": "w3"}),
+        ),
         ("Main", json!({"source_type": "Main", "wallet_id": "w4"})),
-        ("Sub", json!({"source_type": "Sub", "wallet_id": "w5", "trading_account_type": "Spot"})),
+        (
+            "Sub",
+            json!({"source_type": "Sub", "wallet_id": "w5", "trading_account_type": "Spot"}),
+        ),
     ];
     for (tag, payload) in cases {
         let source: TransferSource = round_trip(&payload);
         assert_eq!(source.tag(), Some(tag));
         let ok = match (&source, tag) {
             (TransferSource::Asset(s), "Asset") => s.wallet_id == "w1",
-            (TransferSource::OrgControlled(s), "Org-Controlled") => s.address.as_deref() == Some("a"),
+            (TransferSource::OrgControlled(s), "Org-Controlled") => {
+                s.address.as_deref() == Some("a")
+            }
             (TransferSource::UserControlled(s), "User-Controlled") => {
                 s.source_type == WalletSubtype::UserControlled
             }
@@ -47,7 +62,9 @@ fn broken_mapping_targets_still_route() {
 #[test]
 fn implicit_mapping_uses_schema_names_and_writes_the_tag_back() {
     let fee: EstimatedFee = round_trip(&json!({"fee_type": "EstimatedUtxoFee", "fee_rate": "2"}));
-    let EstimatedFee::EstimatedUtxoFee(inner) = &fee else { panic!("{fee:?}") };
+    let EstimatedFee::EstimatedUtxoFee(inner) = &fee else {
+        panic!("{fee:?}")
+    };
     assert_eq!(inner.fee_rate.as_deref(), Some("2"));
 }
 
