@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Codegen speed and memory against the peers, in one run, on spec/ and on Cobo's full spec:
-#   this generator (release build; with and without the final rustfmt pass),
+#   this generator (release build, `cargo xtask codegen --spec ... --out ...` as a user runs it),
 #   openapi-generator's `rust` target (PyPI openapi-generator-cli, bundled jar, Java 17),
 #   oas3-gen 0.29 (crates.io).
-# Then `cargo check` of our two generated crates and the crate-only rebuild of the full one.
+# Then `cargo check` and the crate-only rebuild (dependencies built, not timed) of our two generated
+# crates, and the crate-only rebuild of oas3-gen's full-spec crate in the same run.
 # Usage: bash bench/codegen.sh [RUNS]   (median of RUNS, default 3). Installs peers under tools/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,8 +50,7 @@ time_runs() {
 for which in oauth full; do
   if [ "$which" = oauth ]; then spec=$root/spec/cobo-waas2-oauth.yaml; else spec=$full; fi
   echo "== codegen: $which ($(basename "$spec"))"
-  time_runs "ours-$which" "$spec" "$ours" codegen --spec {spec} --out {out} --crate-name bench-$which --no-rustfmt
-  time_runs "ours+rustfmt-$which" "$spec" "$ours" codegen --spec {spec} --out {out} --crate-name bench-$which
+  time_runs "ours-$which" "$spec" "$ours" codegen --spec {spec} --out {out} --crate-name bench-$which
   time_runs "oas3-gen-$which" "$spec" "$tools/cargo/bin/oas3-gen" generate client-mod -w -i {spec} -o {out}
   time_runs "openapi-generator-$which" "$spec" "$tools/venv/bin/openapi-generator-cli" generate -g rust -i {spec} -o {out}
   # /usr/bin/time resolves 10 ms: below that the ratio is only a lower bound.
@@ -58,15 +58,32 @@ for which in oauth full; do
   echo "   openapi-generator / ours: $(ratio "openapi-generator-$which" "ours-$which");  oas3-gen / ours: $(ratio "oas3-gen-$which" "ours-$which")"
 done
 
-echo "== cargo check / build of our generated crates (dependencies built first, not timed)"
-for which in oauth full; do
-  crate=$work/ours+rustfmt-$which-1
-  cp Cargo.lock "$crate/Cargo.lock"
-  (cd "$crate" && CARGO_TARGET_DIR=$work/target cargo build -q --offline && CARGO_TARGET_DIR=$work/target cargo check -q --offline)
-  touch "$crate"/src/*.rs
-  check=$( { /usr/bin/time -f "%e" bash -c "cd '$crate' && CARGO_TARGET_DIR='$work/target' CARGO_INCREMENTAL=0 cargo check -q --offline" ; } 2>&1 | tail -1)
-  touch "$crate"/src/*.rs
-  build=$( { /usr/bin/time -f "%e" bash -c "cd '$crate' && CARGO_TARGET_DIR='$work/target' CARGO_INCREMENTAL=0 cargo build -q --offline" ; } 2>&1 | tail -1)
-  clippy=$(cd "$crate" && touch src/*.rs && CARGO_TARGET_DIR=$work/target cargo clippy --offline 2>&1 | grep -c '^warning' || true)
-  echo "   $which: cargo check ${check} s, crate-only build ${build} s, clippy warnings: ${clippy}"
+echo "== generated crates: cargo check and crate-only build, median of $runs (dependencies built first, not timed)"
+median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
+# timed CRATE CMD...: wall seconds of CMD in CRATE after touching its sources, without incremental.
+timed() {
+  local crate=$1; shift
+  find "$crate/src" -name '*.rs' -exec touch {} +
+  (cd "$crate" && CARGO_TARGET_DIR=$work/target CARGO_INCREMENTAL=0 /usr/bin/time -f "%e" -o "$work/time" "$@" >/dev/null 2>"$work/build.err") \
+    || { tail -5 "$work/build.err" >&2; return 1; }
+  cat "$work/time"
+}
+crates=(ours-oauth-1 ours-full-1 oas3-gen-full-1)
+# oas3-gen's crate is not ours: make it its own workspace so cargo does not see ours around it.
+grep -q '^\[workspace\]' "$work/oas3-gen-full-1/Cargo.toml" || echo '[workspace]' >>"$work/oas3-gen-full-1/Cargo.toml"
+for name in "${crates[@]}"; do
+  crate=$work/$name
+  case $name in ours-*) cp Cargo.lock "$crate/Cargo.lock" ;; esac
+  (cd "$crate" && CARGO_TARGET_DIR=$work/target cargo build -q 2>"$work/build.err") || { tail -5 "$work/build.err"; exit 1; }
+  checks=() builds=()
+  for i in $(seq "$runs"); do
+    case $name in ours-*) checks+=("$(timed "$crate" cargo check -q --offline)") ;; esac
+    builds+=("$(timed "$crate" cargo build -q --offline)")
+  done
+  line="   $name: crate-only build $(median "${builds[@]}") s (runs: ${builds[*]})"
+  case $name in ours-*)
+    clippy=$(cd "$crate" && touch src/*.rs && CARGO_TARGET_DIR=$work/target cargo clippy --offline 2>&1 | grep -c '^warning' || true)
+    line="$line, cargo check $(median "${checks[@]}") s, clippy warnings: $clippy" ;;
+  esac
+  echo "$line"
 done

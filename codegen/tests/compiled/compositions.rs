@@ -2,7 +2,7 @@
 //! `compositions.yaml` fixture: required, optional and nullable properties, additional
 //! properties, unknown and duplicate keys, and keys the parser cannot borrow.
 
-use fixture_compositions::models::{MpcWalletInfo, NameParams, Vault};
+use fixture_compositions::models::{MpcWalletInfo, NameParams, Status, TssStatus, Vault};
 use serde_json::{Value, json};
 
 fn wallet() -> Value {
@@ -125,4 +125,25 @@ fn keys_that_cannot_be_borrowed_still_match() {
     let from_reader: MpcWalletInfo =
         serde_json::from_reader(wallet().to_string().as_bytes()).expect("decodes");
     assert_eq!(from_reader, decoded);
+}
+
+#[test]
+fn open_enums_keep_unlisted_values() {
+    let status: Status = serde_json::from_value(json!("Archived")).expect("decodes");
+    assert_eq!(status, Status::Archived);
+    assert_eq!(status.to_string(), "Archived");
+    let status: Status = serde_json::from_value(json!("Melted")).expect("decodes");
+    assert_eq!(status, Status::Unknown("Melted".to_owned()));
+    assert_eq!(
+        serde_json::to_value(&status).expect("encodes"),
+        json!("Melted")
+    );
+
+    let tss: TssStatus = serde_json::from_value(json!(-1)).expect("decodes");
+    assert_eq!(tss, TssStatus::Minus1);
+    assert_eq!(tss.value(), -1);
+    let tss: TssStatus = serde_json::from_value(json!(42)).expect("decodes");
+    assert_eq!(tss, TssStatus::Unknown(42));
+    assert_eq!(serde_json::to_value(tss).expect("encodes"), json!(42));
+    assert!(serde_json::from_value::<TssStatus>(json!("100")).is_err());
 }
