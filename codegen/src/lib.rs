@@ -60,8 +60,8 @@ pub fn generate(text: &str, options: &Options) -> Result<Output, Error> {
         }
         error
     };
-    let api = load::load(text).map_err(locate)?;
-    let mut api = model::build(&api).map_err(locate)?;
+    let document = load::load_document(text).map_err(locate)?;
+    let mut api = model::build_document(&document).map_err(locate)?;
     let pointers: Vec<&str> = api.warnings.iter().map(|w| w.pointer.as_str()).collect();
     let lines = lines::lines_of(text, &pointers);
     for (warning, line) in api.warnings.iter_mut().zip(lines) {

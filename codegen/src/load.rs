@@ -1,13 +1,33 @@
 //! Stage 1: text → `openapiv3::OpenAPI`. Syntax errors carry the parser's line; structural
 //! errors carry the JSON pointer serde reached.
 
+use std::collections::BTreeMap;
+
 use openapiv3::OpenAPI;
+use serde_json::{Map, Value};
 use serde_path_to_error::Segment;
 
 use crate::error::{Error, ErrorKind, push_token};
 
+/// The keys beside each `$ref` that has any, by the JSON pointer of the `$ref`'s object.
+/// `openapiv3` drops them (OpenAPI 3.0 says to ignore them); the model uses a property's
+/// `description` and `example` and reports the rest.
+pub type RefSiblings = BTreeMap<String, Map<String, Value>>;
+
+/// A loaded spec: the document, and what `openapiv3` does not keep of it.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub api: OpenAPI,
+    pub ref_siblings: RefSiblings,
+}
+
 /// Parses a YAML (or JSON) OpenAPI 3.0 document.
 pub fn load(text: &str) -> Result<OpenAPI, Error> {
+    load_document(text).map(|document| document.api)
+}
+
+/// Parses a YAML (or JSON) OpenAPI 3.0 document, keeping the siblings of `$ref`s.
+pub fn load_document(text: &str) -> Result<Document, Error> {
     let syntax = |e: serde_yaml::Error| {
         let mut error = Error::at(ErrorKind::Syntax, "", strip_location(&e.to_string()));
         error.line = e.location().map(|l| l.line());
@@ -31,7 +51,9 @@ pub fn load(text: &str) -> Result<OpenAPI, Error> {
         serde_yaml::from_str(text).map_err(syntax)?
     };
     check_version(&json)?;
-    serde_path_to_error::deserialize::<_, OpenAPI>(&json).map_err(|e| {
+    let mut ref_siblings = RefSiblings::new();
+    collect_ref_siblings(&json, &mut String::new(), &mut ref_siblings);
+    let api = serde_path_to_error::deserialize::<_, OpenAPI>(&json).map_err(|e| {
         let mut pointer = String::new();
         for segment in e.path().iter() {
             match segment {
@@ -42,7 +64,51 @@ pub fn load(text: &str) -> Result<OpenAPI, Error> {
             }
         }
         Error::at(ErrorKind::Invalid, pointer, e.into_inner().to_string())
-    })
+    })?;
+    Ok(Document { api, ref_siblings })
+}
+
+/// Records every `$ref` object with other keys. Examples are data, not schema: not searched.
+/// `pointer` is a buffer, restored on return (the walk visits every node of the spec).
+fn collect_ref_siblings(value: &Value, pointer: &mut String, out: &mut RefSiblings) {
+    let start = pointer.len();
+    match value {
+        Value::Object(map) => {
+            if map.contains_key("$ref") {
+                if map.len() > 1 {
+                    let siblings = map.iter().filter(|(key, _)| *key != "$ref");
+                    out.insert(
+                        pointer.clone(),
+                        siblings.map(|(k, v)| (k.clone(), v.clone())).collect(),
+                    );
+                }
+                return;
+            }
+            for (key, child) in map {
+                if key != "example" && key != "examples" {
+                    pointer.push('/');
+                    for c in key.chars() {
+                        match c {
+                            '~' => pointer.push_str("~0"),
+                            '/' => pointer.push_str("~1"),
+                            _ => pointer.push(c),
+                        }
+                    }
+                    collect_ref_siblings(child, pointer, out);
+                    pointer.truncate(start);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (index, child) in items.iter().enumerate() {
+                use std::fmt::Write as _;
+                let _ = write!(pointer, "/{index}");
+                collect_ref_siblings(child, pointer, out);
+                pointer.truncate(start);
+            }
+        }
+        _ => {}
+    }
 }
 
 fn check_version(json: &serde_json::Value) -> Result<(), Error> {

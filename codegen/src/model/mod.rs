@@ -9,6 +9,7 @@ use openapiv3::OpenAPI;
 
 use crate::error::{Error, Warning};
 use crate::ident::Namer;
+use crate::load::{Document, RefSiblings};
 use crate::resolve::Resolver;
 
 /// A whole API, ready to emit.
@@ -383,10 +384,20 @@ const RUNTIME_NAMES: &[&str] = &[
     "Value",
 ];
 
-/// Builds the model of a loaded document.
+/// Builds the model of a loaded document, without the siblings of its `$ref`s.
 pub fn build(api: &OpenAPI) -> Result<Api, Error> {
+    build_with(api, &RefSiblings::new())
+}
+
+/// Builds the model of a loaded document: what [`build`] does, and a property's `$ref` siblings
+/// `description` and `example` become its docs; other siblings are reported.
+pub fn build_document(document: &Document) -> Result<Api, Error> {
+    build_with(&document.api, &document.ref_siblings)
+}
+
+fn build_with(api: &OpenAPI, ref_siblings: &RefSiblings) -> Result<Api, Error> {
     let resolver = Resolver { api };
-    let mut types = schema::Types::new(resolver, Namer::with_reserved(RUNTIME_NAMES));
+    let mut types = schema::Types::new(resolver, Namer::with_reserved(RUNTIME_NAMES), ref_siblings);
     types.components()?;
     let operations = operation::operations(resolver, &mut types)?;
     let (types, warnings) = types.finish();

@@ -16,6 +16,7 @@ use super::{
 };
 use crate::error::{Error, ErrorKind, Warning, push_token};
 use crate::ident::{Namer, type_name, value_name};
+use crate::load::RefSiblings;
 use crate::resolve::Resolver;
 
 /// Collects the named types of one document.
@@ -29,10 +30,13 @@ pub(crate) struct Types<'a> {
     error_bodies: BTreeSet<String>,
     defs: Vec<TypeDef>,
     warnings: Vec<Warning>,
+    /// Keys beside `$ref`s, and those a property's docs used (pointer, key).
+    ref_siblings: &'a RefSiblings,
+    used_siblings: BTreeSet<(&'a str, &'a str)>,
 }
 
 impl<'a> Types<'a> {
-    pub fn new(resolver: Resolver<'a>, namer: Namer) -> Self {
+    pub fn new(resolver: Resolver<'a>, namer: Namer, ref_siblings: &'a RefSiblings) -> Self {
         Self {
             resolver,
             namer,
@@ -41,7 +45,25 @@ impl<'a> Types<'a> {
             error_bodies: BTreeSet::new(),
             defs: Vec::new(),
             warnings: Vec::new(),
+            ref_siblings,
+            used_siblings: BTreeSet::new(),
         }
+    }
+
+    /// The `description` and `example` written beside a property's `$ref`: the property's own
+    /// docs, which OpenAPI 3.0 would drop (3.1 keeps them).
+    fn ref_docs(&mut self, pointer: &str) -> (Option<String>, Option<String>) {
+        let Some((at, siblings)) = self.ref_siblings.get_key_value(pointer) else {
+            return (None, None);
+        };
+        let mut take = |key: &'a str| {
+            let (key, value) = siblings.get_key_value(key)?;
+            self.used_siblings.insert((at.as_str(), key.as_str()));
+            Some(value)
+        };
+        let description = take("description").and_then(|v| v.as_str().map(str::to_owned));
+        let example = take("example").map(ToString::to_string);
+        (description, example)
     }
 
     /// Defines every component schema. All names are taken first: a schema may refer to one
@@ -592,6 +614,10 @@ impl<'a> Types<'a> {
                 ReferenceOr::Item(schema) => (Some(&schema.schema_data), string_format(schema)),
                 ReferenceOr::Reference { .. } => (None, None),
             };
+            let (ref_description, ref_example) = match property {
+                ReferenceOr::Reference { .. } => self.ref_docs(&at),
+                ReferenceOr::Item(_) => (None, None),
+            };
             fields.push(Field {
                 wire: wire.to_owned(),
                 name: names.unique(&value_name(wire, "field"), ""),
@@ -601,8 +627,11 @@ impl<'a> Types<'a> {
                 boxed: false,
                 secret: is_secret(wire, format),
                 deprecated: data.is_some_and(|d| d.deprecated),
-                description: data.and_then(|d| d.description.clone()),
-                example: data.and_then(|d| d.example.as_ref()).map(|e| e.to_string()),
+                description: data.and_then(|d| d.description.clone()).or(ref_description),
+                example: data
+                    .and_then(|d| d.example.as_ref())
+                    .map(|e| e.to_string())
+                    .or(ref_example),
                 default: data.and_then(|d| d.default.as_ref()).map(|e| e.to_string()),
             });
         }
@@ -792,6 +821,23 @@ impl<'a> Types<'a> {
                 | TypeKind::IntEnum(_)
                 | TypeKind::Alias(_)
                 | TypeKind::Errors(_) => {}
+            }
+        }
+        for (pointer, siblings) in self.ref_siblings {
+            for key in siblings.keys() {
+                if !self
+                    .used_siblings
+                    .contains(&(pointer.as_str(), key.as_str()))
+                {
+                    self.warnings.push(Warning {
+                        pointer: push_token(pointer, key),
+                        line: None,
+                        message: format!(
+                            "`{key}` beside `$ref` is ignored, as OpenAPI 3.0 says (only a \
+                             property's `description` and `example` are kept, as its docs)"
+                        ),
+                    });
+                }
             }
         }
         self.defs.sort_by(|a, b| a.name.cmp(&b.name));
