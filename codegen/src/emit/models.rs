@@ -77,17 +77,7 @@ pub(super) fn models(api: &Api, part: usize, parts: usize) -> Vec<Piece> {
 
 /// A struct's declaration, as text (see [`super::text`]); [`object`] writes its serde impls.
 fn struct_def(def: &TypeDef, s: &Struct, cfg: &str) -> String {
-    let mut out = String::new();
-    if !cfg.is_empty() {
-        out.push_str(cfg);
-        out.push('\n');
-    }
-    let docs = def
-        .description
-        .as_deref()
-        .map(doc_lines)
-        .unwrap_or_default();
-    text::doc_comment(&mut out, "", &docs);
+    let mut out = item_head(def, cfg);
     let has_secret = s.fields.iter().any(|f| f.secret);
     let all_optional = s.fields.iter().all(Field::is_optional);
     out.push_str("#[derive(");
