@@ -75,7 +75,13 @@ pub(crate) fn rust(path: &str, pieces: Vec<Piece>) -> Result<String, Error> {
                 let body = printed
                     .split_once('\n')
                     .and_then(|(_, rest)| rest.strip_suffix("}\n"))
-                    .unwrap_or_default();
+                    .ok_or_else(|| {
+                        Error::at(
+                            ErrorKind::Internal,
+                            "",
+                            format!("generated {path}: a member's block printed as {printed:?}"),
+                        )
+                    })?;
                 out.push_str(body);
             }
         }
