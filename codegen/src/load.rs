@@ -68,8 +68,9 @@ pub fn load_document(text: &str) -> Result<Document, Error> {
     Ok(Document { api, ref_siblings })
 }
 
-/// Records every `$ref` object with other keys. Examples are data, not schema: not searched.
-/// `pointer` is a buffer, restored on return (the walk visits every node of the spec).
+/// Records every `$ref` object with other keys. Examples are data, not schema: not searched
+/// (but a property may be named `example`). `pointer` is a buffer, restored on return (the walk
+/// visits every node of the spec).
 fn collect_ref_siblings(value: &Value, pointer: &mut String, out: &mut RefSiblings) {
     let start = pointer.len();
     match value {
@@ -84,8 +85,9 @@ fn collect_ref_siblings(value: &Value, pointer: &mut String, out: &mut RefSiblin
                 }
                 return;
             }
+            let names_properties = pointer.ends_with("/properties");
             for (key, child) in map {
-                if key != "example" && key != "examples" {
+                if names_properties || key != "example" && key != "examples" {
                     pointer.push('/');
                     for c in key.chars() {
                         match c {
