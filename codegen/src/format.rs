@@ -17,6 +17,8 @@ pub(crate) fn header(spec_name: &str, command: &str) -> String {
 /// and printing the models is most of the generator's time. (Token streams cannot cross threads,
 /// so each thread emits its own.)
 pub(crate) fn all(api: &Api, lib_name: &str) -> Vec<(&'static str, Result<String, Error>)> {
+    // Which features gate each type: computed once, read by every models chunk.
+    let features = &emit::Features::new(api);
     std::thread::scope(|scope| {
         let handles: Vec<_> = emit::FILES
             .iter()
@@ -25,7 +27,10 @@ pub(crate) fn all(api: &Api, lib_name: &str) -> Vec<(&'static str, Result<String
                 let chunks: Vec<_> = (0..parts)
                     .map(|part| {
                         scope.spawn(move || {
-                            rust(path, emit::pieces(api, lib_name, path, part, parts))
+                            rust(
+                                path,
+                                emit::pieces(api, features, lib_name, path, part, parts),
+                            )
                         })
                     })
                     .collect();

@@ -3,6 +3,8 @@
 
 mod crate_files;
 mod features;
+
+pub(crate) use features::Features;
 mod models;
 mod operations;
 mod text;
@@ -86,6 +88,7 @@ pub(crate) enum Piece {
 /// The items of chunk `part` (of `parts`) of one generated file.
 pub(crate) fn pieces(
     api: &Api,
+    features: &Features,
     lib_name: &str,
     path: &str,
     part: usize,
@@ -93,7 +96,7 @@ pub(crate) fn pieces(
 ) -> Vec<Piece> {
     match path {
         "lib.rs" => crate_files::lib_rs(api, lib_name, needs_json(api), has_token_operations(api)),
-        "models.rs" => models::models(api, part, parts),
+        "models.rs" => models::models(api, features, part, parts),
         _ => operations::operations(api, part, parts),
     }
 }

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::features::Features;
 use super::{Piece, docs, rust_type, text};
 use crate::docs::doc_lines;
 use crate::ident::ident;
@@ -15,7 +16,7 @@ use crate::model::{
 
 /// The model items of one chunk (`part` of `parts`): large specs are emitted and formatted in
 /// parallel chunks, concatenated in order.
-pub(super) fn models(api: &Api, part: usize, parts: usize) -> Vec<Piece> {
+pub(super) fn models(api: &Api, features: &Features, part: usize, parts: usize) -> Vec<Piece> {
     let kinds: BTreeMap<&str, &TypeKind> = api
         .types
         .iter()
@@ -23,7 +24,6 @@ pub(super) fn models(api: &Api, part: usize, parts: usize) -> Vec<Piece> {
         .collect();
     let size = api.types.len().div_ceil(parts.max(1));
     let chunk = api.types.iter().skip(part * size).take(size);
-    let features = super::features::Features::new(api);
     let mut pieces = Vec::new();
     if part == 0 {
         pieces.push(Piece::Tokens(quote! {
