@@ -16,6 +16,7 @@ mod lines;
 pub mod load;
 pub mod model;
 mod resolve;
+mod wide;
 
 pub use error::{Error, ErrorKind, Warning};
 

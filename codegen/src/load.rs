@@ -48,7 +48,11 @@ pub fn load_document(text: &str) -> Result<Document, Error> {
             )
         })?
     } else {
-        serde_yaml::from_str(text).map_err(syntax)?
+        // Integers beyond 64 bits are kept as text: in an example they are data, elsewhere an error.
+        let (json, wide) =
+            crate::wide::from_yaml(serde_yaml::Deserializer::from_str(text)).map_err(syntax)?;
+        crate::wide::check(&wide)?;
+        json
     };
     check_version(&json)?;
     let mut ref_siblings = RefSiblings::new();

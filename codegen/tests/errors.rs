@@ -185,3 +185,77 @@ fn mutated_specs_never_panic() {
         "no mutation was rejected, so this test checks nothing"
     );
 }
+
+/// A spec with `schemas` as given (indented under `components.schemas`).
+fn with_schemas(schemas: &str) -> String {
+    format!(
+        "openapi: 3.0.3\ninfo: {{title: T, version: '1'}}\npaths: {{}}\ncomponents:\n  schemas:\n{schemas}"
+    )
+}
+
+#[test]
+fn a_nested_ref_to_nothing_is_a_located_dangling_ref() {
+    let text = with_schemas(
+        "    A:\n      type: object\n      properties:\n        x: {type: string}\n    B:\n      type: object\n      properties:\n        y:\n          $ref: '#/components/schemas/A/properties/nope'\n",
+    );
+    let error = generate(&text, &options("nested.yaml")).expect_err("dangling");
+    assert_eq!(error.kind, ErrorKind::DanglingRef, "{error}");
+    assert_eq!(error.pointer, "/components/schemas/B/properties/y/$ref");
+    assert_eq!(error.line, Some(14), "{error}");
+    assert!(error.message.contains("A/properties/nope"), "{error}");
+    // A pointer at something that is no schema (an example) dangles too.
+    let text = with_schemas(
+        "    A:\n      type: object\n      example: {x: 1}\n      properties:\n        y:\n          $ref: '#/components/schemas/A/example'\n",
+    );
+    let error = generate(&text, &options("nested.yaml")).expect_err("not a schema");
+    assert_eq!(error.kind, ErrorKind::DanglingRef, "{error}");
+}
+
+#[test]
+fn nested_refs_that_only_lead_to_each_other_are_a_located_cycle() {
+    let text = with_schemas(
+        "    A:\n      type: object\n      properties:\n        x:\n          $ref: '#/components/schemas/B/properties/y'\n    B:\n      type: object\n      properties:\n        y:\n          $ref: '#/components/schemas/A/properties/x'\n",
+    );
+    let error = generate(&text, &options("nested.yaml")).expect_err("cycle");
+    assert_eq!(error.kind, ErrorKind::RefCycle, "{error}");
+    assert_eq!(error.pointer, "/components/schemas/A/properties/x/$ref");
+    assert_eq!(error.line, Some(10), "{error}");
+}
+
+#[test]
+fn a_nested_ref_inside_an_array_of_itself_is_a_located_cycle() {
+    // `x` would be `Vec<Vec<…>>` without end: no type without a name can hold itself.
+    let text = with_schemas(
+        "    A:\n      type: object\n      properties:\n        x:\n          type: array\n          items:\n            $ref: '#/components/schemas/A/properties/x'\n",
+    );
+    let error = generate(&text, &options("nested.yaml")).expect_err("cycle");
+    assert_eq!(error.kind, ErrorKind::RefCycle, "{error}");
+    assert_eq!(
+        error.pointer,
+        "/components/schemas/A/properties/x/items/$ref"
+    );
+    assert_eq!(error.line, Some(12), "{error}");
+}
+
+#[test]
+fn an_integer_beyond_64_bits_the_model_needs_is_a_located_error_naming_it() {
+    for (schema, pointer, digits) in [
+        (
+            "      type: integer\n      enum: [1, 340282366920938463463374607431768211455]\n",
+            "/components/schemas/A/enum/1",
+            "340282366920938463463374607431768211455",
+        ),
+        (
+            "      type: integer\n      default: -170141183460469231731687303715884105728\n",
+            "/components/schemas/A/default",
+            "-170141183460469231731687303715884105728",
+        ),
+    ] {
+        let text = with_schemas(&format!("    A:\n{schema}"));
+        let error = generate(&text, &options("wide.yaml")).expect_err("out of range");
+        assert_eq!(error.kind, ErrorKind::Unsupported, "{error}");
+        assert_eq!(error.pointer, pointer, "{error}");
+        assert_eq!(error.line, Some(8), "{error}");
+        assert!(error.message.contains(digits), "{error}");
+    }
+}

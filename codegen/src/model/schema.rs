@@ -1,7 +1,7 @@
 //! Schemas → named types. Component schemas keep their names; inline objects and enums are named
 //! after where they are written (`{Parent}{Property}`, `{Operation}Request`, …), once each.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use indexmap::IndexMap;
 use openapiv3::{
@@ -17,7 +17,7 @@ use super::{
 use crate::error::{Error, ErrorKind, Warning, push_token};
 use crate::ident::{Namer, type_name, value_name};
 use crate::load::RefSiblings;
-use crate::resolve::Resolver;
+use crate::resolve::{Resolver, SchemaNode};
 
 /// Collects the named types of one document.
 pub(crate) struct Types<'a> {
@@ -25,6 +25,10 @@ pub(crate) struct Types<'a> {
     namer: Namer,
     /// Component schema key → Rust name.
     components: HashMap<&'a str, String>,
+    /// Component schemas defined or being defined: a `$ref` into one defines it first.
+    defined: HashSet<&'a str>,
+    /// Targets of `$ref`s into nested locations being converted, to report a cycle.
+    expanding: Vec<String>,
     /// Pointer of an inline schema already converted → its type, so shared ones are named once.
     inline: HashMap<String, TypeRef>,
     error_bodies: BTreeSet<String>,
@@ -41,6 +45,8 @@ impl<'a> Types<'a> {
             resolver,
             namer,
             components: HashMap::new(),
+            defined: HashSet::new(),
+            expanding: Vec::new(),
             inline: HashMap::new(),
             error_bodies: BTreeSet::new(),
             defs: Vec::new(),
@@ -74,14 +80,32 @@ impl<'a> Types<'a> {
             let name = self.namer.unique(&type_name(key, "Type"), "Model");
             self.components.insert(key.as_str(), name);
         }
+        // A component that is only a `$ref` into a nested location names the schema there:
+        // defined first, so a `$ref` elsewhere to the same place finds that name.
         for (key, schema) in resolver.schemas() {
-            let pointer = push_token("/components/schemas", key);
-            let name = self
-                .components
-                .get(key.as_str())
-                .cloned()
-                .unwrap_or_default();
+            if matches!(schema, ReferenceOr::Reference { reference } if !Resolver::is_component(reference))
+            {
+                self.component(key, schema)?;
+            }
+        }
+        for (key, schema) in resolver.schemas() {
+            self.component(key, schema)?;
+        }
+        Ok(())
+    }
+
+    /// Defines one component schema, once.
+    fn component(&mut self, key: &'a str, schema: &'a ReferenceOr<Schema>) -> Result<(), Error> {
+        if !self.defined.insert(key) {
+            return Ok(());
+        }
+        let pointer = push_token("/components/schemas", key);
+        let name = self.components.get(key).cloned().unwrap_or_default();
+        {
             match schema {
+                ReferenceOr::Reference { reference } if !Resolver::is_component(reference) => {
+                    self.nested_component(name, reference, &pointer)?;
+                }
                 ReferenceOr::Reference { reference } => {
                     let target = self.alias_target(key, reference, &pointer)?;
                     self.defs.push(TypeDef {
@@ -95,6 +119,128 @@ impl<'a> Types<'a> {
             }
         }
         Ok(())
+    }
+
+    /// A component that is only a `$ref` into a nested location: the target's type when it has
+    /// one, else the target's schema defined under the component's name.
+    fn nested_component(
+        &mut self,
+        name: String,
+        reference: &'a str,
+        pointer: &str,
+    ) -> Result<(), Error> {
+        let at = push_token(pointer, "$ref");
+        let kind = match self.follow(reference, &at)? {
+            Target::Component(reference) => TypeKind::Alias(self.named(reference, &at)?),
+            Target::Schema(target, schema) => {
+                self.define_owner(&target)?;
+                match self.inline.get(&target) {
+                    Some(known) => TypeKind::Alias(known.clone()),
+                    None => {
+                        self.inline
+                            .insert(target.clone(), TypeRef::Named(name.clone()));
+                        return self.define(name, schema, &target);
+                    }
+                }
+            }
+        };
+        self.defs.push(TypeDef {
+            name,
+            pointer: pointer.to_owned(),
+            description: None,
+            kind,
+        });
+        Ok(())
+    }
+
+    /// Follows a schema `$ref` through `$ref`s to the first component schema or definition
+    /// reached; a chain back to where it was is an error at `at`.
+    fn follow(&self, reference: &'a str, at: &str) -> Result<Target<'a>, Error> {
+        let mut reference = reference;
+        let mut seen: Vec<String> = Vec::new();
+        loop {
+            if Resolver::is_component(reference) {
+                return Ok(Target::Component(reference));
+            }
+            let (pointer, node) = self.resolver.schema_at(reference, at)?;
+            if seen.contains(&pointer) {
+                seen.push(pointer);
+                return Err(Error::at(
+                    ErrorKind::RefCycle,
+                    at,
+                    format!("$refs lead back to themselves: {}", seen.join(" -> ")),
+                ));
+            }
+            match node {
+                SchemaNode::Ref(next) => {
+                    seen.push(pointer);
+                    reference = next;
+                }
+                SchemaNode::Item(schema) => return Ok(Target::Schema(pointer, schema)),
+            }
+        }
+    }
+
+    /// Defines the component schema a nested pointer lies in, so the schema there keeps the
+    /// name its own place gives it (`{Component}{Property}`) whoever refers to it first.
+    fn define_owner(&mut self, target: &str) -> Result<(), Error> {
+        let Some(rest) = target.strip_prefix("/components/schemas/") else {
+            return Ok(());
+        };
+        let escaped = rest.split('/').next().unwrap_or_default();
+        let key = escaped.replace("~1", "/").replace("~0", "~");
+        let resolver = self.resolver;
+        match resolver
+            .api
+            .components
+            .as_ref()
+            .and_then(|c| c.schemas.get_key_value(&key))
+        {
+            Some((key, schema)) => self.component(key, schema),
+            None => Ok(()),
+        }
+    }
+
+    /// The type of a schema `$ref` written at `pointer`. A `$ref` into a nested location takes
+    /// the type of the schema there: the type its own place gives it, else one named after `hint`.
+    fn reference(
+        &mut self,
+        reference: &'a str,
+        pointer: &str,
+        hint: &str,
+    ) -> Result<TypeRef, Error> {
+        let at = push_token(pointer, "$ref");
+        let (target, schema) = match self.follow(reference, &at)? {
+            Target::Component(reference) => return self.named(reference, &at),
+            Target::Schema(target, schema) => (target, schema),
+        };
+        self.define_owner(&target)?;
+        if let Some(known) = self.inline.get(&target) {
+            return Ok(known.clone());
+        }
+        if self.expanding.contains(&target) {
+            return Err(Error::at(
+                ErrorKind::RefCycle,
+                at,
+                format!(
+                    "{reference} contains itself through types without a name (arrays, maps, \
+                     $refs): give it a name in #/components/schemas"
+                ),
+            ));
+        }
+        self.expanding.push(target.clone());
+        let ty = self.inline(schema, &target, hint);
+        self.expanding.pop();
+        ty
+    }
+
+    /// The schema a property's `$ref` leads to when it is written in the document rather than
+    /// being a component: its description, example and format are the property's.
+    fn nested_schema(&self, reference: &'a str, at: &str) -> Option<&'a Schema> {
+        match self.follow(reference, at) {
+            Ok(Target::Schema(_, schema)) => Some(schema),
+            _ => None,
+        }
     }
 
     /// The type a component that is only a `$ref` stands for; a chain that returns to itself is an error.
@@ -160,7 +306,7 @@ impl<'a> Types<'a> {
                 properties,
                 required,
             } => {
-                if let Some(target) = self.wrapper_target(members, properties, pointer)? {
+                if let Some(target) = self.wrapper_target(members, properties, pointer, &name)? {
                     TypeKind::Alias(target)
                 } else {
                     self.all_of(&name, members, properties, required, pointer)?
@@ -197,9 +343,7 @@ impl<'a> Types<'a> {
         hint: &str,
     ) -> Result<TypeRef, Error> {
         match schema {
-            ReferenceOr::Reference { reference } => {
-                self.named(reference, &push_token(pointer, "$ref"))
-            }
+            ReferenceOr::Reference { reference } => self.reference(reference, pointer, hint),
             ReferenceOr::Item(schema) => self.inline(schema, pointer, hint),
         }
     }
@@ -211,9 +355,7 @@ impl<'a> Types<'a> {
         hint: &str,
     ) -> Result<TypeRef, Error> {
         match schema {
-            ReferenceOr::Reference { reference } => {
-                self.named(reference, &push_token(pointer, "$ref"))
-            }
+            ReferenceOr::Reference { reference } => self.reference(reference, pointer, hint),
             ReferenceOr::Item(schema) => self.inline(schema, pointer, hint),
         }
     }
@@ -228,7 +370,7 @@ impl<'a> Types<'a> {
                 members,
                 properties,
                 ..
-            } => match self.wrapper_target(members, properties, pointer)? {
+            } => match self.wrapper_target(members, properties, pointer, hint)? {
                 // `allOf: [$ref]` only adds a description, default or `nullable` to the type.
                 Some(target) => {
                     self.inline.insert(pointer.to_owned(), target.clone());
@@ -246,6 +388,9 @@ impl<'a> Types<'a> {
         };
         let ty = if needs_name {
             let name = self.namer.unique(&type_name(hint, "Type"), "Body");
+            // Known before it is defined: a `$ref` inside it back to it names it.
+            self.inline
+                .insert(pointer.to_owned(), TypeRef::Named(name.clone()));
             self.define(name.clone(), schema, pointer)?;
             TypeRef::Named(name)
         } else {
@@ -346,15 +491,16 @@ impl<'a> Types<'a> {
 
     /// For `allOf: [$ref]` with no properties of its own: the referenced type.
     fn wrapper_target(
-        &self,
+        &mut self,
         members: &'a [ReferenceOr<Schema>],
         properties: &'a IndexMap<String, ReferenceOr<Box<Schema>>>,
         pointer: &str,
+        hint: &str,
     ) -> Result<Option<TypeRef>, Error> {
         match members {
             [ReferenceOr::Reference { reference }] if properties.is_empty() => {
-                let at = push_token(&push_token(&push_token(pointer, "allOf"), "0"), "$ref");
-                Ok(Some(self.named(reference, &at)?))
+                let at = push_token(&push_token(pointer, "allOf"), "0");
+                Ok(Some(self.reference(reference, &at, hint)?))
             }
             _ => Ok(None),
         }
@@ -408,6 +554,15 @@ impl<'a> Types<'a> {
             let at = push_token(pointer, &index.to_string());
             let (schema, at, member_owner) = match member {
                 ReferenceOr::Item(schema) => (schema, at, owner.to_owned()),
+                ReferenceOr::Reference { reference } if !Resolver::is_component(reference) => {
+                    let ref_at = push_token(&at, "$ref");
+                    let found = self.resolver.schema(reference, &ref_at)?;
+                    let member_owner = match found.component {
+                        Some(key) => self.components.get(key).cloned().unwrap_or_default(),
+                        None => owner.to_owned(),
+                    };
+                    (found.value, found.pointer, member_owner)
+                }
                 ReferenceOr::Reference { reference } => {
                     let ref_at = push_token(&at, "$ref");
                     let key = self.resolver.schema_key(reference, &ref_at)?;
@@ -610,9 +765,15 @@ impl<'a> Types<'a> {
                 &format!("{owner}{}", type_name(wire, "Field")),
             )?;
             self.describe(&ty, || format!("The `{wire}` property of [`{owner}`]."));
-            let (data, format) = match property {
-                ReferenceOr::Item(schema) => (Some(&schema.schema_data), string_format(schema)),
-                ReferenceOr::Reference { .. } => (None, None),
+            let written = match property {
+                ReferenceOr::Item(schema) => Some(&**schema),
+                ReferenceOr::Reference { reference } => {
+                    self.nested_schema(reference, &push_token(&at, "$ref"))
+                }
+            };
+            let (data, format) = match written {
+                Some(schema) => (Some(&schema.schema_data), string_format(schema)),
+                None => (None, None),
             };
             let (ref_description, ref_example) = match property {
                 ReferenceOr::Reference { .. } => self.ref_docs(&at),
@@ -882,6 +1043,14 @@ fn reaches(edges: &BTreeMap<String, Vec<String>>, from: &str, to: &str) -> bool 
         }
     }
     false
+}
+
+/// Where a schema `$ref` leads.
+enum Target<'a> {
+    /// A component schema, by its `$ref`.
+    Component(&'a str),
+    /// A schema written at a pointer.
+    Schema(String, &'a Schema),
 }
 
 /// One property to become a field, with where it is written and the type it is named after.
