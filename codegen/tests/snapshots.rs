@@ -138,6 +138,11 @@ fn integers_beyond_64_bits_in_examples() {
 }
 
 #[test]
+fn operations_and_models_named_like_runtime_items() {
+    fixture("reserved_names");
+}
+
+#[test]
 fn standalone_crate_has_a_manifest_with_the_runtime_dependencies() {
     let output = run(
         &root().join("spec/cobo-waas2-oauth.yaml"),

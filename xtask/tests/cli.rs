@@ -205,3 +205,65 @@ fn full_cobo_spec_generates_every_operation_and_reports_its_workarounds() {
         "{warnings}"
     );
 }
+
+/// Copies what cargo reads to load the workspace, without `generated/src`.
+fn copy_skeleton(from: &Path, to: &Path) {
+    for file in ["Cargo.toml", "Cargo.lock", "generated/Cargo.toml"] {
+        let target = to.join(file);
+        std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
+        std::fs::copy(from.join(file), &target).expect("copy manifest");
+    }
+    for dir in [
+        "codegen",
+        "xtask",
+        "generated/tests",
+        "generated/examples",
+        "generated/benches",
+    ] {
+        copy_tree(&from.join(dir), &to.join(dir));
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    let Ok(entries) = std::fs::read_dir(from) else {
+        return;
+    };
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in entries {
+        let entry = entry.expect("dir entry");
+        let path = entry.path();
+        if path.is_dir() {
+            copy_tree(&path, &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(&path, to.join(entry.file_name())).expect("copy");
+        }
+    }
+}
+
+/// `rm -rf generated/src && cargo xtask codegen` must work: cargo loads the whole workspace
+/// (every member's manifest) before it builds and runs xtask, so the workspace must load while
+/// `generated/src` does not exist. Checked on a copy, so the real `generated/src` stays.
+#[test]
+fn the_workspace_loads_without_generated_src() {
+    let dir = TempDir::new("no-src");
+    copy_skeleton(&root(), &dir.0);
+    assert!(!dir.0.join("generated/src").exists());
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let metadata = Command::new(cargo)
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
+        .current_dir(&dir.0)
+        .output()
+        .expect("run cargo metadata");
+    assert!(
+        metadata.status.success(),
+        "the workspace does not load without generated/src, so `cargo xtask codegen` cannot run: {}",
+        text(&metadata.stderr)
+    );
+    assert!(text(&metadata.stdout).contains("\"name\":\"xtask\""));
+}

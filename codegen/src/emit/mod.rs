@@ -50,6 +50,16 @@ fn has_token_operations(api: &Api) -> bool {
         .all(|id| api.operations.iter().any(|op| op.id == *id))
 }
 
+/// The source of every runtime module the generator may copy, whichever `api` needs: the
+/// names they define are reserved (`model::reserved`).
+pub(crate) fn all_runtime_sources() -> impl Iterator<Item = &'static str> {
+    RUNTIME
+        .iter()
+        .chain(TOKEN_RUNTIME)
+        .chain([&JSON_RUNTIME])
+        .map(|(_, source)| *source)
+}
+
 /// The runtime modules of the crate generated for `api`: (file name, source).
 pub(crate) fn runtime_files(api: &Api) -> Vec<(&'static str, &'static str)> {
     let mut files = RUNTIME.to_vec();

@@ -2,6 +2,7 @@
 //! no spec quirks, names already unique. Built for Cobo's full 270-operation spec, not just OAuth.
 
 mod operation;
+mod reserved;
 mod schema;
 mod sensitive;
 
@@ -357,33 +358,6 @@ pub enum Auth {
     CoboSignature,
 }
 
-/// Names the generated crate defines itself; models may not take them.
-const RUNTIME_NAMES: &[&str] = &[
-    "ApiSecret",
-    "Auth",
-    "BuildError",
-    "Client",
-    "ClientBuilder",
-    "Environment",
-    "Error",
-    "InvalidKey",
-    "Query",
-    "RawResponse",
-    "Request",
-    "ResponseKey",
-    "ResponseValue",
-    "ResponseVerification",
-    "SignatureError",
-    "Redacted",
-    "Result",
-    "Option",
-    "Vec",
-    "String",
-    "Box",
-    "BTreeMap",
-    "Value",
-];
-
 /// Builds the model of a loaded document, without the siblings of its `$ref`s.
 pub fn build(api: &OpenAPI) -> Result<Api, Error> {
     build_with(api, &RefSiblings::new())
@@ -397,7 +371,14 @@ pub fn build_document(document: &Document) -> Result<Api, Error> {
 
 fn build_with(api: &OpenAPI, ref_siblings: &RefSiblings) -> Result<Api, Error> {
     let resolver = Resolver { api };
-    let mut types = schema::Types::new(resolver, Namer::with_reserved(RUNTIME_NAMES), ref_siblings);
+    // Names the generated crate defines itself; models may not take them.
+    let runtime_types: Vec<&str> = reserved::reserved()
+        .types
+        .iter()
+        .map(String::as_str)
+        .collect();
+    let mut types =
+        schema::Types::new(resolver, Namer::with_reserved(&runtime_types), ref_siblings);
     types.components()?;
     let operations = operation::operations(resolver, &mut types)?;
     let (types, warnings) = types.finish();

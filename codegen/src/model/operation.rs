@@ -13,16 +13,6 @@ use crate::error::{Error, ErrorKind, push_token};
 use crate::ident::{Namer, type_name, value_name};
 use crate::resolve::Resolver;
 
-/// Method names the client defines itself.
-const CLIENT_METHODS: &[&str] = &[
-    "builder",
-    "base_url",
-    "api_key",
-    "send",
-    "next_nonce",
-    "clone",
-];
-
 /// Security scheme header names that together make Cobo's Ed25519 request signature.
 const COBO_SIGNATURE_HEADERS: &[&str] = &["biz-api-key", "biz-api-signature", "biz-api-nonce"];
 
@@ -31,7 +21,10 @@ pub(crate) fn operations<'a>(
     resolver: Resolver<'a>,
     types: &mut Types<'a>,
 ) -> Result<Vec<Operation>, Error> {
-    let mut methods = Namer::with_reserved(CLIENT_METHODS);
+    // Method names the runtime's `Client` defines itself, read from its templates.
+    let client_methods = &super::reserved::reserved().client_methods;
+    let reserved: Vec<&str> = client_methods.iter().map(String::as_str).collect();
+    let mut methods = Namer::with_reserved(&reserved);
     let mut ids = BTreeSet::new();
     let mut out = Vec::new();
     for (path, item) in resolver.api.paths.iter() {
@@ -72,7 +65,18 @@ pub(crate) fn operations<'a>(
                 pointer: &pointer,
             };
             let mut operation = context.build(types, path, method, op, &item.parameters)?;
-            operation.method_name = methods.unique(&value_name(id, "call"), "_operation");
+            let base = value_name(id, "call");
+            operation.method_name = methods.unique(&base, "_operation");
+            if client_methods.contains(&base) {
+                types.warn(
+                    push_token(&pointer, "operationId"),
+                    format!(
+                        "`{base}` is a method of the runtime's `Client`; the operation's method is \
+                         `{}`",
+                        operation.method_name
+                    ),
+                );
+            }
             out.push(operation);
         }
     }
