@@ -415,3 +415,22 @@ fn dangling(reference: &str, at: &str) -> Error {
         format!("{reference} does not exist"),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::pointer_tokens;
+
+    #[test]
+    fn fragments_are_percent_decoded_then_unescaped() {
+        assert_eq!(
+            pointer_tokens("/components/schemas/A/properties/fee~1rate").unwrap(),
+            ["components", "schemas", "A", "properties", "fee/rate"]
+        );
+        // `%7E1` decodes to `~1`, which then stands for `/`.
+        assert_eq!(pointer_tokens("/a~0b/%7E1c%20d").unwrap(), ["a~b", "/c d"]);
+        assert_eq!(pointer_tokens("/x/~01").unwrap(), ["x", "~1"]);
+        assert_eq!(pointer_tokens("").unwrap(), Vec::<String>::new());
+        assert!(pointer_tokens("no-slash").is_none());
+        assert!(pointer_tokens("/bad%zz").is_none());
+    }
+}

@@ -197,3 +197,45 @@ fn nested_refs_generate_what_the_schemas_written_in_place_generate() {
         "every schema and the three operations"
     );
 }
+
+/// `cargo xtask diff` loads both sides with the generator's rules: a change at the target of a
+/// nested `$ref` is reported for the schemas that refer to it, and wide integers in examples load.
+#[test]
+fn the_diff_follows_nested_refs_and_loads_wide_integers() {
+    use codegen::diff::{Input, diff};
+    let old = fixture();
+    let new = old.replace(
+        "enum: [Transfer, Withdraw]",
+        "enum: [Transfer, Withdraw, Stake]",
+    );
+    assert_ne!(old, new);
+    let report = diff(
+        Input {
+            name: "old.yaml",
+            text: &old,
+        },
+        Input {
+            name: "new.yaml",
+            text: &new,
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        report
+            .changes
+            .iter()
+            .any(|c| c.message.contains("Stake")
+                && c.operations.iter().any(|o| o == "GET /transfers")),
+        "the value added at the $ref's target is not reported for list_transfers: {:#?}",
+        report.changes
+    );
+
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/large_integers.yaml");
+    let wide = std::fs::read_to_string(path).expect("fixture");
+    let same = Input {
+        name: "large_integers.yaml",
+        text: &wide,
+    };
+    let report = diff(same, same).unwrap_or_else(|e| panic!("{e}"));
+    assert!(report.changes.is_empty(), "{:#?}", report.changes);
+}

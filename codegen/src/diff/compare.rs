@@ -13,7 +13,7 @@ use openapiv3::{
 use super::rules::{Level, Rule};
 use super::rust_api::{Names, field_type, rust_type};
 use crate::error::{Error, ErrorKind, push_token};
-use crate::resolve::Resolver;
+use crate::resolve::{Resolver, SchemaNode};
 
 /// One change, before rendering.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1073,6 +1073,22 @@ impl<'a> Walk<'a> {
                         pointer,
                         component,
                     });
+                }
+                Node::Ref(reference) if !Resolver::is_component(reference) => {
+                    // A `$ref` into a nested location, resolved as the generator does.
+                    match resolver.schema_at(reference, &push_token(&pointer, "$ref")) {
+                        Ok((target, next)) => {
+                            (pointer, component) = (target, None);
+                            node = match next {
+                                SchemaNode::Ref(next) => Node::Ref(next),
+                                SchemaNode::Item(schema) => Node::Item(schema),
+                            };
+                        }
+                        Err(e) => {
+                            self.errors.push((side, e));
+                            return None;
+                        }
+                    }
                 }
                 Node::Ref(reference) => {
                     let key = match resolver.schema_key(reference, &push_token(&pointer, "$ref")) {
