@@ -14,6 +14,7 @@ const SPECS: &[&str] = &[
     "tests/fixtures/params.yaml",
     "tests/fixtures/objects.yaml",
     "tests/fixtures/responses.yaml",
+    "tests/fixtures/nested_refs.yaml",
 ];
 
 fn options() -> Options {
@@ -32,7 +33,7 @@ fn spec_text(index: usize) -> String {
 
 /// Replacement values that stress the model: wrong types, dangling and cyclic refs, empties.
 fn replacement(choice: u8) -> Option<Value> {
-    Some(match choice % 12 {
+    Some(match choice % 14 {
         0 => Value::Null,
         1 => Value::from(-1),
         2 => Value::from("x"),
@@ -48,6 +49,10 @@ fn replacement(choice: u8) -> Option<Value> {
             serde_json::json!({"oneOf": [{"type": "object"}], "discriminator": {"propertyName": "k", "mapping": {"a": "#/x"}}})
         }
         10 => serde_json::json!({"type": "string", "enum": [null, ">=", "", "1x"]}),
+        // `$ref`s into nested locations: one that exists in `nested_refs.yaml`, one that may
+        // lead back to where it is written.
+        11 => serde_json::json!({"$ref": "#/components/schemas/TokenBalance/properties/balance"}),
+        12 => serde_json::json!({"$ref": "#/components/schemas/Transfer/properties/amount"}),
         _ => return None, // delete the node
     })
 }
