@@ -91,3 +91,31 @@ fn symbol_and_integer_enums_keep_their_values() {
         ]
     );
 }
+
+/// An exchange account's credentials never reach `Debug` (issue 9, item 15): the name rule of
+/// `codegen/src/model/sensitive.rs` redacts them in the generated impl.
+#[test]
+fn exchange_credentials_are_redacted_in_debug() {
+    let params: cobo_waas2_full::models::CreateExchangeWalletParams =
+        serde_json::from_value(json!({
+            "name": "My exchange wallet",
+            "wallet_type": "Exchange",
+            "wallet_subtype": "Main",
+            "exchange_id": "binance",
+            "apikey": "apikey-d8f062da",
+            "secret": "secret-75B4F636",
+            "passphrase": "passphrase-sXASDKW",
+            "ga_code": "gacode-123456",
+        }))
+        .expect("decodes");
+    let debug = format!("{params:?}");
+    for secret in [
+        "apikey-d8f062da",
+        "secret-75B4F636",
+        "passphrase-sXASDKW",
+        "gacode-123456",
+    ] {
+        assert!(!debug.contains(secret), "{secret} in {debug}");
+    }
+    assert!(debug.contains("My exchange wallet"), "{debug}");
+}
