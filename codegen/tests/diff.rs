@@ -72,6 +72,11 @@ type Expected = (&'static str, Level, Level);
 
 /// What each fixture must report, base → fixture.
 const FORWARD: &[(&str, &[Expected])] = &[
+    // The generator keeps the last `allOf` member's definition of a property: so does the diff.
+    (
+        "all_of_member_type_changed",
+        &[("response-property-type-changed", B, B)],
+    ),
     (
         "enum_value_added",
         &[
@@ -523,5 +528,71 @@ fn recursive_schemas_terminate_and_report_once_per_direction() {
             .changes
             .iter()
             .all(|c| c.operations == ["PUT /nodes"] && c.rust_effect.contains("`Node.weight"))
+    );
+}
+
+/// `allOf` members nested deeper than the diff's old limit (16) and within the generator's (32):
+/// the generated struct has the innermost property, so a change to it is reported.
+#[test]
+fn deeply_nested_all_of_members_are_merged_as_the_generator_merges_them() {
+    let base = read(&fixtures().join("base.yaml"));
+    let nested = |ty: &str| {
+        let mut schemas = String::new();
+        for level in 0..20 {
+            schemas.push_str(&format!(
+                "    Level{level}:\n      allOf:\n        - $ref: '#/components/schemas/Level{}'\n        - type: object\n          properties:\n            at_{level}:\n              type: string\n",
+                level + 1
+            ));
+        }
+        schemas.push_str(&format!(
+            "    Level20:\n      type: object\n      properties:\n        innermost:\n          type: {ty}\n"
+        ));
+        base.replace(
+            "          $ref: '#/components/schemas/ErrorDetail'\n",
+            "          $ref: '#/components/schemas/Level0'\n",
+        )
+        .replace(
+            "  securitySchemes:\n",
+            &format!("{schemas}  securitySchemes:\n"),
+        )
+    };
+    let (old, new) = (nested("string"), nested("boolean"));
+    let input = |name, text| Input { name, text };
+    let report = diff(input("old.yaml", &old), input("new.yaml", &new)).expect("diff");
+    assert!(report.rust_names_unavailable.is_empty(), "{report:?}");
+    assert_eq!(summary(&report), [("response-property-type-changed", B, B)]);
+    assert!(
+        report.changes[0]
+            .rust_effect
+            .contains("`Level0.innermost: Option<String>`"),
+        "{}",
+        report.changes[0].rust_effect
+    );
+}
+
+/// `allOf: [$ref]` alone (a `$ref` with a description beside it) is the referenced type in the
+/// generated code, so a change of that type is reported where the wrapper is used.
+#[test]
+fn an_all_of_wrapper_is_the_type_it_wraps() {
+    let base = read(&fixtures().join("base.yaml"));
+    let wrapped = base.replace(
+        "        status:\n          type: string\n          enum: [active, archived]\n",
+        "        status:\n          allOf:\n            - $ref: '#/components/schemas/WalletStatus'\n          description: Whether the wallet is in use.\n",
+    )
+    .replace(
+        "    ErrorResponse:\n",
+        "    WalletStatus:\n      type: string\n      enum: [active, archived]\n    ErrorResponse:\n",
+    );
+    assert_ne!(wrapped, base);
+    let changed = wrapped.replace("enum: [active, archived]", "enum: [active]");
+    let input = |name, text| Input { name, text };
+    let report = diff(input("old.yaml", &wrapped), input("new.yaml", &changed)).expect("diff");
+    assert_eq!(summary(&report), [("response-enum-value-removed", N, B)]);
+    assert!(
+        report.changes[0]
+            .rust_effect
+            .contains("`WalletStatus::Archived`"),
+        "{}",
+        report.changes[0].rust_effect
     );
 }

@@ -13,6 +13,7 @@ use openapiv3::{
 use super::rules::{Level, Rule};
 use super::rust_api::{Names, field_type, rust_type};
 use crate::error::{Error, ErrorKind, push_token};
+use crate::model::ObjectView;
 use crate::resolve::Resolver;
 
 /// One change, before rendering.
@@ -1067,13 +1068,20 @@ impl<'a> Walk<'a> {
         let (mut node, mut pointer, mut component) = (node, at, None);
         for _ in 0..64 {
             match node {
-                Node::Item(schema) => {
-                    return Some(At {
-                        schema,
-                        pointer,
-                        component,
-                    });
-                }
+                Node::Item(schema) => match crate::model::wrapped_ref(schema) {
+                    // `allOf: [$ref]` alone is the referenced type, as in the generated code.
+                    Some(reference) => {
+                        pointer = push_token(&push_token(&pointer, "allOf"), "0");
+                        node = Node::Ref(reference);
+                    }
+                    None => {
+                        return Some(At {
+                            schema,
+                            pointer,
+                            component,
+                        });
+                    }
+                },
                 Node::Ref(reference) => {
                     let key = match resolver.schema_key(reference, &push_token(&pointer, "$ref")) {
                         Ok(key) => key,
@@ -1100,59 +1108,20 @@ impl<'a> Walk<'a> {
         None
     }
 
-    /// Properties of an object schema with `allOf` branches merged; empty if it is no object.
-    fn props(&mut self, side: Side, at: &At<'a>, depth: usize) -> Props<'a> {
+    /// Properties of an object schema, `allOf` members merged by the generator's own code (so
+    /// the properties compared are the generated struct's fields); empty if it is no object.
+    fn props(&mut self, side: Side, at: &At<'a>) -> Props<'a> {
         let mut props: Props<'a> = (IndexMap::new(), BTreeSet::new());
-        let (properties, required, all_of) = match &at.schema.schema_kind {
-            SchemaKind::Type(Type::Object(o)) => (&o.properties, &o.required, None),
-            SchemaKind::Any(a) => (&a.properties, &a.required, Some(&a.all_of)),
-            SchemaKind::AllOf { all_of } => {
-                return self.all_of(side, all_of, &at.pointer, depth);
-            }
-            _ => return props,
-        };
-        let properties_at = push_token(&at.pointer, "properties");
-        for (name, schema) in properties {
-            props.0.insert(
-                name.as_str(),
-                (schema.into(), push_token(&properties_at, name)),
-            );
-        }
-        props.1.extend(required.iter().map(String::as_str));
-        if let Some(all_of) = all_of.filter(|a| !a.is_empty()) {
-            let (more, more_required) = self.all_of(side, all_of, &at.pointer, depth);
-            for (name, value) in more {
-                props.0.entry(name).or_insert(value);
-            }
-            props.1.extend(more_required);
-        }
-        props
-    }
-
-    fn all_of(
-        &mut self,
-        side: Side,
-        all_of: &'a [ReferenceOr<Schema>],
-        pointer: &str,
-        depth: usize,
-    ) -> Props<'a> {
-        let mut props: Props<'a> = (IndexMap::new(), BTreeSet::new());
-        if depth > 16 {
-            return props;
-        }
-        let all_of_at = push_token(pointer, "allOf");
-        for (index, part) in all_of.iter().enumerate() {
-            if let Some(part) = self.resolve(
-                side,
-                part.into(),
-                push_token(&all_of_at, &index.to_string()),
-            ) {
-                let (more, more_required) = self.props(side, &part, depth + 1);
-                for (name, value) in more {
-                    props.0.entry(name).or_insert(value);
+        match crate::model::object_view(self.api(side), at.schema, &at.pointer) {
+            Ok(ObjectView::Struct(properties, required)) => {
+                for (name, schema, pointer) in properties {
+                    props.0.insert(name, (schema.into(), pointer));
                 }
-                props.1.extend(more_required);
+                props.1 = required;
             }
+            // `resolve` has followed `allOf: [$ref]` already.
+            Ok(ObjectView::Other) => {}
+            Err(e) => self.errors.push((side, e)),
         }
         props
     }
@@ -1472,8 +1441,8 @@ impl<'a> Walk<'a> {
     }
 
     fn object(&mut self, dir: Dir, old: &At<'a>, new: &At<'a>, label: &str, request: bool) {
-        let (old_props, old_required) = self.props(Side::Old, old, 0);
-        let (new_props, new_required) = self.props(Side::New, new, 0);
+        let (old_props, old_required) = self.props(Side::Old, old);
+        let (new_props, new_required) = self.props(Side::New, new);
         let old_ty = self.old_names.ty(&old.pointer, label);
         let new_ty = self.new_names.ty(&new.pointer, label);
         for (name, (_, at)) in &new_props {

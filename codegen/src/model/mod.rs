@@ -5,6 +5,8 @@ mod operation;
 mod schema;
 mod sensitive;
 
+pub(crate) use schema::{ObjectView, object_view, wrapped_ref};
+
 use openapiv3::OpenAPI;
 
 use crate::error::{Error, Warning};
