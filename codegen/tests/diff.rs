@@ -65,7 +65,7 @@ fn summary(report: &Report) -> Vec<(&'static str, Level, Level)> {
         .collect()
 }
 
-use Level::{Breaking as B, NonBreaking as N, PotentiallyBreaking as P};
+use Level::{Breaking as B, Info as I, NonBreaking as N, PotentiallyBreaking as P};
 
 /// (rule id, wire level, Rust level).
 type Expected = (&'static str, Level, Level);
@@ -77,6 +77,8 @@ const FORWARD: &[(&str, &[Expected])] = &[
         "all_of_member_type_changed",
         &[("response-property-type-changed", B, B)],
     ),
+    // A response's description: the generated docs change, nothing else.
+    ("documentation_changed", &[("documentation-changed", I, I)]),
     (
         "enum_value_added",
         &[
@@ -185,6 +187,11 @@ const FORWARD: &[(&str, &[Expected])] = &[
         &[("response-property-type-changed", B, B)],
     ),
     ("security_changed", &[("security-changed", B, P)]),
+    // The API key's header `BIZ-API-KEY` → `X-API-KEY`.
+    (
+        "security_scheme_changed",
+        &[("security-scheme-changed", B, P)],
+    ),
     (
         "server_url_changed",
         &[("server-url-changed", P, N), ("server-url-changed", N, N)],
@@ -595,4 +602,145 @@ fn an_all_of_wrapper_is_the_type_it_wraps() {
         "{}",
         report.changes[0].rust_effect
     );
+}
+
+/// A changed security scheme lists every operation whose requirements name it, and what changed.
+#[test]
+fn a_security_scheme_change_names_its_operations_and_fields() {
+    let report = compare("base", "security_scheme_changed");
+    let change = &report.changes[0];
+    assert_eq!(
+        change.operations,
+        ["GET /wallets", "GET /wallets/{wallet_id}", "POST /wallets"]
+    );
+    assert_eq!(
+        change.message,
+        "security scheme `CoboAuth`: `name` `BIZ-API-KEY` → `X-API-KEY`"
+    );
+    assert_eq!(
+        change.new_pointer.as_deref(),
+        Some("/components/securitySchemes/CoboAuth/name")
+    );
+    // The scheme's type and location count too; its description is documentation.
+    let base = read(&fixtures().join("base.yaml"));
+    let input = |name, text| Input { name, text };
+    let moved = base.replace("      in: header\n", "      in: query\n");
+    let report = diff(input("base.yaml", &base), input("new.yaml", &moved)).expect("diff");
+    assert_eq!(summary(&report), [("security-scheme-changed", B, P)]);
+    let bearer = base.replace(
+        "      type: apiKey\n      in: header\n      name: BIZ-API-KEY\n",
+        "      type: http\n      scheme: bearer\n",
+    );
+    let report = diff(input("base.yaml", &base), input("new.yaml", &bearer)).expect("diff");
+    assert_eq!(summary(&report), [("security-scheme-changed", B, P)]);
+    assert!(
+        report.changes[0]
+            .message
+            .contains("`type` `apiKey` → `http`")
+    );
+    let described = base.replace(
+        "      name: BIZ-API-KEY\n",
+        "      name: BIZ-API-KEY\n      description: The app's public key.\n",
+    );
+    let report = diff(input("base.yaml", &base), input("new.yaml", &described)).expect("diff");
+    assert_eq!(summary(&report), [("documentation-changed", I, I)]);
+}
+
+/// Documentation changes are informational: they never raise the bump above a patch, and each
+/// place the generator documents from is covered (a `$ref`'s sibling description included).
+#[test]
+fn documentation_changes_are_informational_and_follow_the_generated_docs() {
+    let report = compare("base", "documentation_changed");
+    assert_eq!(report.worst(), Some(Level::Info));
+    assert_eq!(report.semver(), "patch (documentation only)");
+    assert_eq!(report.changes[0].operations, ["GET /wallets"]);
+    assert_eq!(
+        report.changes[0].message,
+        "`description` of `/paths/~1wallets/get/responses/200` changed"
+    );
+
+    let base = read(&fixtures().join("base.yaml"));
+    fn input<'t>(name: &'t str, text: &'t str) -> Input<'t> {
+        Input { name, text }
+    }
+    let edits: &[(&str, &str, &str)] = &[
+        // `info.version` is in the crate docs.
+        ("  version: 1.0.0\n", "  version: 1.0.1\n", "/info/version"),
+        // A parameter's description, matched by `in` and name.
+        (
+            "        - name: limit\n          in: query\n",
+            "        - name: limit\n          description: At most this many.\n          in: query\n",
+            "/paths/~1wallets/get/parameters/1/description",
+        ),
+        // A description beside a `$ref` is the field's doc.
+        (
+            "        wallet_type:\n          $ref: '#/components/schemas/WalletType'\n        memo:\n",
+            "        wallet_type:\n          $ref: '#/components/schemas/WalletType'\n          description: Custodial or MPC.\n        memo:\n",
+            "/components/schemas/CreateWalletRequest/properties/wallet_type/description",
+        ),
+        // A schema's title (its doc when it has no description).
+        (
+            "    WalletType:\n      type: string\n",
+            "    WalletType:\n      title: The kind of wallet.\n      type: string\n",
+            "/components/schemas/WalletType/title",
+        ),
+    ];
+    for (from, to, pointer) in edits {
+        assert_eq!(base.matches(from).count(), 1, "{from}");
+        let new = base.replacen(from, to, 1);
+        let report = diff(input("base.yaml", &base), input("new.yaml", &new)).expect("diff");
+        assert_eq!(
+            summary(&report),
+            [("documentation-changed", I, I)],
+            "{pointer}"
+        );
+        assert_eq!(report.changes[0].new_pointer.as_deref(), Some(*pointer));
+        assert!(report.changes[0].new_line.is_some(), "{pointer}");
+    }
+
+    // A property added with its description is one change, not also a documentation change; a
+    // property named `description` is a property, not documentation.
+    let added = base.replace(
+        "        memo:\n          type: string\n",
+        "        memo:\n          type: string\n        description:\n          type: string\n          description: Free text.\n",
+    );
+    let report = diff(input("base.yaml", &base), input("new.yaml", &added)).expect("diff");
+    assert_eq!(
+        summary(&report),
+        [("request-property-added-optional", N, P)]
+    );
+}
+
+/// The README's rule table lists every rule, in order, with its default levels and description.
+#[test]
+fn the_readme_rule_table_matches_the_rules() {
+    let readme = read(&root().join("README.md"));
+    let rows: Vec<&str> = readme
+        .lines()
+        .filter(|l| l.starts_with("| `") && l.split('|').count() == 6)
+        .collect();
+    let ids: Vec<&str> = rows
+        .iter()
+        .filter_map(|r| r.split('`').nth(1))
+        .filter(|id| Rule::ALL.iter().any(|rule| rule.id() == *id))
+        .collect();
+    let all: Vec<&str> = Rule::ALL.iter().map(|r| r.id()).collect();
+    assert_eq!(ids, all, "README rule table order");
+    for rule in Rule::ALL {
+        let level = |l: Level| l.id().replace("potentially-", "potentially ");
+        let prefix = format!("| `{}` | {}", rule.id(), level(rule.wire_level()));
+        let row = rows
+            .iter()
+            .find(|r| r.starts_with(&format!("| `{}` |", rule.id())))
+            .expect("row");
+        assert!(row.starts_with(&prefix), "{row}");
+        assert!(
+            row.ends_with(&format!(
+                "| {} | {} |",
+                level(rule.rust_level()),
+                rule.description()
+            )),
+            "{row}"
+        );
+    }
 }

@@ -7,12 +7,17 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use indexmap::IndexMap;
 use openapiv3::{
     IntegerFormat, NumberFormat, OpenAPI, Operation, Parameter, ParameterSchemaOrContent,
-    ReferenceOr, Response, Schema, SchemaKind, StatusCode, Type, VariantOrUnknownOrEmpty,
+    ReferenceOr, Response, Schema, SchemaKind, SecurityRequirement, StatusCode, Type,
+    VariantOrUnknownOrEmpty,
 };
+
+mod docs;
+mod security;
 
 use super::rules::{Level, Rule};
 use super::rust_api::{Names, field_type, rust_type};
 use crate::error::{Error, ErrorKind, push_token};
+use crate::load::{Document, RefSiblings};
 use crate::model::ObjectView;
 use crate::resolve::Resolver;
 
@@ -109,6 +114,9 @@ struct Frame {
 pub(crate) struct Walk<'a> {
     old: &'a OpenAPI,
     new: &'a OpenAPI,
+    /// The keys written beside `$ref`s (a property's `description`), which `OpenAPI` drops.
+    old_siblings: &'a RefSiblings,
+    new_siblings: &'a RefSiblings,
     pub old_names: &'a Names,
     pub new_names: &'a Names,
     found: BTreeMap<Key, Found>,
@@ -207,14 +215,16 @@ fn string_enum(schema: &Schema) -> Vec<&str> {
 
 impl<'a> Walk<'a> {
     pub fn new(
-        old: &'a OpenAPI,
-        new: &'a OpenAPI,
+        old: &'a Document,
+        new: &'a Document,
         old_names: &'a Names,
         new_names: &'a Names,
     ) -> Self {
         Self {
-            old,
-            new,
+            old: &old.api,
+            new: &new.api,
+            old_siblings: &old.ref_siblings,
+            new_siblings: &new.ref_siblings,
             old_names,
             new_names,
             found: BTreeMap::new(),
@@ -236,6 +246,9 @@ impl<'a> Walk<'a> {
     pub fn run(mut self) -> (Vec<Found>, Vec<(Side, Error)>) {
         self.servers();
         self.operations();
+        self.op.clear();
+        self.security_schemes();
+        self.documentation();
         let mut found: Vec<Found> = self.found.into_values().collect();
         found.sort_by(|a, b| {
             (
@@ -1005,13 +1018,7 @@ impl<'a> Walk<'a> {
 
     fn security(&mut self, old_at: &str, old: &'a Operation, new_at: &str, new: &'a Operation) {
         let effective = |op: &'a Operation, api: &'a OpenAPI, at: &str| -> (String, String) {
-            let (list, at) = match &op.security {
-                Some(own) => (own.as_slice(), push_token(at, "security")),
-                None => (
-                    api.security.as_deref().unwrap_or(&[]),
-                    "/security".to_owned(),
-                ),
-            };
+            let (list, at) = effective_security(op, api, at);
             let mut alternatives: Vec<String> = list
                 .iter()
                 .map(|req| {
@@ -1572,6 +1579,22 @@ impl<'a> Walk<'a> {
                 );
             }
         }
+    }
+}
+
+/// The security requirements that apply to an operation (its own, else the document's), and
+/// where they are written.
+fn effective_security<'b>(
+    op: &'b Operation,
+    api: &'b OpenAPI,
+    at: &str,
+) -> (&'b [SecurityRequirement], String) {
+    match &op.security {
+        Some(own) => (own.as_slice(), push_token(at, "security")),
+        None => (
+            api.security.as_deref().unwrap_or(&[]),
+            "/security".to_owned(),
+        ),
     }
 }
 
