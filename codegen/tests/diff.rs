@@ -678,6 +678,12 @@ fn documentation_changes_are_informational_and_follow_the_generated_docs() {
             "        wallet_type:\n          $ref: '#/components/schemas/WalletType'\n          description: Custodial or MPC.\n        memo:\n",
             "/components/schemas/CreateWalletRequest/properties/wallet_type/description",
         ),
+        // A property's default is documented (the server applies it).
+        (
+            "        balance:\n          type: string\n",
+            "        balance:\n          type: string\n          default: '0'\n",
+            "/components/schemas/Wallet/properties/balance/default",
+        ),
         // A schema's title (its doc when it has no description).
         (
             "    WalletType:\n      type: string\n",

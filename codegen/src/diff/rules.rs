@@ -5,8 +5,8 @@ use std::fmt;
 /// How much a change can hurt existing users. Ordered from harmless to worst.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Level {
-    /// Only documentation changed (descriptions, summaries, titles, examples): the generated doc
-    /// comments change, nothing else. Never fails `--fail-on`; a patch release at most.
+    /// Only documentation changed (descriptions, summaries, titles, examples, defaults): the
+    /// generated doc comments change, nothing else. Never fails `--fail-on`; a patch release at most.
     Info,
     /// Existing clients keep working.
     NonBreaking,
@@ -123,7 +123,7 @@ rules! {
     SecurityChanged => "security-changed", Breaking, PotentiallyBreaking, "An operation's security requirements changed.";
     ServerUrlChanged => "server-url-changed", PotentiallyBreaking, NonBreaking, "A server URL was added or removed.";
     SecuritySchemeChanged => "security-scheme-changed", Breaking, PotentiallyBreaking, "A security scheme's type, location, name or flows changed.";
-    DocumentationChanged => "documentation-changed", Info, Info, "A description, summary, title or example changed (the generated doc comments change).";
+    DocumentationChanged => "documentation-changed", Info, Info, "A description, summary, title, example or default changed (the generated doc comments change).";
 }
 
 #[cfg(test)]

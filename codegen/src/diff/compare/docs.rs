@@ -1,5 +1,5 @@
-//! Documentation-only changes: a `description`, `summary`, `title` or `example` (and the API's
-//! `info.version`) that changed where both specs have the object that carries it. The generated
+//! Documentation-only changes: a `description`, `summary`, `title`, `example` or `default` (and
+//! the API's `info.version`) that changed where both specs have the object that carries it. The generated
 //! doc comments follow them, so the report lists them at the `info` level: the pull request's
 //! report then accounts for every change in the generated code, and `--fail-on` ignores them.
 
@@ -9,8 +9,8 @@ use super::{Rule, Walk};
 use crate::error::push_token;
 use crate::load::RefSiblings;
 
-/// Keys whose values become doc comments.
-const DOC_KEYS: &[&str] = &["description", "summary", "title", "example"];
+/// Keys whose values become doc comments (a property's `default` is documented, not applied).
+const DOC_KEYS: &[&str] = &["description", "summary", "title", "example", "default"];
 
 /// Keys whose value maps names (of paths, properties, components, statuses, media types, …) to
 /// objects: their own keys are names, never doc keys.
@@ -35,7 +35,6 @@ const SKIPPED: &[&str] = &[
     "examples",
     "externalDocs",
     "enum",
-    "default",
     "mapping",
     "x-enum-varnames",
 ];
