@@ -110,6 +110,12 @@ struct Frame {
     complete: bool,
 }
 
+/// One loaded spec: the document and the same as JSON.
+pub(crate) struct Loaded {
+    pub document: Document,
+    pub json: serde_json::Value,
+}
+
 /// The state of one comparison.
 pub(crate) struct Walk<'a> {
     old: &'a OpenAPI,
@@ -117,6 +123,8 @@ pub(crate) struct Walk<'a> {
     /// The keys written beside `$ref`s (a property's `description`), which `OpenAPI` drops.
     old_siblings: &'a RefSiblings,
     new_siblings: &'a RefSiblings,
+    old_json: &'a serde_json::Value,
+    new_json: &'a serde_json::Value,
     pub old_names: &'a Names,
     pub new_names: &'a Names,
     found: BTreeMap<Key, Found>,
@@ -215,16 +223,18 @@ fn string_enum(schema: &Schema) -> Vec<&str> {
 
 impl<'a> Walk<'a> {
     pub fn new(
-        old: &'a Document,
-        new: &'a Document,
+        old: &'a Loaded,
+        new: &'a Loaded,
         old_names: &'a Names,
         new_names: &'a Names,
     ) -> Self {
         Self {
-            old: &old.api,
-            new: &new.api,
-            old_siblings: &old.ref_siblings,
-            new_siblings: &new.ref_siblings,
+            old: &old.document.api,
+            new: &new.document.api,
+            old_siblings: &old.document.ref_siblings,
+            new_siblings: &new.document.ref_siblings,
+            old_json: &old.json,
+            new_json: &new.json,
             old_names,
             new_names,
             found: BTreeMap::new(),

@@ -10,7 +10,7 @@ mod rust_api;
 pub use report::Format;
 pub use rules::{Level, Rule};
 
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::lines;
 
 /// One spec version to compare: its name in the report and errors, and its text.
@@ -100,7 +100,12 @@ pub fn diff(old: Input<'_>, new: Input<'_>) -> Result<Report, Error> {
     let prepare = |input: Input<'_>| {
         let document = crate::load::load_document(input.text).map_err(|e| locate(e, input))?;
         let names = rust_api::Names::new(&document.api);
-        Ok::<_, Error>((document, names))
+        // The document as JSON, for the documentation walk (serializing takes as long as it).
+        let json = serde_json::to_value(&document.api).map_err(|e| {
+            let error = Error::at(ErrorKind::Internal, "", format!("cannot re-serialize: {e}"));
+            locate(error, input)
+        })?;
+        Ok::<_, Error>((compare::Loaded { document, json }, names))
     };
     let (old_side, new_side) = std::thread::scope(|scope| {
         let old_side = scope.spawn(|| prepare(old));

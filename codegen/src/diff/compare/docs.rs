@@ -70,18 +70,12 @@ struct DocChange {
 
 impl<'a> Walk<'a> {
     pub(super) fn documentation(&mut self) {
-        let (Ok(old), Ok(new)) = (
-            serde_json::to_value(self.old),
-            serde_json::to_value(self.new),
-        ) else {
-            return;
-        };
         let old = Tree {
-            value: &old,
+            value: self.old_json,
             siblings: self.old_siblings,
         };
         let new = Tree {
-            value: &new,
+            value: self.new_json,
             siblings: self.new_siblings,
         };
         let mut found = Vec::new();
