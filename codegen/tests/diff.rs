@@ -467,6 +467,16 @@ fn full_cobo_spec() {
     );
     let same = diff(input("full.yaml", &old), input("full.yaml", &old)).expect("full spec");
     assert!(same.changes.is_empty(), "{:?}", same.changes.first());
+    // A summary edited: the method's doc changes, so the report says so (at the info level).
+    let summary_line = "      summary: Get reconciliation ledger\n";
+    assert_eq!(old.matches(summary_line).count(), 1, "the spec changed");
+    let new = old.replace(
+        summary_line,
+        "      summary: Get the reconciliation ledger\n",
+    );
+    let report = diff(input("full.yaml", &old), input("changed.yaml", &new)).expect("full spec");
+    assert_eq!(summary(&report), [("documentation-changed", I, I)]);
+    assert_eq!(report.changes[0].operations, ["GET /recon/ledger"]);
 }
 
 #[test]
@@ -539,20 +549,21 @@ fn recursive_schemas_terminate_and_report_once_per_direction() {
 }
 
 /// `allOf` members nested deeper than the diff's old limit (16) and within the generator's (32):
-/// the generated struct has the innermost property, so a change to it is reported.
+/// the generated struct has the innermost property, so a change to it is reported. Deeper than
+/// the generator's limit is the generator's located error.
 #[test]
 fn deeply_nested_all_of_members_are_merged_as_the_generator_merges_them() {
     let base = read(&fixtures().join("base.yaml"));
-    let nested = |ty: &str| {
+    let nested = |depth: usize, ty: &str| {
         let mut schemas = String::new();
-        for level in 0..20 {
+        for level in 0..depth {
             schemas.push_str(&format!(
                 "    Level{level}:\n      allOf:\n        - $ref: '#/components/schemas/Level{}'\n        - type: object\n          properties:\n            at_{level}:\n              type: string\n",
                 level + 1
             ));
         }
         schemas.push_str(&format!(
-            "    Level20:\n      type: object\n      properties:\n        innermost:\n          type: {ty}\n"
+            "    Level{depth}:\n      type: object\n      properties:\n        innermost:\n          type: {ty}\n"
         ));
         base.replace(
             "          $ref: '#/components/schemas/ErrorDetail'\n",
@@ -563,7 +574,7 @@ fn deeply_nested_all_of_members_are_merged_as_the_generator_merges_them() {
             &format!("{schemas}  securitySchemes:\n"),
         )
     };
-    let (old, new) = (nested("string"), nested("boolean"));
+    let (old, new) = (nested(20, "string"), nested(20, "boolean"));
     let input = |name, text| Input { name, text };
     let report = diff(input("old.yaml", &old), input("new.yaml", &new)).expect("diff");
     assert!(report.rust_names_unavailable.is_empty(), "{report:?}");
@@ -575,6 +586,11 @@ fn deeply_nested_all_of_members_are_merged_as_the_generator_merges_them() {
         "{}",
         report.changes[0].rust_effect
     );
+    let too_deep = nested(40, "string");
+    let error = diff(input("old.yaml", &old), input("deep.yaml", &too_deep)).unwrap_err();
+    assert_eq!(error.file, "deep.yaml");
+    assert!(error.message.contains("32 levels"), "{error}");
+    assert!(error.line.is_some(), "{error}");
 }
 
 /// `allOf: [$ref]` alone (a `$ref` with a description beside it) is the referenced type in the
