@@ -65,13 +65,20 @@ fn summary(report: &Report) -> Vec<(&'static str, Level, Level)> {
         .collect()
 }
 
-use Level::{Breaking as B, NonBreaking as N, PotentiallyBreaking as P};
+use Level::{Breaking as B, Info as I, NonBreaking as N, PotentiallyBreaking as P};
 
 /// (rule id, wire level, Rust level).
 type Expected = (&'static str, Level, Level);
 
 /// What each fixture must report, base → fixture.
 const FORWARD: &[(&str, &[Expected])] = &[
+    // The generator keeps the last `allOf` member's definition of a property: so does the diff.
+    (
+        "all_of_member_type_changed",
+        &[("response-property-type-changed", B, B)],
+    ),
+    // A response's description: the generated docs change, nothing else.
+    ("documentation_changed", &[("documentation-changed", I, I)]),
     (
         "enum_value_added",
         &[
@@ -180,6 +187,11 @@ const FORWARD: &[(&str, &[Expected])] = &[
         &[("response-property-type-changed", B, B)],
     ),
     ("security_changed", &[("security-changed", B, P)]),
+    // The API key's header `BIZ-API-KEY` → `X-API-KEY`.
+    (
+        "security_scheme_changed",
+        &[("security-scheme-changed", B, P)],
+    ),
     (
         "server_url_changed",
         &[("server-url-changed", P, N), ("server-url-changed", N, N)],
@@ -455,6 +467,16 @@ fn full_cobo_spec() {
     );
     let same = diff(input("full.yaml", &old), input("full.yaml", &old)).expect("full spec");
     assert!(same.changes.is_empty(), "{:?}", same.changes.first());
+    // A summary edited: the method's doc changes, so the report says so (at the info level).
+    let summary_line = "      summary: Get reconciliation ledger\n";
+    assert_eq!(old.matches(summary_line).count(), 1, "the spec changed");
+    let new = old.replace(
+        summary_line,
+        "      summary: Get the reconciliation ledger\n",
+    );
+    let report = diff(input("full.yaml", &old), input("changed.yaml", &new)).expect("full spec");
+    assert_eq!(summary(&report), [("documentation-changed", I, I)]);
+    assert_eq!(report.changes[0].operations, ["GET /recon/ledger"]);
 }
 
 #[test]
@@ -524,4 +546,223 @@ fn recursive_schemas_terminate_and_report_once_per_direction() {
             .iter()
             .all(|c| c.operations == ["PUT /nodes"] && c.rust_effect.contains("`Node.weight"))
     );
+}
+
+/// `allOf` members nested deeper than the diff's old limit (16) and within the generator's (32):
+/// the generated struct has the innermost property, so a change to it is reported. Deeper than
+/// the generator's limit is the generator's located error.
+#[test]
+fn deeply_nested_all_of_members_are_merged_as_the_generator_merges_them() {
+    let base = read(&fixtures().join("base.yaml"));
+    let nested = |depth: usize, ty: &str| {
+        let mut schemas = String::new();
+        for level in 0..depth {
+            schemas.push_str(&format!(
+                "    Level{level}:\n      allOf:\n        - $ref: '#/components/schemas/Level{}'\n        - type: object\n          properties:\n            at_{level}:\n              type: string\n",
+                level + 1
+            ));
+        }
+        schemas.push_str(&format!(
+            "    Level{depth}:\n      type: object\n      properties:\n        innermost:\n          type: {ty}\n"
+        ));
+        base.replace(
+            "          $ref: '#/components/schemas/ErrorDetail'\n",
+            "          $ref: '#/components/schemas/Level0'\n",
+        )
+        .replace(
+            "  securitySchemes:\n",
+            &format!("{schemas}  securitySchemes:\n"),
+        )
+    };
+    let (old, new) = (nested(20, "string"), nested(20, "boolean"));
+    let input = |name, text| Input { name, text };
+    let report = diff(input("old.yaml", &old), input("new.yaml", &new)).expect("diff");
+    assert!(report.rust_names_unavailable.is_empty(), "{report:?}");
+    assert_eq!(summary(&report), [("response-property-type-changed", B, B)]);
+    assert!(
+        report.changes[0]
+            .rust_effect
+            .contains("`Level0.innermost: Option<String>`"),
+        "{}",
+        report.changes[0].rust_effect
+    );
+    let too_deep = nested(40, "string");
+    let error = diff(input("old.yaml", &old), input("deep.yaml", &too_deep)).unwrap_err();
+    assert_eq!(error.file, "deep.yaml");
+    assert!(error.message.contains("32 levels"), "{error}");
+    assert!(error.line.is_some(), "{error}");
+}
+
+/// `allOf: [$ref]` alone (a `$ref` with a description beside it) is the referenced type in the
+/// generated code, so a change of that type is reported where the wrapper is used.
+#[test]
+fn an_all_of_wrapper_is_the_type_it_wraps() {
+    let base = read(&fixtures().join("base.yaml"));
+    let wrapped = base.replace(
+        "        status:\n          type: string\n          enum: [active, archived]\n",
+        "        status:\n          allOf:\n            - $ref: '#/components/schemas/WalletStatus'\n          description: Whether the wallet is in use.\n",
+    )
+    .replace(
+        "    ErrorResponse:\n",
+        "    WalletStatus:\n      type: string\n      enum: [active, archived]\n    ErrorResponse:\n",
+    );
+    assert_ne!(wrapped, base);
+    let changed = wrapped.replace("enum: [active, archived]", "enum: [active]");
+    let input = |name, text| Input { name, text };
+    let report = diff(input("old.yaml", &wrapped), input("new.yaml", &changed)).expect("diff");
+    assert_eq!(summary(&report), [("response-enum-value-removed", N, B)]);
+    assert!(
+        report.changes[0]
+            .rust_effect
+            .contains("`WalletStatus::Archived`"),
+        "{}",
+        report.changes[0].rust_effect
+    );
+}
+
+/// A changed security scheme lists every operation whose requirements name it, and what changed.
+#[test]
+fn a_security_scheme_change_names_its_operations_and_fields() {
+    let report = compare("base", "security_scheme_changed");
+    let change = &report.changes[0];
+    assert_eq!(
+        change.operations,
+        ["GET /wallets", "GET /wallets/{wallet_id}", "POST /wallets"]
+    );
+    assert_eq!(
+        change.message,
+        "security scheme `CoboAuth`: `name` `BIZ-API-KEY` → `X-API-KEY`"
+    );
+    assert_eq!(
+        change.new_pointer.as_deref(),
+        Some("/components/securitySchemes/CoboAuth/name")
+    );
+    // The scheme's type and location count too; its description is documentation.
+    let base = read(&fixtures().join("base.yaml"));
+    let input = |name, text| Input { name, text };
+    let moved = base.replace("      in: header\n", "      in: query\n");
+    let report = diff(input("base.yaml", &base), input("new.yaml", &moved)).expect("diff");
+    assert_eq!(summary(&report), [("security-scheme-changed", B, P)]);
+    let bearer = base.replace(
+        "      type: apiKey\n      in: header\n      name: BIZ-API-KEY\n",
+        "      type: http\n      scheme: bearer\n",
+    );
+    let report = diff(input("base.yaml", &base), input("new.yaml", &bearer)).expect("diff");
+    assert_eq!(summary(&report), [("security-scheme-changed", B, P)]);
+    assert!(
+        report.changes[0]
+            .message
+            .contains("`type` `apiKey` → `http`")
+    );
+    let described = base.replace(
+        "      name: BIZ-API-KEY\n",
+        "      name: BIZ-API-KEY\n      description: The app's public key.\n",
+    );
+    let report = diff(input("base.yaml", &base), input("new.yaml", &described)).expect("diff");
+    assert_eq!(summary(&report), [("documentation-changed", I, I)]);
+}
+
+/// Documentation changes are informational: they never raise the bump above a patch, and each
+/// place the generator documents from is covered (a `$ref`'s sibling description included).
+#[test]
+fn documentation_changes_are_informational_and_follow_the_generated_docs() {
+    let report = compare("base", "documentation_changed");
+    assert_eq!(report.worst(), Some(Level::Info));
+    assert_eq!(report.semver(), "patch (documentation only)");
+    assert_eq!(report.changes[0].operations, ["GET /wallets"]);
+    assert_eq!(
+        report.changes[0].message,
+        "`description` of `/paths/~1wallets/get/responses/200` changed"
+    );
+
+    let base = read(&fixtures().join("base.yaml"));
+    fn input<'t>(name: &'t str, text: &'t str) -> Input<'t> {
+        Input { name, text }
+    }
+    let edits: &[(&str, &str, &str)] = &[
+        // `info.version` is in the crate docs.
+        ("  version: 1.0.0\n", "  version: 1.0.1\n", "/info/version"),
+        // A parameter's description, matched by `in` and name.
+        (
+            "        - name: limit\n          in: query\n",
+            "        - name: limit\n          description: At most this many.\n          in: query\n",
+            "/paths/~1wallets/get/parameters/1/description",
+        ),
+        // A description beside a `$ref` is the field's doc.
+        (
+            "        wallet_type:\n          $ref: '#/components/schemas/WalletType'\n        memo:\n",
+            "        wallet_type:\n          $ref: '#/components/schemas/WalletType'\n          description: Custodial or MPC.\n        memo:\n",
+            "/components/schemas/CreateWalletRequest/properties/wallet_type/description",
+        ),
+        // A property's default is documented (the server applies it).
+        (
+            "        balance:\n          type: string\n",
+            "        balance:\n          type: string\n          default: '0'\n",
+            "/components/schemas/Wallet/properties/balance/default",
+        ),
+        // A schema's title (its doc when it has no description).
+        (
+            "    WalletType:\n      type: string\n",
+            "    WalletType:\n      title: The kind of wallet.\n      type: string\n",
+            "/components/schemas/WalletType/title",
+        ),
+    ];
+    for (from, to, pointer) in edits {
+        assert_eq!(base.matches(from).count(), 1, "{from}");
+        let new = base.replacen(from, to, 1);
+        let report = diff(input("base.yaml", &base), input("new.yaml", &new)).expect("diff");
+        assert_eq!(
+            summary(&report),
+            [("documentation-changed", I, I)],
+            "{pointer}"
+        );
+        assert_eq!(report.changes[0].new_pointer.as_deref(), Some(*pointer));
+        assert!(report.changes[0].new_line.is_some(), "{pointer}");
+    }
+
+    // A property added with its description is one change, not also a documentation change; a
+    // property named `description` is a property, not documentation.
+    let added = base.replace(
+        "        memo:\n          type: string\n",
+        "        memo:\n          type: string\n        description:\n          type: string\n          description: Free text.\n",
+    );
+    let report = diff(input("base.yaml", &base), input("new.yaml", &added)).expect("diff");
+    assert_eq!(
+        summary(&report),
+        [("request-property-added-optional", N, P)]
+    );
+}
+
+/// The README's rule table lists every rule, in order, with its default levels and description.
+#[test]
+fn the_readme_rule_table_matches_the_rules() {
+    let readme = read(&root().join("README.md"));
+    let rows: Vec<&str> = readme
+        .lines()
+        .filter(|l| l.starts_with("| `") && l.split('|').count() == 6)
+        .collect();
+    let ids: Vec<&str> = rows
+        .iter()
+        .filter_map(|r| r.split('`').nth(1))
+        .filter(|id| Rule::ALL.iter().any(|rule| rule.id() == *id))
+        .collect();
+    let all: Vec<&str> = Rule::ALL.iter().map(|r| r.id()).collect();
+    assert_eq!(ids, all, "README rule table order");
+    for rule in Rule::ALL {
+        let level = |l: Level| l.id().replace("potentially-", "potentially ");
+        let prefix = format!("| `{}` | {}", rule.id(), level(rule.wire_level()));
+        let row = rows
+            .iter()
+            .find(|r| r.starts_with(&format!("| `{}` |", rule.id())))
+            .expect("row");
+        assert!(row.starts_with(&prefix), "{row}");
+        assert!(
+            row.ends_with(&format!(
+                "| {} | {} |",
+                level(rule.rust_level()),
+                rule.description()
+            )),
+            "{row}"
+        );
+    }
 }

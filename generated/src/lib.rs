@@ -36,6 +36,7 @@
 //! # }
 //! ```
 #![forbid(unsafe_code)]
+#![cfg_attr(not(feature = "oauth"), allow(dead_code))]
 
 mod auth;
 mod client;
@@ -46,7 +47,9 @@ mod json;
 pub mod models;
 #[rustfmt::skip]
 mod operations;
+#[cfg(feature = "oauth")]
 mod store;
+#[cfg(feature = "oauth")]
 mod token;
 
 pub use auth::{ApiSecret, InvalidKey, Redacted, ResponseKey, SignatureError, string_to_sign};
@@ -59,9 +62,11 @@ pub use error::DisplayFields;
 pub use error::{Error, RawResponse, ResponseValue};
 pub use reqwest::StatusCode;
 pub use reqwest::header::HeaderMap;
-#[cfg(unix)]
+#[cfg(all(unix, feature = "oauth"))]
 pub use store::FileStore;
+#[cfg(feature = "oauth")]
 pub use store::{MemoryStore, StoreError, StoreLock, TokenPair, TokenStore};
+#[cfg(feature = "oauth")]
 pub use token::{
     AccessToken, DEFAULT_LOCK_WAIT, DEFAULT_REFRESH_MARGIN, RetryPolicy, TokenError, TokenManager,
     TokenManagerBuilder,

@@ -55,7 +55,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
                 let id = value("--fail-on")?;
                 fail_on = Some(
                     Level::from_id(&id)
-                        .filter(|l| *l != Level::NonBreaking)
+                        .filter(|l| *l >= Level::PotentiallyBreaking)
                         .ok_or_else(|| {
                             format!("unknown level {id:?}: breaking or potentially-breaking")
                         })?,
@@ -170,6 +170,7 @@ mod tests {
     fn rejects_bad_combinations() {
         assert!(args(&["--base", "HEAD~1", "--old", "a.yaml"]).is_err());
         assert!(args(&["--fail-on", "non-breaking"]).is_err());
+        assert!(args(&["--fail-on", "info"]).is_err());
         assert!(args(&["--format", "html"]).is_err());
         assert!(args(&["--base"]).is_err());
         let parsed = args(&[

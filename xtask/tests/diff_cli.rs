@@ -51,6 +51,29 @@ fn fail_on_sets_the_exit_code() {
     ]);
     assert_eq!(output.status.code(), Some(1));
 
+    // A documentation-only change is reported (at the `info` level) and fails no `--fail-on`.
+    let docs = fixture("documentation_changed");
+    let output = xtask(&[
+        "--old",
+        BASE,
+        "--new",
+        &docs,
+        "--fail-on",
+        "potentially-breaking",
+    ]);
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("INFO (wire: info, rust: info) documentation-changed"),
+        "{stdout}"
+    );
+    assert_eq!(
+        xtask(&["--old", BASE, "--new", &docs, "--fail-on", "info"])
+            .status
+            .code(),
+        Some(2)
+    );
+
     // Without --fail-on, a report is a success whatever it says.
     assert_eq!(
         xtask(&["--old", BASE, "--new", &breaking]).status.code(),

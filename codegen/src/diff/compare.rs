@@ -7,12 +7,18 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use indexmap::IndexMap;
 use openapiv3::{
     IntegerFormat, NumberFormat, OpenAPI, Operation, Parameter, ParameterSchemaOrContent,
-    ReferenceOr, Response, Schema, SchemaKind, StatusCode, Type, VariantOrUnknownOrEmpty,
+    ReferenceOr, Response, Schema, SchemaKind, SecurityRequirement, StatusCode, Type,
+    VariantOrUnknownOrEmpty,
 };
+
+mod docs;
+mod security;
 
 use super::rules::{Level, Rule};
 use super::rust_api::{Names, field_type, rust_type};
 use crate::error::{Error, ErrorKind, push_token};
+use crate::load::{Document, RefSiblings};
+use crate::model::ObjectView;
 use crate::resolve::{Resolver, SchemaNode};
 
 /// One change, before rendering.
@@ -104,10 +110,21 @@ struct Frame {
     complete: bool,
 }
 
+/// One loaded spec: the document and the same as JSON.
+pub(crate) struct Loaded {
+    pub document: Document,
+    pub json: serde_json::Value,
+}
+
 /// The state of one comparison.
 pub(crate) struct Walk<'a> {
     old: &'a OpenAPI,
     new: &'a OpenAPI,
+    /// The keys written beside `$ref`s (a property's `description`), which `OpenAPI` drops.
+    old_siblings: &'a RefSiblings,
+    new_siblings: &'a RefSiblings,
+    old_json: &'a serde_json::Value,
+    new_json: &'a serde_json::Value,
     pub old_names: &'a Names,
     pub new_names: &'a Names,
     found: BTreeMap<Key, Found>,
@@ -206,14 +223,18 @@ fn string_enum(schema: &Schema) -> Vec<&str> {
 
 impl<'a> Walk<'a> {
     pub fn new(
-        old: &'a OpenAPI,
-        new: &'a OpenAPI,
+        old: &'a Loaded,
+        new: &'a Loaded,
         old_names: &'a Names,
         new_names: &'a Names,
     ) -> Self {
         Self {
-            old,
-            new,
+            old: &old.document.api,
+            new: &new.document.api,
+            old_siblings: &old.document.ref_siblings,
+            new_siblings: &new.document.ref_siblings,
+            old_json: &old.json,
+            new_json: &new.json,
             old_names,
             new_names,
             found: BTreeMap::new(),
@@ -235,6 +256,9 @@ impl<'a> Walk<'a> {
     pub fn run(mut self) -> (Vec<Found>, Vec<(Side, Error)>) {
         self.servers();
         self.operations();
+        self.op.clear();
+        self.security_schemes();
+        self.documentation();
         let mut found: Vec<Found> = self.found.into_values().collect();
         found.sort_by(|a, b| {
             (
@@ -1004,13 +1028,7 @@ impl<'a> Walk<'a> {
 
     fn security(&mut self, old_at: &str, old: &'a Operation, new_at: &str, new: &'a Operation) {
         let effective = |op: &'a Operation, api: &'a OpenAPI, at: &str| -> (String, String) {
-            let (list, at) = match &op.security {
-                Some(own) => (own.as_slice(), push_token(at, "security")),
-                None => (
-                    api.security.as_deref().unwrap_or(&[]),
-                    "/security".to_owned(),
-                ),
-            };
+            let (list, at) = effective_security(op, api, at);
             let mut alternatives: Vec<String> = list
                 .iter()
                 .map(|req| {
@@ -1067,13 +1085,20 @@ impl<'a> Walk<'a> {
         let (mut node, mut pointer, mut component) = (node, at, None);
         for _ in 0..64 {
             match node {
-                Node::Item(schema) => {
-                    return Some(At {
-                        schema,
-                        pointer,
-                        component,
-                    });
-                }
+                Node::Item(schema) => match crate::model::wrapped_ref(schema) {
+                    // `allOf: [$ref]` alone is the referenced type, as in the generated code.
+                    Some(reference) => {
+                        pointer = push_token(&push_token(&pointer, "allOf"), "0");
+                        node = Node::Ref(reference);
+                    }
+                    None => {
+                        return Some(At {
+                            schema,
+                            pointer,
+                            component,
+                        });
+                    }
+                },
                 Node::Ref(reference) if !Resolver::is_component(reference) => {
                     // A `$ref` into a nested location, resolved as the generator does.
                     match resolver.schema_at(reference, &push_token(&pointer, "$ref")) {
@@ -1116,59 +1141,20 @@ impl<'a> Walk<'a> {
         None
     }
 
-    /// Properties of an object schema with `allOf` branches merged; empty if it is no object.
-    fn props(&mut self, side: Side, at: &At<'a>, depth: usize) -> Props<'a> {
+    /// Properties of an object schema, `allOf` members merged by the generator's own code (so
+    /// the properties compared are the generated struct's fields); empty if it is no object.
+    fn props(&mut self, side: Side, at: &At<'a>) -> Props<'a> {
         let mut props: Props<'a> = (IndexMap::new(), BTreeSet::new());
-        let (properties, required, all_of) = match &at.schema.schema_kind {
-            SchemaKind::Type(Type::Object(o)) => (&o.properties, &o.required, None),
-            SchemaKind::Any(a) => (&a.properties, &a.required, Some(&a.all_of)),
-            SchemaKind::AllOf { all_of } => {
-                return self.all_of(side, all_of, &at.pointer, depth);
-            }
-            _ => return props,
-        };
-        let properties_at = push_token(&at.pointer, "properties");
-        for (name, schema) in properties {
-            props.0.insert(
-                name.as_str(),
-                (schema.into(), push_token(&properties_at, name)),
-            );
-        }
-        props.1.extend(required.iter().map(String::as_str));
-        if let Some(all_of) = all_of.filter(|a| !a.is_empty()) {
-            let (more, more_required) = self.all_of(side, all_of, &at.pointer, depth);
-            for (name, value) in more {
-                props.0.entry(name).or_insert(value);
-            }
-            props.1.extend(more_required);
-        }
-        props
-    }
-
-    fn all_of(
-        &mut self,
-        side: Side,
-        all_of: &'a [ReferenceOr<Schema>],
-        pointer: &str,
-        depth: usize,
-    ) -> Props<'a> {
-        let mut props: Props<'a> = (IndexMap::new(), BTreeSet::new());
-        if depth > 16 {
-            return props;
-        }
-        let all_of_at = push_token(pointer, "allOf");
-        for (index, part) in all_of.iter().enumerate() {
-            if let Some(part) = self.resolve(
-                side,
-                part.into(),
-                push_token(&all_of_at, &index.to_string()),
-            ) {
-                let (more, more_required) = self.props(side, &part, depth + 1);
-                for (name, value) in more {
-                    props.0.entry(name).or_insert(value);
+        match crate::model::object_view(self.api(side), at.schema, &at.pointer) {
+            Ok(ObjectView::Struct(properties, required)) => {
+                for (name, schema, pointer) in properties {
+                    props.0.insert(name, (schema.into(), pointer));
                 }
-                props.1.extend(more_required);
+                props.1 = required;
             }
+            // `resolve` has followed `allOf: [$ref]` already.
+            Ok(ObjectView::Other) => {}
+            Err(e) => self.errors.push((side, e)),
         }
         props
     }
@@ -1488,8 +1474,8 @@ impl<'a> Walk<'a> {
     }
 
     fn object(&mut self, dir: Dir, old: &At<'a>, new: &At<'a>, label: &str, request: bool) {
-        let (old_props, old_required) = self.props(Side::Old, old, 0);
-        let (new_props, new_required) = self.props(Side::New, new, 0);
+        let (old_props, old_required) = self.props(Side::Old, old);
+        let (new_props, new_required) = self.props(Side::New, new);
         let old_ty = self.old_names.ty(&old.pointer, label);
         let new_ty = self.new_names.ty(&new.pointer, label);
         for (name, (_, at)) in &new_props {
@@ -1619,6 +1605,22 @@ impl<'a> Walk<'a> {
                 );
             }
         }
+    }
+}
+
+/// The security requirements that apply to an operation (its own, else the document's), and
+/// where they are written.
+fn effective_security<'b>(
+    op: &'b Operation,
+    api: &'b OpenAPI,
+    at: &str,
+) -> (&'b [SecurityRequirement], String) {
+    match &op.security {
+        Some(own) => (own.as_slice(), push_token(at, "security")),
+        None => (
+            api.security.as_deref().unwrap_or(&[]),
+            "/security".to_owned(),
+        ),
     }
 }
 

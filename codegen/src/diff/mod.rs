@@ -10,7 +10,7 @@ mod rust_api;
 pub use report::Format;
 pub use rules::{Level, Rule};
 
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::lines;
 
 /// One spec version to compare: its name in the report and errors, and its text.
@@ -79,6 +79,7 @@ impl Report {
     pub fn semver(&self) -> &'static str {
         match self.changes.iter().map(|c| c.rust).max() {
             None => "none (no API change)",
+            Some(Level::Info) => "patch (documentation only)",
             Some(Level::NonBreaking) => "patch (≥1.0: minor if it adds API)",
             Some(Level::PotentiallyBreaking) => {
                 "0.x: minor (potentially breaking); ≥1.0: major (or minor if the affected use is rare)"
@@ -97,9 +98,14 @@ impl Report {
 pub fn diff(old: Input<'_>, new: Input<'_>) -> Result<Report, Error> {
     // Loading dominates (YAML parsing of Cobo's 1.2 MB spec): the two sides load in parallel.
     let prepare = |input: Input<'_>| {
-        let api = crate::load::load(input.text).map_err(|e| locate(e, input))?;
-        let names = rust_api::Names::new(&api);
-        Ok::<_, Error>((api, names))
+        let document = crate::load::load_document(input.text).map_err(|e| locate(e, input))?;
+        let names = rust_api::Names::new(&document.api);
+        // The document as JSON, for the documentation walk (serializing takes as long as it).
+        let json = serde_json::to_value(&document.api).map_err(|e| {
+            let error = Error::at(ErrorKind::Internal, "", format!("cannot re-serialize: {e}"));
+            locate(error, input)
+        })?;
+        Ok::<_, Error>((compare::Loaded { document, json }, names))
     };
     let (old_side, new_side) = std::thread::scope(|scope| {
         let old_side = scope.spawn(|| prepare(old));
@@ -107,8 +113,8 @@ pub fn diff(old: Input<'_>, new: Input<'_>) -> Result<Report, Error> {
         (old_side.join(), new_side)
     });
     let old_side = old_side.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-    let ((old_api, old_names), (new_api, new_names)) = (old_side?, new_side?);
-    let (found, errors) = compare::Walk::new(&old_api, &new_api, &old_names, &new_names).run();
+    let ((old_doc, old_names), (new_doc, new_names)) = (old_side?, new_side?);
+    let (found, errors) = compare::Walk::new(&old_doc, &new_doc, &old_names, &new_names).run();
     if let Some((side, error)) = errors.into_iter().next() {
         let input = match side {
             compare::Side::Old => old,

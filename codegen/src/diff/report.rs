@@ -29,10 +29,11 @@ impl Format {
     }
 }
 
-const LEVELS: [Level; 3] = [
+const LEVELS: [Level; 4] = [
     Level::Breaking,
     Level::PotentiallyBreaking,
     Level::NonBreaking,
+    Level::Info,
 ];
 
 fn counts(report: &Report, level_of: fn(&Change) -> Level) -> String {
@@ -137,6 +138,7 @@ fn markdown(report: &Report) -> String {
             Level::Breaking => "🔴",
             Level::PotentiallyBreaking => "🟠",
             Level::NonBreaking => "🟢",
+            Level::Info => "ℹ️",
         };
         let ops = change
             .operations

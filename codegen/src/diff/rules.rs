@@ -5,6 +5,9 @@ use std::fmt;
 /// How much a change can hurt existing users. Ordered from harmless to worst.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Level {
+    /// Only documentation changed (descriptions, summaries, titles, examples, defaults): the
+    /// generated doc comments change, nothing else. Never fails `--fail-on`; a patch release at most.
+    Info,
     /// Existing clients keep working.
     NonBreaking,
     /// Some clients break, depending on how they use the API.
@@ -17,6 +20,7 @@ impl Level {
     /// The stable name used in every output format and by `--fail-on`.
     pub fn id(self) -> &'static str {
         match self {
+            Self::Info => "info",
             Self::NonBreaking => "non-breaking",
             Self::PotentiallyBreaking => "potentially-breaking",
             Self::Breaking => "breaking",
@@ -25,9 +29,14 @@ impl Level {
 
     /// Parses [`Level::id`].
     pub fn from_id(id: &str) -> Option<Self> {
-        [Self::NonBreaking, Self::PotentiallyBreaking, Self::Breaking]
-            .into_iter()
-            .find(|level| level.id() == id)
+        [
+            Self::Info,
+            Self::NonBreaking,
+            Self::PotentiallyBreaking,
+            Self::Breaking,
+        ]
+        .into_iter()
+        .find(|level| level.id() == id)
     }
 }
 
@@ -113,6 +122,8 @@ rules! {
     ErrorStatusRemoved => "error-status-removed", NonBreaking, Breaking, "A documented error status was removed.";
     SecurityChanged => "security-changed", Breaking, PotentiallyBreaking, "An operation's security requirements changed.";
     ServerUrlChanged => "server-url-changed", PotentiallyBreaking, NonBreaking, "A server URL was added or removed.";
+    SecuritySchemeChanged => "security-scheme-changed", Breaking, PotentiallyBreaking, "A security scheme's type, location, name or flows changed.";
+    DocumentationChanged => "documentation-changed", Info, Info, "A description, summary, title, example or default changed (the generated doc comments change).";
 }
 
 #[cfg(test)]
@@ -134,6 +145,7 @@ mod tests {
     #[test]
     fn levels_round_trip() {
         for level in [
+            Level::Info,
             Level::NonBreaking,
             Level::PotentiallyBreaking,
             Level::Breaking,

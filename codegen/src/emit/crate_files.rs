@@ -61,17 +61,26 @@ pub(super) fn lib_rs(api: &Api, lib_name: &str, json: bool, token_lifecycle: boo
         #( #![doc = #lines] )*
         #![forbid(unsafe_code)]
     };
-    let mut text = String::from("\nmod auth;\nmod client;\nmod error;\n");
+    let mut text = super::features::no_operation_allowance(api);
+    text.push_str("\nmod auth;\nmod client;\nmod error;\n");
     if json {
         text.push_str("mod json;\n");
     }
     text.push_str(MODULES);
+    // The token manager calls `get_token` and `refresh_token`: it compiles with their features.
+    let token_cfg = super::features::cfg_calling(api, super::TOKEN_OPERATIONS);
+    let gate = token_cfg
+        .as_ref()
+        .map_or_else(String::new, |p| format!("#[cfg({p})]\n"));
     if token_lifecycle {
-        text.push_str("mod store;\nmod token;\n");
+        text.push_str(&format!("{gate}mod store;\n{gate}mod token;\n"));
     }
     text.push_str(USES);
     if token_lifecycle {
-        text.push_str(TOKEN_USES);
+        let unix = token_cfg.map_or_else(|| "unix".to_owned(), |p| format!("all(unix, {p})"));
+        text.push_str(&format!(
+            "#[cfg({unix})]\npub use store::FileStore;\n{gate}{TOKEN_USES}{gate}{TOKEN_MANAGER_USES}"
+        ));
     }
     vec![Piece::Tokens(docs), Piece::Text(text)]
 }
@@ -99,11 +108,12 @@ pub use reqwest::StatusCode;
 pub use reqwest::header::HeaderMap;
 ";
 
-/// The token lifecycle's re-exports, for specs with `get_token` and `refresh_token`.
-const TOKEN_USES: &str = "#[cfg(unix)]
-pub use store::FileStore;
-pub use store::{MemoryStore, StoreError, StoreLock, TokenPair, TokenStore};
-pub use token::{
+/// The token lifecycle's re-exports, for specs with `get_token` and `refresh_token`, after
+/// `FileStore` and each behind the features of those operations.
+const TOKEN_USES: &str =
+    "pub use store::{MemoryStore, StoreError, StoreLock, TokenPair, TokenStore};
+";
+const TOKEN_MANAGER_USES: &str = "pub use token::{
     AccessToken, DEFAULT_LOCK_WAIT, DEFAULT_REFRESH_MARGIN, RetryPolicy, TokenError, TokenManager,
     TokenManagerBuilder,
 };

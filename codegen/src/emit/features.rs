@@ -104,32 +104,92 @@ impl Features {
 
     /// [`Self::cfg_type`] as source text, for items written as text (empty when always compiled).
     pub(crate) fn cfg_type_text(&self, name: &str) -> String {
-        let Some(features) = self.types.get(name) else {
-            return String::new();
-        };
-        let quoted: Vec<String> = features
-            .iter()
-            .map(|f| format!("feature = {}", proc_macro2::Literal::string(f)))
-            .collect();
-        match quoted.as_slice() {
-            [] => String::new(),
-            [one] => format!("#[cfg({one})]"),
-            many => format!("#[cfg(any({}))]", many.join(", ")),
-        }
+        self.types
+            .get(name)
+            .and_then(predicate)
+            .map_or_else(String::new, |p| format!("#[cfg({p})]"))
+    }
+}
+
+/// The `cfg` predicate under which code calling every operation in `ids` compiles (the token
+/// manager calls `get_token` and `refresh_token`); `None` when they are always compiled.
+pub(crate) fn cfg_calling(api: &Api, ids: &[&str]) -> Option<String> {
+    let mut each: Vec<String> = api
+        .operations
+        .iter()
+        .filter(|op| ids.contains(&op.id.as_str()))
+        .filter_map(|op| predicate(&of_operation(op)))
+        .collect();
+    each.sort();
+    each.dedup();
+    match each.as_slice() {
+        [] => None,
+        [one] => Some(one.clone()),
+        many => Some(format!("all({})", many.join(", "))),
+    }
+}
+
+/// The `cfg` predicate that holds when any of `features` is on; `None` for no features.
+fn predicate(features: &BTreeSet<String>) -> Option<String> {
+    let quoted: Vec<String> = features
+        .iter()
+        .map(|f| format!("feature = {}", proc_macro2::Literal::string(f)))
+        .collect();
+    match quoted.as_slice() {
+        [] => None,
+        [one] => Some(one.clone()),
+        many => Some(format!("any({})", many.join(", "))),
     }
 }
 
 /// `#[cfg(...)]` for a set of features (nothing for none).
 pub(crate) fn cfg(features: &BTreeSet<String>) -> TokenStream {
+    predicate_tokens(features)
+        .map(|p| quote!(#[cfg(#p)]))
+        .unwrap_or_default()
+}
+
+/// The crate attribute that allows dead code when no operation is compiled (every operation is
+/// tagged and no feature is on): the request path of the runtime modules is then unused. As
+/// text laid out as rustfmt lays it out (a function-like attribute stays on one line while its
+/// arguments fit in 70 columns); empty when an untagged operation is always compiled.
+pub(crate) fn no_operation_allowance(api: &Api) -> String {
+    if api.operations.iter().any(|op| op.tags.is_empty()) {
+        return String::new();
+    }
+    let quoted: Vec<String> = all(api)
+        .iter()
+        .map(|f| format!("feature = {}", proc_macro2::Literal::string(f)))
+        .collect();
+    let (any, args) = match quoted.as_slice() {
+        [] => return String::new(),
+        [one] => (one.clone(), one.clone()),
+        many => (format!("any({})", many.join(", ")), many.join(", ")),
+    };
+    const WIDTH: usize = 70;
+    let one_line = format!("not({any}), allow(dead_code)");
+    if one_line.len() <= WIDTH {
+        return format!("#![cfg_attr({one_line})]\n");
+    }
+    let not = if quoted.len() == 1 || args.len() <= WIDTH {
+        format!("not({any})")
+    } else {
+        format!("not(any(\n        {}\n    ))", quoted.join(",\n        "))
+    };
+    format!("#![cfg_attr(\n    {not},\n    allow(dead_code)\n)]\n")
+}
+
+/// The `cfg` predicate that holds when any of `features` is on, as tokens; `None` for none.
+fn predicate_tokens(features: &BTreeSet<String>) -> Option<TokenStream> {
     match features.len() {
-        0 => quote!(),
+        0 => None,
         1 => {
             let feature = features.iter().next();
-            quote!(#[cfg(feature = #feature)])
+            Some(quote!(feature = #feature))
         }
         _ => {
             let features = features.iter();
-            quote!(#[cfg(any( #( feature = #features ),* ))])
+            Some(quote!(any( #( feature = #features ),* )))
         }
     }
 }
@@ -179,6 +239,44 @@ fn named_in<'a>(ty: &'a TypeRef, out: &mut Vec<&'a str>) {
 #[cfg(test)]
 mod tests {
     use super::feature_name;
+
+    /// The allowance as rustfmt lays it out (each layout checked with `rustfmt --edition 2024`).
+    #[test]
+    fn the_no_operation_allowance_is_laid_out_as_rustfmt_does() {
+        use crate::model::Api;
+        let api = |tags: &[&str]| -> Api {
+            let paths: String = tags
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    format!(
+                        "  /p{i}: {{get: {{operationId: op{i}, tags: ['{t}'], responses: {{'204': {{description: ok}}}}}}}}\n"
+                    )
+                })
+                .collect();
+            let paths = if paths.is_empty() {
+                " {}\n".to_owned()
+            } else {
+                format!("\n{paths}")
+            };
+            let text = format!("openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:{paths}");
+            crate::model::build(&crate::load::load(&text).expect("spec")).expect("model")
+        };
+        let allowance = |tags: &[&str]| super::no_operation_allowance(&api(tags));
+        assert_eq!(
+            allowance(&["OAuth"]),
+            "#![cfg_attr(not(feature = \"oauth\"), allow(dead_code))]\n"
+        );
+        assert_eq!(
+            allowance(&["a", "b", "c"]),
+            "#![cfg_attr(\n    not(any(feature = \"a\", feature = \"b\", feature = \"c\")),\n    allow(dead_code)\n)]\n"
+        );
+        assert_eq!(
+            allowance(&["Wallets", "Transactions", "OAuth", "Developers - Webhooks"]),
+            "#![cfg_attr(\n    not(any(\n        feature = \"developers-webhooks\",\n        feature = \"oauth\",\n        feature = \"transactions\",\n        feature = \"wallets\"\n    )),\n    allow(dead_code)\n)]\n"
+        );
+        assert_eq!(allowance(&[]), "");
+    }
 
     #[test]
     fn tags_become_readable_feature_names() {

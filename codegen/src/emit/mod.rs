@@ -43,9 +43,12 @@ fn needs_json(api: &Api) -> bool {
     })
 }
 
+/// The operations the token manager is built on.
+const TOKEN_OPERATIONS: &[&str] = &["get_token", "refresh_token"];
+
 /// Whether `api` has the two operations the token manager is built on.
 fn has_token_operations(api: &Api) -> bool {
-    ["get_token", "refresh_token"]
+    TOKEN_OPERATIONS
         .iter()
         .all(|id| api.operations.iter().any(|op| op.id == *id))
 }

@@ -6,6 +6,8 @@ mod reserved;
 mod schema;
 mod sensitive;
 
+pub(crate) use schema::{ObjectView, object_view, wrapped_ref};
+
 use openapiv3::OpenAPI;
 
 use crate::error::{Error, Warning};

@@ -497,12 +497,12 @@ impl<'a> Types<'a> {
         pointer: &str,
         hint: &str,
     ) -> Result<Option<TypeRef>, Error> {
-        match members {
-            [ReferenceOr::Reference { reference }] if properties.is_empty() => {
+        match wrapped(members, properties) {
+            Some(reference) => {
                 let at = push_token(&push_token(pointer, "allOf"), "0");
                 Ok(Some(self.reference(reference, &at, hint)?))
             }
-            _ => Ok(None),
+            None => Ok(None),
         }
     }
 
@@ -1190,4 +1190,76 @@ fn varnames(schema: &Schema, count: usize) -> Option<Vec<String>> {
         .filter_map(|n| n.as_str().map(str::to_owned))
         .collect();
     (names.len() == count).then_some(names)
+}
+
+/// The `$ref` of `allOf: [$ref]` with no properties of its own, which only adds a description,
+/// default or `nullable` to the referenced type.
+fn wrapped<'a>(
+    members: &'a [ReferenceOr<Schema>],
+    properties: &IndexMap<String, ReferenceOr<Box<Schema>>>,
+) -> Option<&'a str> {
+    match members {
+        [ReferenceOr::Reference { reference }] if properties.is_empty() => Some(reference),
+        _ => None,
+    }
+}
+
+/// The `$ref` of a schema that is `allOf: [$ref]` alone: the generator reads it as the
+/// referenced type (for the spec diff).
+pub(crate) fn wrapped_ref(schema: &Schema) -> Option<&str> {
+    match shape(schema) {
+        Shape::AllOf {
+            members,
+            properties,
+            ..
+        } => wrapped(members, properties),
+        _ => None,
+    }
+}
+
+/// How the generator reads a schema as an object, for the spec diff (which must merge `allOf`
+/// exactly as the generated structs do).
+pub(crate) enum ObjectView<'a> {
+    /// A struct: (wire name, schema, pointer) of each property in field order, with `allOf`
+    /// members merged (a later definition replaces an earlier one), and the required names.
+    Struct(
+        Vec<(&'a str, &'a ReferenceOr<Box<Schema>>, String)>,
+        BTreeSet<&'a str>,
+    ),
+    /// Not an object with properties, or `allOf: [$ref]` alone (see [`wrapped_ref`]).
+    Other,
+}
+
+/// [`ObjectView`] of the schema at `pointer`, by the code that builds the generated structs.
+pub(crate) fn object_view<'a>(
+    api: &'a openapiv3::OpenAPI,
+    schema: &'a Schema,
+    pointer: &str,
+) -> Result<ObjectView<'a>, Error> {
+    static NO_SIBLINGS: RefSiblings = RefSiblings::new();
+    let mut collected = Collected::default();
+    match shape(schema) {
+        Shape::Object {
+            properties,
+            required,
+            ..
+        } => collected.add(own_properties(properties, pointer, ""), required, None),
+        Shape::AllOf {
+            members,
+            properties,
+            required,
+        } => {
+            if wrapped(members, properties).is_some() {
+                return Ok(ObjectView::Other);
+            }
+            let mut types = Types::new(Resolver { api }, Namer::default(), &NO_SIBLINGS);
+            let at = push_token(pointer, "allOf");
+            types.collect_members(members, &at, "", &mut collected, 0)?;
+            collected.add(own_properties(properties, pointer, ""), required, None);
+        }
+        _ => return Ok(ObjectView::Other),
+    }
+    let properties = collected.properties.into_iter();
+    let properties = properties.map(|m| (m.wire, m.schema, m.pointer)).collect();
+    Ok(ObjectView::Struct(properties, collected.required))
 }
