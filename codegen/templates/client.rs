@@ -562,7 +562,11 @@ fn fully_percent_decoded(text: &str) -> String {
         let mut next = Vec::with_capacity(current.len());
         let mut i = 0;
         while i < current.len() {
-            let pair = current.get(i + 1).copied().and_then(hex).zip(current.get(i + 2).copied().and_then(hex));
+            let pair = current
+                .get(i + 1)
+                .copied()
+                .and_then(hex)
+                .zip(current.get(i + 2).copied().and_then(hex));
             match (current[i], pair) {
                 (b'%', Some((high, low))) => {
                     next.push((high * 16 + low) as u8);

@@ -681,8 +681,7 @@ impl Grant {
         if !response.status().is_success() {
             return Err(e);
         }
-        let Ok(serde_json::Value::Object(fields)) = serde_json::from_slice(response.body())
-        else {
+        let Ok(serde_json::Value::Object(fields)) = serde_json::from_slice(response.body()) else {
             return Err(e);
         };
         let text = |name: &str| fields.get(name).and_then(|v| v.as_str()).map(str::to_owned);
