@@ -414,7 +414,10 @@ impl Client {
         })?;
         // What is signed (`url.path()`, `url.query()`) is what is sent; it must also be what
         // was asked for, not a form the URL parser rewrote.
-        if url.as_str() != target {
+        if url.as_str() != target
+            || url.fragment().is_some()
+            || url.query().unwrap_or("") != request.query
+        {
             return Err(Error::Request {
                 operation,
                 message: "the URL parser would rewrite the request's path or query".to_owned(),

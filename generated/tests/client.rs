@@ -919,6 +919,19 @@ async fn dot_and_empty_path_segments_are_refused_before_sending() {
         assert!(matches!(err, Error::Request { .. }), "{path}: {err:?}");
         assert!(err.to_string().contains("path"), "{path}: {err}");
     }
+    // A path the URL parser would rewrite (here, percent-encode) is refused too: what is signed
+    // and sent is always the path asked for.
+    for path in [
+        "/wallets/a b",
+        "/wallets/a\\b",
+        "/wallets/a#b",
+        "/wallets/a?b",
+    ] {
+        let err = client
+            .prepare_json_request(reqwest::Method::GET, path, &json!({}))
+            .expect_err(path);
+        assert!(matches!(err, Error::Request { .. }), "{path}: {err:?}");
+    }
     // Dots inside a segment are data, and the signed path is the one asked for.
     let request = client
         .prepare_json_request(reqwest::Method::GET, "/wallets/a..b/tokens/.x", &json!({}))
