@@ -76,8 +76,7 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// The default cap on a response body, so a broken or hostile server cannot exhaust memory.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 
-/// Configures a [`Client`].
-#[derive(Debug)]
+/// Configures a [`Client`]. `Debug` shows the base URL without any `user:password@`.
 pub struct ClientBuilder {
     secret: ApiSecret,
     environment: Environment,
@@ -86,6 +85,20 @@ pub struct ClientBuilder {
     timeout: Duration,
     max_response_bytes: usize,
     http: Option<reqwest::Client>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("secret", &self.secret)
+            .field("environment", &self.environment)
+            .field("base_url", &self.base_url.as_deref().map(without_userinfo))
+            .field("verification", &self.verification)
+            .field("timeout", &self.timeout)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("http_client", &self.http.is_some())
+            .finish()
+    }
 }
 
 impl ClientBuilder {
@@ -122,6 +135,9 @@ impl ClientBuilder {
     }
 
     /// Uses this `reqwest` client (connection pool, proxy, TLS settings) instead of a new one.
+    /// The built-in client ignores the proxy environment variables (`HTTP_PROXY`, …) for a
+    /// loopback base URL; to go through a proxy deliberately, pass a client configured with
+    /// [`reqwest::Proxy`].
     ///
     /// Build it with `.redirect(reqwest::redirect::Policy::none())`, as the default client is:
     /// a client that follows redirects re-sends the signed headers wherever the server points it.
@@ -166,7 +182,7 @@ impl ClientBuilder {
         }
         let http = match self.http {
             Some(http) => http,
-            None => reqwest::Client::builder()
+            None => without_env_proxy_for_loopback(reqwest::Client::builder(), &base)
                 // The signature covers the original path, and following a redirect would hand
                 // the signed headers to whoever the server names: a 3XX is returned as is.
                 .redirect(reqwest::redirect::Policy::none())
@@ -211,6 +227,19 @@ fn without_userinfo(url: &str) -> String {
     match url[start..authority_end].rfind('@') {
         Some(at) => format!("{}{}", &url[..start], &url[start + at + 1..]),
         None => url.to_owned(),
+    }
+}
+
+/// A loopback base URL is a local server: a proxy named by the environment (`HTTP_PROXY`) would
+/// carry its signed requests and tokens, in clear over plain http, to another host.
+fn without_env_proxy_for_loopback(
+    builder: reqwest::ClientBuilder,
+    base: &Url,
+) -> reqwest::ClientBuilder {
+    if is_loopback(base) {
+        builder.no_proxy()
+    } else {
+        builder
     }
 }
 
@@ -369,6 +398,7 @@ impl Client {
     /// Builds the URL, signs, and sets the headers and body of one request.
     fn prepare(&self, request: Request) -> Result<reqwest::Request, Error<Infallible>> {
         let operation = request.operation;
+        check_path(operation, &request.path)?;
         let mut target = String::with_capacity(
             self.inner.base.len() + request.path.len() + request.query.len() + 1,
         );
@@ -382,6 +412,17 @@ impl Client {
             operation,
             message: format!("invalid URL: {e}"),
         })?;
+        // What is signed (`url.path()`, `url.query()`) is what is sent; it must also be what
+        // was asked for, not a form the URL parser rewrote.
+        if url.as_str() != target
+            || url.fragment().is_some()
+            || url.query().unwrap_or("") != request.query
+        {
+            return Err(Error::Request {
+                operation,
+                message: "the URL parser would rewrite the request's path or query".to_owned(),
+            });
+        }
         let (content_type, body) = match request.body {
             Some((content_type, body)) => (Some(content_type), body),
             None => (None, Vec::new()),
@@ -407,9 +448,11 @@ impl Client {
                 .header("BIZ-API-SIGNATURE", signature);
         }
         for (name, value) in request.headers {
+            check_header_value(operation, name, &value)?;
             builder = builder.header(name, value);
         }
         if let Some(content_type) = content_type {
+            check_header_value(operation, "Content-Type", &content_type)?;
             builder = builder.header(CONTENT_TYPE, content_type).body(body);
         }
         builder.build().map_err(|e| Error::Request {
@@ -465,7 +508,9 @@ impl Client {
             headers,
             body,
         };
-        if status.is_success() {
+        // Success responses must be signed; any other response that carries a signature must
+        // carry a valid one (an unsigned error answer is taken as TLS delivers it).
+        if status.is_success() || raw.headers.contains_key("biz-resp-signature") {
             if let Some(key) = &self.inner.response_key {
                 if let Err(reason) = verify_response(key, &raw) {
                     return Err(Error::Signature {
@@ -490,6 +535,74 @@ fn verify_response(key: &ResponseKey, response: &RawResponse) -> Result<(), Sign
         (Some(signature), Some(timestamp)) => key.verify(&response.body, timestamp, signature),
         _ => Err(SignatureError::Missing),
     }
+}
+
+/// Refuses a path with an empty or dot segment (`.`, `..`, also percent-encoded, even twice):
+/// URL parsers and servers resolve them, so the request would reach another operation.
+fn check_path(operation: &'static str, path: &str) -> Result<(), Error<Infallible>> {
+    for segment in path.split('/').skip(1) {
+        let decoded = fully_percent_decoded(segment);
+        let dots = decoded
+            .split(['/', '\\'])
+            .any(|piece| piece == "." || piece == "..");
+        if segment.is_empty() || dots {
+            return Err(Error::Request {
+                operation,
+                message: "a path parameter is empty, `.` or `..` (perhaps percent-encoded), \
+                          which would send the request to another path"
+                    .to_owned(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// `text` percent-decoded until nothing changes (bounded), as lenient servers decode.
+fn fully_percent_decoded(text: &str) -> String {
+    let hex = |byte: u8| char::from(byte).to_digit(16);
+    let mut current = text.as_bytes().to_vec();
+    for _ in 0..4 {
+        let mut next = Vec::with_capacity(current.len());
+        let mut i = 0;
+        while i < current.len() {
+            let pair = current
+                .get(i + 1)
+                .copied()
+                .and_then(hex)
+                .zip(current.get(i + 2).copied().and_then(hex));
+            match (current[i], pair) {
+                (b'%', Some((high, low))) => {
+                    next.push((high * 16 + low) as u8);
+                    i += 3;
+                }
+                (byte, _) => {
+                    next.push(byte);
+                    i += 1;
+                }
+            }
+        }
+        if next == current {
+            break;
+        }
+        current = next;
+    }
+    String::from_utf8_lossy(&current).into_owned()
+}
+
+/// Refuses control characters (CR and LF above all) in a value written into a header or a
+/// multipart part header: they could add headers the caller did not write, inside what is signed.
+fn check_header_value(
+    operation: &'static str,
+    name: &str,
+    value: &str,
+) -> Result<(), Error<Infallible>> {
+    if value.chars().any(char::is_control) {
+        return Err(Error::Request {
+            operation,
+            message: format!("the value of {name} contains a control character"),
+        });
+    }
+    Ok(())
 }
 
 /// Which authentication a request carries.
@@ -604,8 +717,11 @@ impl fmt::Debug for FilePart {
     reason = "only used by operations with multipart request bodies"
 )]
 pub(crate) struct Multipart {
+    operation: &'static str,
     boundary: String,
     body: Vec<u8>,
+    /// The first refused value, reported by [`finish`](Self::finish).
+    refused: Option<Error<Infallible>>,
 }
 
 #[allow(
@@ -613,25 +729,34 @@ pub(crate) struct Multipart {
     reason = "only used by operations with multipart request bodies"
 )]
 impl Multipart {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(operation: &'static str) -> Self {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
         let count = COUNTER.fetch_add(1, Ordering::Relaxed);
         Self {
+            operation,
             boundary: format!("cobo-waas2-{nanos:x}-{count:x}"),
             body: Vec::new(),
+            refused: None,
         }
     }
 
     fn part_header(&mut self, name: &str, file_name: Option<&str>, content_type: Option<&str>) {
-        // Quotes and line breaks in names are percent-encoded, as browsers do.
-        let quote = |text: &str| {
-            text.replace('"', "%22")
-                .replace('\r', "%0D")
-                .replace('\n', "%0A")
-        };
+        let values = [
+            ("a part name", Some(name)),
+            ("a file name", file_name),
+            ("a part Content-Type", content_type),
+        ];
+        for (what, value) in values {
+            if let Some(Err(e)) = value.map(|value| check_header_value(self.operation, what, value))
+            {
+                self.refused.get_or_insert(e);
+            }
+        }
+        // Quotes in names are percent-encoded, as browsers do.
+        let quote = |text: &str| text.replace('"', "%22");
         self.body
             .extend_from_slice(format!("--{}\r\n", self.boundary).as_bytes());
         let mut disposition = format!("Content-Disposition: form-data; name=\"{}\"", quote(name));
@@ -665,13 +790,17 @@ impl Multipart {
         self.body.extend_from_slice(b"\r\n");
     }
 
-    /// The content type (with the boundary) and the finished body.
-    pub(crate) fn finish(mut self) -> (String, Vec<u8>) {
+    /// The content type (with the boundary) and the finished body, or the first value refused
+    /// in a part header.
+    pub(crate) fn finish(mut self) -> Result<(String, Vec<u8>), Error<Infallible>> {
+        if let Some(e) = self.refused {
+            return Err(e);
+        }
         self.body
             .extend_from_slice(format!("--{}--\r\n", self.boundary).as_bytes());
-        (
+        Ok((
             format!("multipart/form-data; boundary={}", self.boundary),
             self.body,
-        )
+        ))
     }
 }

@@ -20,8 +20,8 @@ pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(300);
 /// refresh lock, by default.
 pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(120);
 
-/// How a refresh that failed for a passing reason (a connection that could not be opened, a
-/// 5XX, a 429) is retried: exponential backoff with full jitter.
+/// How a refresh that failed in a way that shows it was not acted on (a connection that could
+/// not be opened, a 503, a 429) is retried: exponential backoff with full jitter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Attempts in all, the first included (at least 1).
@@ -103,7 +103,8 @@ pub enum TokenError {
         description: String,
     },
     /// The refresh request was sent, but its answer was lost (the connection dropped or timed
-    /// out after sending, or the answer could not be read or trusted). The server may already
+    /// out after sending, the answer could not be read or trusted, or a 5XX other than 503: a
+    /// gateway may fail after the token service acted). The server may already
     /// have rotated the Refresh Token, so the stored one may no longer work. Terminal: the
     /// manager does not retry it. Calling [`TokenManager::access_token`] again tries the stored
     /// Refresh Token once more; if that fails with [`TokenError::InvalidGrant`], re-authorize.
@@ -111,7 +112,8 @@ pub enum TokenError {
         /// What went wrong.
         source: Error<models::RefreshTokenError>,
     },
-    /// Every attempt failed for a passing reason (connection refused, 5XX, 429).
+    /// Every attempt failed in a way that shows it was not acted on (connection refused, 503,
+    /// 429).
     RetriesExhausted {
         /// How many attempts were made.
         attempts: u32,
@@ -128,7 +130,7 @@ pub enum TokenError {
         /// The error.
         source: Error<models::GetTokenError>,
     },
-    /// A success response without an access token, refresh token or expiry.
+    /// A success response without an access token (or, from `get_token`, a refresh token).
     IncompleteResponse {
         /// The operation id.
         operation: &'static str,
@@ -136,7 +138,8 @@ pub enum TokenError {
         missing: &'static str,
     },
     /// The store failed. When a new pair could not be saved, the manager keeps it in memory,
-    /// hands it to no caller, and tries to save it again on the next call.
+    /// hands it to no caller, keeps holding the store's lock (so no other process refreshes with
+    /// the consumed token), and tries to save it again on the next call.
     Store(StoreError),
     /// The refresh this call waited for, started by another caller, failed: it is not
     /// repeated for every waiter (a refresh whose outcome is unknown must not be retried blindly).
@@ -245,6 +248,8 @@ impl fmt::Debug for TokenManagerBuilder {
 
 impl TokenManagerBuilder {
     /// Refresh when less than `margin` is left of the access token's life (default 5 minutes).
+    /// For a token this manager obtained, the margin is at most half its lifetime, so a
+    /// short-lived token is still reused.
     pub fn refresh_margin(mut self, margin: Duration) -> Self {
         self.margin = margin;
         self
@@ -312,14 +317,24 @@ struct Inner {
 struct State {
     /// The pair callers get, always one the store holds.
     current: Option<TokenPair>,
+    /// `current`'s lifetime when this manager obtained it from the server (unknown for a pair
+    /// read from the store): the refresh margin is capped to half of it.
+    lifetime: Option<Duration>,
     /// Bumped whenever `current` changes, so waiters can tell a refresh happened.
     generation: u64,
-    /// A new pair the store failed to save: never handed out; saved again first.
-    unsaved: Option<TokenPair>,
+    /// A new pair the store failed to save: never handed out; saved again first. The store's
+    /// lock is held with it, so no other process refreshes with the consumed token meanwhile.
+    unsaved: Option<Unsaved>,
     /// Bumped whenever a refresh fails, so waiters can tell and share the failure.
     failures: u64,
     /// The last failure, for the callers that waited for it: (message, needs reauthorization).
     last_failure: Option<(String, bool)>,
+}
+
+struct Unsaved {
+    pair: TokenPair,
+    lifetime: Duration,
+    lock: crate::store::StoreLock,
 }
 
 impl fmt::Debug for TokenManager {
@@ -362,22 +377,32 @@ impl TokenManager {
     /// [`TokenError::needs_reauthorization`].
     pub async fn authorize(&self) -> Result<AccessToken, TokenError> {
         let _flight = self.inner.refresh.lock().await;
-        let _lock = self.lock_store().await?;
-        let response = self
+        // An unsaved pair holds the store's lock already.
+        let held = self.state().unsaved.is_some();
+        let lock = if held {
+            None
+        } else {
+            Some(self.lock_store().await?)
+        };
+        let grant = match self
             .inner
             .client
             .get_token(&self.inner.client_id, &self.inner.org_id, "org_implicit")
             .await
-            .map_err(|source| TokenError::Authorize { source })?
-            .into_inner();
-        let pair = pair_from(
-            "get_token",
-            response.access_token,
-            response.refresh_token,
-            response.expires_in,
-        )?;
-        self.inner.store.save(&pair)?;
-        Ok(self.adopt(pair))
+        {
+            Ok(response) => Ok(Grant::from(response.into_inner())),
+            Err(e) => Grant::lenient(e),
+        }
+        .map_err(|source| TokenError::Authorize { source })?;
+        let (pair, lifetime) = pair_from("get_token", grant, None)?;
+        // The new pair supersedes a stale unsaved one, which must not be saved over it.
+        let stale = self.state().unsaved.take();
+        let lock = match (lock, stale) {
+            (Some(lock), _) => lock,
+            (None, Some(stale)) => stale.lock,
+            (None, None) => self.lock_store().await?,
+        };
+        self.save_and_adopt(pair, lifetime, lock)
     }
 
     /// A valid Org Access Token, refreshed first when less than the margin is left.
@@ -385,7 +410,7 @@ impl TokenManager {
         let (seen, seen_failures) = {
             let state = self.state();
             if let Some(pair) = &state.current {
-                if state.unsaved.is_none() && pair.is_valid_for(self.inner.margin) {
+                if state.unsaved.is_none() && pair.is_valid_for(self.margin(state.lifetime)) {
                     return Ok(AccessToken(pair.access_token().to_owned()));
                 }
             }
@@ -438,27 +463,58 @@ impl TokenManager {
 
     /// The part of [`access_token`](Self::access_token) that runs in the single flight.
     async fn refresh_under_lock(&self) -> Result<AccessToken, TokenError> {
-        let _lock = self.lock_store().await?;
-        let unsaved = self.state().unsaved.clone();
-        if let Some(pair) = unsaved {
+        let unsaved = (self.state().unsaved.as_ref()).map(|u| (u.pair.clone(), u.lifetime));
+        if let Some((pair, lifetime)) = unsaved {
+            // The lock is still held, in `unsaved`: released once the pair is saved.
             self.inner.store.save(&pair)?;
+            let token = self.adopt(pair, Some(lifetime));
             self.state().unsaved = None;
-            return Ok(self.adopt(pair));
+            return Ok(token);
         }
+        let lock = self.lock_store().await?;
         let Some(stored) = self.inner.store.load()? else {
             return Err(TokenError::NoToken);
         };
         let known = self.state().current.clone();
         if known.as_ref() != Some(&stored) && stored.is_valid_for(self.inner.margin) {
             // Another process (or an earlier run) refreshed already.
-            return Ok(self.adopt(stored));
+            return Ok(self.adopt(stored, None));
         }
-        let pair = self.refresh(&stored).await?;
+        let (pair, lifetime) = self.refresh(&stored).await?;
+        self.save_and_adopt(pair, lifetime, lock)
+    }
+
+    /// Saves a pair the server just issued, then hands it out. When the save fails, the pair
+    /// is kept, unsaved, with the store's lock, until a later call saves it.
+    fn save_and_adopt(
+        &self,
+        pair: TokenPair,
+        lifetime: Duration,
+        lock: crate::store::StoreLock,
+    ) -> Result<AccessToken, TokenError> {
         if let Err(e) = self.inner.store.save(&pair) {
-            self.state().unsaved = Some(pair);
+            tracing::warn!(
+                org_id = %self.inner.org_id,
+                error = %e,
+                "could not save the new token pair; keeping it and the store's lock until it is saved"
+            );
+            self.state().unsaved = Some(Unsaved {
+                pair,
+                lifetime,
+                lock,
+            });
             return Err(e.into());
         }
-        Ok(self.adopt(pair))
+        let token = self.adopt(pair, Some(lifetime));
+        drop(lock);
+        Ok(token)
+    }
+
+    /// The refresh margin for a pair of this lifetime: at most half of it, when known.
+    fn margin(&self, lifetime: Option<Duration>) -> Duration {
+        lifetime.map_or(self.inner.margin, |lifetime| {
+            self.inner.margin.min(lifetime / 2)
+        })
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -468,10 +524,11 @@ impl TokenManager {
             .unwrap_or_else(|poison| poison.into_inner())
     }
 
-    fn adopt(&self, pair: TokenPair) -> AccessToken {
+    fn adopt(&self, pair: TokenPair, lifetime: Option<Duration>) -> AccessToken {
         let token = AccessToken(pair.access_token().to_owned());
         let mut state = self.state();
         state.current = Some(pair);
+        state.lifetime = lifetime;
         state.generation += 1;
         token
     }
@@ -491,7 +548,7 @@ impl TokenManager {
     }
 
     /// Exchanges `stored`'s refresh token for a new pair, retrying what is safe to retry.
-    async fn refresh(&self, stored: &TokenPair) -> Result<TokenPair, TokenError> {
+    async fn refresh(&self, stored: &TokenPair) -> Result<(TokenPair, Duration), TokenError> {
         let body = models::TokenEndpointBody {
             client_id: Some(self.inner.client_id.clone()),
             grant_type: Some("refresh_token".to_owned()),
@@ -500,20 +557,18 @@ impl TokenManager {
         let retry = self.inner.retry;
         let mut attempt = 1;
         loop {
-            let source = match self.inner.client.refresh_token(&body).await {
-                Ok(response) => {
-                    let response = response.into_inner();
+            let answer = match self.inner.client.refresh_token(&body).await {
+                Ok(response) => Ok(Grant::from(response.into_inner())),
+                Err(e) => Grant::lenient(e),
+            };
+            let source = match answer {
+                Ok(grant) => {
                     tracing::info!(
                         org_id = %self.inner.org_id,
                         attempt,
                         "refreshed the org access token"
                     );
-                    return pair_from(
-                        "refresh_token",
-                        response.access_token,
-                        response.refresh_token,
-                        response.expires_in,
-                    );
+                    return pair_from("refresh_token", grant, Some(stored.refresh_token()));
                 }
                 Err(e) => e,
             };
@@ -553,12 +608,14 @@ enum Failure {
 /// Sorts a failed refresh: retried only when the server surely did not act on it.
 fn classify(e: Error<models::RefreshTokenError>) -> Failure {
     if let Some(status) = e.status() {
-        if status.is_success() {
-            // The server did act: the answer could not be read or trusted.
-            return Failure::Fatal(TokenError::RefreshOutcomeUnknown { source: e });
-        }
-        if status.is_server_error() || status.as_u16() == 429 {
+        // 429 and 503 say the request was turned away; any other 5XX may come from a gateway
+        // after the token service rotated the pair.
+        if matches!(status.as_u16(), 429 | 503) {
             return Failure::Retry(e);
+        }
+        if status.is_success() || status.is_server_error() {
+            // The server did act, or may have: the answer could not be read or trusted.
+            return Failure::Fatal(TokenError::RefreshOutcomeUnknown { source: e });
         }
         if let Error::Api {
             error: models::RefreshTokenError::ClientError(oauth),
@@ -581,23 +638,115 @@ fn classify(e: Error<models::RefreshTokenError>) -> Failure {
     }
 }
 
-fn pair_from(
-    operation: &'static str,
+/// The longest lifetime taken from `expires_in`: larger values (up to `i64::MAX`) saturate here
+/// instead of overflowing the clock into "expires now".
+const MAX_LIFETIME: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
+
+/// The token fields of a signed success answer, decoded leniently: a pair the server handed out
+/// is kept even when a field has an unexpected type.
+struct Grant {
     access_token: Option<String>,
     refresh_token: Option<String>,
-    expires_in: Option<i64>,
-) -> Result<TokenPair, TokenError> {
+    /// Seconds, saturated; `None` when absent or unreadable.
+    expires_in: Option<u64>,
+}
+
+impl From<models::RefreshTokenResponse> for Grant {
+    fn from(response: models::RefreshTokenResponse) -> Self {
+        Self {
+            access_token: response.access_token,
+            refresh_token: response.refresh_token,
+            expires_in: response.expires_in.map(|secs| secs.max(0).unsigned_abs()),
+        }
+    }
+}
+
+impl From<models::GetTokenResponse> for Grant {
+    fn from(response: models::GetTokenResponse) -> Self {
+        Self {
+            access_token: response.access_token,
+            refresh_token: response.refresh_token,
+            expires_in: response.expires_in.map(|secs| secs.max(0).unsigned_abs()),
+        }
+    }
+}
+
+impl Grant {
+    /// A success whose body the typed decoding refused (say `expires_in` as a string) but
+    /// that still holds an access token: read it field by field. Any other error is returned.
+    fn lenient<E>(e: Error<E>) -> Result<Self, Error<E>> {
+        let Error::Decode { response, .. } = &e else {
+            return Err(e);
+        };
+        if !response.status().is_success() {
+            return Err(e);
+        }
+        let Ok(serde_json::Value::Object(fields)) = serde_json::from_slice(response.body()) else {
+            return Err(e);
+        };
+        let text = |name: &str| fields.get(name).and_then(|v| v.as_str()).map(str::to_owned);
+        let Some(access_token) = text("access_token") else {
+            return Err(e);
+        };
+        tracing::warn!(
+            operation = response.operation(),
+            "the token response does not match the spec's types; read leniently"
+        );
+        Ok(Self {
+            access_token: Some(access_token),
+            refresh_token: text("refresh_token"),
+            expires_in: fields.get("expires_in").and_then(lenient_seconds),
+        })
+    }
+}
+
+/// `expires_in` as a number or a numeric string, saturated to `0..=u64::MAX`.
+fn lenient_seconds(value: &serde_json::Value) -> Option<u64> {
+    let number = match value {
+        serde_json::Value::String(text) => text.trim().parse::<f64>().ok()?,
+        other => other.as_f64()?,
+    };
+    // `as` saturates (and maps NaN to 0).
+    Some(number as u64)
+}
+
+/// The pair and its lifetime from a grant. A missing refresh token keeps `previous` (RFC 6749
+/// §6 lets a server keep it); a missing `expires_in` is taken as "expires now", so the pair is
+/// kept and refreshed on the next call. Both with a warning event.
+fn pair_from(
+    operation: &'static str,
+    grant: Grant,
+    previous: Option<&str>,
+) -> Result<(TokenPair, Duration), TokenError> {
     let missing = |missing| TokenError::IncompleteResponse { operation, missing };
-    let access_token = access_token
+    let access_token = (grant.access_token)
         .filter(|t| !t.is_empty())
         .ok_or(missing("access_token"))?;
-    let refresh_token = refresh_token
-        .filter(|t| !t.is_empty())
-        .ok_or(missing("refresh_token"))?;
-    let expires_in = expires_in.ok_or(missing("expires_in"))?;
-    let lifetime = Duration::from_secs(u64::try_from(expires_in).unwrap_or(0));
-    let expires_at = SystemTime::now()
-        .checked_add(lifetime)
-        .unwrap_or_else(SystemTime::now);
-    Ok(TokenPair::new(access_token, refresh_token, expires_at))
+    let refresh_token = match (grant.refresh_token.filter(|t| !t.is_empty()), previous) {
+        (Some(token), _) => token,
+        (None, Some(previous)) => {
+            tracing::warn!(
+                operation,
+                "the token response has no refresh_token; keeping the previous one"
+            );
+            previous.to_owned()
+        }
+        (None, None) => return Err(missing("refresh_token")),
+    };
+    let lifetime = match grant.expires_in {
+        Some(secs) => Duration::from_secs(secs).min(MAX_LIFETIME),
+        None => {
+            tracing::warn!(
+                operation,
+                "the token response has no usable expires_in; the token is refreshed next time"
+            );
+            Duration::ZERO
+        }
+    };
+    let now = SystemTime::now();
+    let expires_at = now.checked_add(lifetime).unwrap_or(now);
+    Ok((
+        TokenPair::new(access_token, refresh_token, expires_at),
+        lifetime,
+    ))
 }

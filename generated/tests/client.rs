@@ -894,3 +894,99 @@ async fn unknown_response_fields_are_tolerated_and_absent_optional_ones_are_none
     assert_eq!(token.expires_in, None);
     assert_eq!(token.token_type, None);
 }
+
+/// A path whose segment is empty or a dot segment, percent-encoded or not, would be resolved by
+/// the URL parser or the server into another operation's path: refused before anything is sent.
+#[tokio::test]
+async fn dot_and_empty_path_segments_are_refused_before_sending() {
+    let server = TestServer::start([]).await;
+    let client = client_for(&server);
+    for path in [
+        "/wallets/W1/tokens/..",
+        "/wallets/W1/tokens/.",
+        "/wallets//tokens",
+        "/wallets/W1/",
+        "/wallets/%2e%2e/tokens",
+        "/wallets/%2E%2e/tokens",
+        "/wallets/.%2E/tokens",
+        "/wallets/%2e/tokens",
+        "/wallets/%252e%252e/tokens",
+        "/wallets/a%2F..%2Fb/tokens",
+    ] {
+        let err = client
+            .prepare_json_request(reqwest::Method::GET, path, &json!({}))
+            .expect_err(path);
+        assert!(matches!(err, Error::Request { .. }), "{path}: {err:?}");
+        assert!(err.to_string().contains("path"), "{path}: {err}");
+    }
+    // A path the URL parser would rewrite (here, percent-encode) is refused too: what is signed
+    // and sent is always the path asked for.
+    for path in [
+        "/wallets/a b",
+        "/wallets/a\\b",
+        "/wallets/a#b",
+        "/wallets/a?b",
+    ] {
+        let err = client
+            .prepare_json_request(reqwest::Method::GET, path, &json!({}))
+            .expect_err(path);
+        assert!(matches!(err, Error::Request { .. }), "{path}: {err:?}");
+    }
+    // Dots inside a segment are data, and the signed path is the one asked for.
+    let request = client
+        .prepare_json_request(reqwest::Method::GET, "/wallets/a..b/tokens/.x", &json!({}))
+        .unwrap();
+    assert_eq!(request.url().path(), "/v2/wallets/a..b/tokens/.x");
+    assert!(server.requests().is_empty());
+}
+
+#[test]
+fn builder_debug_hides_the_base_url_password() {
+    let builder = Client::builder(secret()).base_url("https://user:hunter2@proxy.example/v2");
+    let shown = format!("{builder:?} {builder:#?}");
+    assert!(!shown.contains("hunter2"), "{shown}");
+    assert!(!shown.contains("user"), "{shown}");
+    assert!(shown.contains("proxy.example/v2"), "{shown}");
+    assert_no_secrets(&shown);
+}
+
+/// Any response carrying `Biz-Resp-Signature` is verified, error responses too; an unsigned
+/// error answer is decoded as before.
+#[tokio::test]
+async fn signed_error_responses_are_verified() {
+    let oauth = json!({"error": "invalid_grant", "error_description": "used"});
+    let server = TestServer::start([
+        Reply::json(400, &oauth).tampered(),
+        Reply::json(
+            503,
+            &json!({"error_code": 1, "error_message": "x", "error_id": "e"}),
+        )
+        .tampered(),
+        Reply::json(400, &oauth),
+        Reply::json(400, &oauth).unsigned(),
+    ])
+    .await;
+    let client = client_for(&server);
+    for status in [400, 503] {
+        match client.refresh_token(&refresh_body()).await.unwrap_err() {
+            Error::Signature { reason, response } => {
+                assert_eq!(reason, SignatureError::Mismatch);
+                assert_eq!(response.status().as_u16(), status);
+            }
+            other => panic!("{status}: expected Signature, got {other:?}"),
+        }
+    }
+    for _ in 0..2 {
+        let err = client.refresh_token(&refresh_body()).await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Api {
+                    error: RefreshTokenError::ClientError(_),
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+    }
+}

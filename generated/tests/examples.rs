@@ -69,10 +69,19 @@ impl Run {
 
 /// Runs an example with only the given `COBO_*` variables set, killing it after [`RUN_LIMIT`].
 fn run(example: &str, env: &[(&str, &str)], args: &[&str]) -> Run {
+    run_with_input(example, env, args, None)
+}
+
+/// [`run`], with `input` on the example's standard input (none: `/dev/null`).
+fn run_with_input(example: &str, env: &[(&str, &str)], args: &[&str], input: Option<&str>) -> Run {
     let mut command = Command::new(support::example_path(example));
     command
         .args(args)
-        .stdin(Stdio::null())
+        .stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .env_remove("RUST_BACKTRACE")
@@ -84,6 +93,12 @@ fn run(example: &str, env: &[(&str, &str)], args: &[&str]) -> Run {
     }
     command.envs(env.iter().copied());
     let mut child = command.spawn().expect("start the example");
+    if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
+        use std::io::Write;
+        stdin
+            .write_all(input.as_bytes())
+            .expect("write the example's input");
+    }
     let read = |mut pipe: Box<dyn Read + Send>| {
         std::thread::spawn(move || {
             let mut text = String::new();
@@ -113,11 +128,13 @@ fn run(example: &str, env: &[(&str, &str)], args: &[&str]) -> Run {
     }
 }
 
-fn env_for(server: &TestServer) -> [(&'static str, String); 3] {
+fn env_for(server: &TestServer) -> [(&'static str, String); 4] {
     [
         ("COBO_API_SECRET", SECRET_HEX.to_owned()),
         ("COBO_BASE_URL", server.base_url()),
         ("COBO_RESPONSE_PUBKEY", support::response_key_hex()),
+        // Read by refresh_token only.
+        ("COBO_REFRESH_TOKEN", OLD_REFRESH_TOKEN.to_owned()),
     ]
 }
 
@@ -137,10 +154,11 @@ fn token_json() -> Value {
     })
 }
 
-fn args_for(example: &str) -> [&'static str; 2] {
+fn args_for(example: &str) -> &'static [&'static str] {
     match example {
-        "get_token" => ["client id/1", "e3986401-4aec-480a-973d-e775a4518413"],
-        _ => ["client-1", OLD_REFRESH_TOKEN],
+        "get_token" => &["client id/1", "e3986401-4aec-480a-973d-e775a4518413"],
+        // The refresh token is never an argument: COBO_REFRESH_TOKEN or standard input.
+        _ => &["client-1"],
     }
 }
 
@@ -149,7 +167,7 @@ fn get_token_prints_the_tokens() {
     let background = verifying_server([Reply::json(200, &token_json())]);
     let server = &background.server;
 
-    let run = run_against(server, "get_token", &args_for("get_token"));
+    let run = run_against(server, "get_token", args_for("get_token"));
 
     assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
     assert_eq!(run.stderr, "");
@@ -180,7 +198,7 @@ fn refresh_token_prints_the_tokens() {
     let background = verifying_server([Reply::json(200, &token_json())]);
     let server = &background.server;
 
-    let run = run_against(server, "refresh_token", &args_for("refresh_token"));
+    let run = run_against(server, "refresh_token", args_for("refresh_token"));
 
     assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
     assert_eq!(run.stderr, "");
@@ -198,6 +216,44 @@ fn refresh_token_prints_the_tokens() {
                "refresh_token": OLD_REFRESH_TOKEN})
     );
     request.verify_signature().unwrap();
+}
+
+/// The refresh token is read from standard input when `COBO_REFRESH_TOKEN` is unset, and is
+/// refused as a command-line argument (where other users could read it), without being echoed.
+#[test]
+fn refresh_token_reads_the_token_from_stdin_never_from_arguments() {
+    let background = verifying_server([Reply::json(200, &token_json())]);
+    let server = &background.server;
+    let env = env_for(server);
+    let env: Vec<(&str, &str)> = env
+        .iter()
+        .filter(|(name, _)| *name != "COBO_REFRESH_TOKEN")
+        .map(|(n, v)| (*n, v.as_str()))
+        .collect();
+
+    let input = format!("{OLD_REFRESH_TOKEN}\n");
+    let out = run_with_input("refresh_token", &env, &["client-1"], Some(&input));
+    assert_eq!(out.code, Some(0), "stderr: {}", out.stderr);
+    assert_eq!(
+        server.single_request().body_json()["refresh_token"],
+        OLD_REFRESH_TOKEN
+    );
+
+    for (case, args, input) in [
+        ("as an argument", vec!["client-1", OLD_REFRESH_TOKEN], None),
+        ("nowhere", vec!["client-1"], None),
+        ("an empty line", vec!["client-1"], Some("\n")),
+    ] {
+        let out = run_with_input("refresh_token", &env, &args, input);
+        assert_eq!(out.code, Some(2), "{case}: {:?}", out.stderr);
+        assert!(out.stderr.contains("usage:"), "{case}: {}", out.stderr);
+        assert!(
+            !out.stderr.contains(OLD_REFRESH_TOKEN),
+            "{case}: {}",
+            out.stderr
+        );
+    }
+    assert_eq!(server.requests().len(), 1);
 }
 
 type FailureCase = (&'static str, fn() -> Reply, &'static str);
@@ -243,7 +299,7 @@ fn failures_exit_1_with_one_error_line() {
     for example in ["get_token", "refresh_token"] {
         for (case, reply, expected) in &cases {
             let background = verifying_server([reply()]);
-            let run = run_against(&background.server, example, &args_for(example));
+            let run = run_against(&background.server, example, args_for(example));
             let case = format!("{example}, {case}");
             let line = run.assert_failed_with_one_line(&case);
             assert!(line.contains(expected), "{case}: {line}");
@@ -268,7 +324,7 @@ fn response_verification_settings() {
             ("COBO_BASE_URL", &base_url),
             ("COBO_VERIFY_RESPONSES", "0"),
         ],
-        &args_for("get_token"),
+        args_for("get_token"),
     );
     assert_eq!(out.code, Some(0), "stderr: {}", out.stderr);
     assert!(out.stdout.contains(ACCESS_TOKEN));
@@ -282,7 +338,7 @@ fn response_verification_settings() {
             ("COBO_API_SECRET", SECRET_HEX),
             ("COBO_BASE_URL", &base_url),
         ],
-        &args_for("get_token"),
+        args_for("get_token"),
     );
     let line = out.assert_failed_with_one_line("environment key");
     assert!(line.contains("signature"), "{line}");
@@ -346,6 +402,11 @@ fn bad_arguments_and_environment_exit_2_with_one_line() {
     ];
     for example in ["get_token", "refresh_token"] {
         for (case, env, args) in &cases {
+            // refresh_token takes one argument less (its token is not one).
+            let args = match (example, args.len()) {
+                ("refresh_token", 2) => &args[..1],
+                _ => &args[..],
+            };
             let out = run(example, env, args);
             assert_eq!(out.code, Some(2), "{example}, {case}: {:?}", out.stderr);
             assert_eq!(out.stdout, "", "{example}, {case}");

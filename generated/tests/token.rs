@@ -212,13 +212,13 @@ async fn other_client_errors_are_terminal_without_retry() {
 }
 
 #[tokio::test]
-async fn server_errors_are_retried_with_backoff_then_succeed() {
+async fn turned_away_refreshes_are_retried_with_backoff_then_succeed() {
     let server = TestServer::start([
         Reply::json(
-            500,
+            503,
             &json!({"error_code": 1, "error_message": "boom", "error_id": "e1"}),
         ),
-        Reply::raw(502, "<html>bad gateway</html>").unsigned(),
+        Reply::raw(503, "<html>unavailable</html>").unsigned(),
         Reply::json(
             429,
             &json!({"error": "slow_down", "error_description": "later"}),
@@ -351,6 +351,20 @@ async fn faults_after_sending_are_outcome_unknown_and_never_retried() {
         matches!(e, Error::Decode { .. })
     })
     .await;
+    // A 5XX other than 503: a gateway may have failed after the token service rotated the pair.
+    for status in [500, 502, 504] {
+        let body = json!({"error_code": 1, "error_message": "gateway", "error_id": "e"});
+        assert_outcome_unknown(Reply::json(status, &body), secs, |e| {
+            matches!(e.status().map(|s| s.as_u16()), Some(500 | 502 | 504))
+        })
+        .await;
+        assert_outcome_unknown(
+            Reply::raw(status, "<html>gateway</html>").unsigned(),
+            secs,
+            |e| e.status().is_some_and(|s| s.is_server_error()),
+        )
+        .await;
+    }
     // Missing and tampered response signatures.
     assert_outcome_unknown(token_reply(2).unsigned(), secs, |e| {
         matches!(e, Error::Signature { .. })
@@ -391,25 +405,118 @@ async fn an_oversized_success_body_is_capped_and_outcome_unknown() {
     assert_eq!(server.requests().len(), 1);
 }
 
+/// Runs `f` with a subscriber that captures every event; returns its result and the logs.
+async fn with_logs<T>(f: impl std::future::Future<Output = T>) -> (T, String) {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_max_level(tracing::Level::TRACE)
+        .finish();
+    let result = {
+        let _guard = tracing::subscriber::set_default(subscriber);
+        f.await
+    };
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    (result, logs)
+}
+
+/// A refresh answer without a refresh token (RFC 6749 §6 lets the server keep the old one):
+/// the new access token is kept with the old refresh token, and a warning says so.
 #[tokio::test]
-async fn a_success_without_a_refresh_token_is_an_error() {
+async fn a_success_without_a_refresh_token_keeps_the_old_one() {
     let server = TestServer::start([Reply::json(
         200,
-        &json!({"access_token": "AT-2-rotating", "expires_in": 60}),
+        &json!({"access_token": "AT-2-rotating", "expires_in": 3600}),
     )])
     .await;
-    let manager = manager(&server, MemoryStore::with_pair(pair(1, Duration::ZERO)));
-    let e = manager.access_token().await.unwrap_err();
-    assert!(
-        matches!(
-            e,
-            TokenError::IncompleteResponse {
-                missing: "refresh_token",
-                ..
-            }
-        ),
-        "{e:?}"
+    let store = Arc::new(MemoryStore::with_pair(pair(1, Duration::ZERO)));
+    let manager = manager(&server, SharedStore(store.clone()));
+    let (token, logs) = with_logs(manager.access_token()).await;
+    assert_eq!(token.unwrap().as_str(), "AT-2-rotating");
+    let stored = store.load().unwrap().unwrap();
+    assert_eq!(stored.access_token(), "AT-2-rotating");
+    assert_eq!(stored.refresh_token(), "RT-1-rotating");
+    assert!(logs.contains("WARN"), "{logs}");
+    assert!(logs.contains("keeping the previous one"), "{logs}");
+    assert!(!logs.contains("RT-1"), "{logs}");
+}
+
+/// A signed answer whose `expires_in` is a string (or a float) still hands out a new pair,
+/// which must be kept: the old refresh token is consumed.
+#[tokio::test]
+async fn token_fields_of_unexpected_types_are_read_leniently() {
+    for (expires_in, at_least) in [
+        (json!("3600"), 3500),
+        (json!(" 3600 "), 3500),
+        (json!(3600.7), 3500),
+        (json!("soon"), 0),
+    ] {
+        let server = TestServer::start([Reply::json(
+            200,
+            &json!({"access_token": "AT-2-rotating", "refresh_token": "RT-2-rotating",
+                    "expires_in": expires_in, "token_type": 7}),
+        )])
+        .await;
+        let store = Arc::new(MemoryStore::with_pair(pair(1, Duration::ZERO)));
+        let manager = manager(&server, SharedStore(store.clone()));
+        let (token, logs) = with_logs(manager.access_token()).await;
+        assert_eq!(token.unwrap().as_str(), "AT-2-rotating", "{expires_in}");
+        let stored = store.load().unwrap().unwrap();
+        assert_eq!(stored.refresh_token(), "RT-2-rotating", "{expires_in}");
+        let left = stored
+            .expires_at()
+            .duration_since(SystemTime::now())
+            .unwrap_or_default();
+        assert!(left.as_secs() >= at_least, "{expires_in}: {left:?}");
+        assert!(left.as_secs() <= 3601, "{expires_in}: {left:?}");
+        assert!(logs.contains("read leniently"), "{logs}");
+    }
+}
+
+/// `expires_in: i64::MAX` saturates to a far expiry instead of overflowing into "expired".
+#[tokio::test]
+async fn a_huge_expires_in_saturates() {
+    let rotating = Rotating::new(i64::MAX);
+    rotating.seed(1);
+    let server = TestServer::start_with(rotating.handler()).await;
+    let store = Arc::new(MemoryStore::with_pair(pair(1, Duration::ZERO)));
+    let manager = manager(&server, SharedStore(store.clone()));
+    assert_eq!(
+        manager.access_token().await.unwrap().as_str(),
+        "AT-2-rotating"
     );
+    assert_eq!(
+        manager.access_token().await.unwrap().as_str(),
+        "AT-2-rotating"
+    );
+    assert_eq!(rotating.refreshes(), 1);
+    let ten_years = Duration::from_secs(10 * 365 * 24 * 3600);
+    assert!(store.load().unwrap().unwrap().expires_at() > SystemTime::now() + ten_years);
+}
+
+/// A token that lives less than twice the margin is still reused: the margin is capped to half
+/// its lifetime.
+#[tokio::test]
+async fn a_short_lived_token_is_reused_for_half_its_life() {
+    let rotating = Rotating::new(4);
+    rotating.seed(1);
+    let server = TestServer::start_with(rotating.handler()).await;
+    let manager = manager(&server, MemoryStore::with_pair(pair(1, Duration::ZERO)));
+    for _ in 0..5 {
+        assert_eq!(
+            manager.access_token().await.unwrap().as_str(),
+            "AT-2-rotating"
+        );
+    }
+    assert_eq!(rotating.refreshes(), 1);
+    // Past half its life, it is refreshed.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(
+        manager.access_token().await.unwrap().as_str(),
+        "AT-3-rotating"
+    );
+    assert_eq!(rotating.refreshes(), 2);
 }
 
 /// A store shared with the test, to look inside it.
@@ -428,12 +535,12 @@ impl<S: TokenStore> TokenStore for SharedStore<S> {
 }
 
 /// A store whose saves fail while `failing` is set.
-struct FlakyStore {
-    inner: MemoryStore,
+struct FlakyStore<S = MemoryStore> {
+    inner: S,
     failing: AtomicBool,
 }
 
-impl TokenStore for FlakyStore {
+impl<S: TokenStore> TokenStore for FlakyStore<S> {
     fn load(&self) -> Result<Option<TokenPair>, StoreError> {
         self.inner.load()
     }
@@ -481,6 +588,66 @@ async fn a_pair_that_could_not_be_saved_is_not_handed_out_and_is_saved_next_time
         "AT-2-rotating"
     );
     assert_eq!(posts(&server), 1);
+}
+
+/// While a rotated pair is unsaved, the store's lock stays held: another process sharing the
+/// store waits instead of refreshing with the consumed token; once saved, it adopts the pair.
+#[tokio::test]
+async fn a_failed_save_keeps_other_processes_out_until_the_pair_is_saved() {
+    let rotating = Rotating::new(43200);
+    rotating.seed(1);
+    let server = TestServer::start_with(rotating.handler()).await;
+    let dir = TempDir::new("held");
+    let path = dir.0.join("org.json");
+    FileStore::new(&path)
+        .save(&pair(1, Duration::ZERO))
+        .unwrap();
+    let flaky = Arc::new(FlakyStore {
+        inner: FileStore::new(&path),
+        failing: AtomicBool::new(true),
+    });
+    let a = manager(&server, SharedStore(flaky.clone()));
+    let b = TokenManager::builder(
+        client(&server, Duration::from_secs(5)),
+        "client-1",
+        "org-1",
+        FileStore::new(&path),
+    )
+    .lock_wait(Duration::from_millis(200))
+    .build();
+    assert!(matches!(a.access_token().await, Err(TokenError::Store(_))));
+    let e = b.access_token().await.unwrap_err();
+    assert!(matches!(e, TokenError::LockTimeout { .. }), "{e:?}");
+    assert_eq!(posts(&server), 1, "no refresh with the consumed token");
+    flaky.failing.store(false, Ordering::SeqCst);
+    assert_eq!(a.access_token().await.unwrap().as_str(), "AT-2-rotating");
+    assert_eq!(b.access_token().await.unwrap().as_str(), "AT-2-rotating");
+    assert_eq!(posts(&server), 1);
+}
+
+/// `authorize` replaces a pair that could not be saved: the stale pair is not written over the
+/// fresh one later.
+#[tokio::test]
+async fn authorize_clears_a_stale_unsaved_pair() {
+    let rotating = Rotating::new(43200);
+    rotating.seed(1);
+    let server = TestServer::start_with(rotating.handler()).await;
+    let store = Arc::new(FlakyStore {
+        inner: MemoryStore::with_pair(pair(1, Duration::ZERO)),
+        failing: AtomicBool::new(true),
+    });
+    let manager = manager(&server, SharedStore(store.clone()));
+    assert!(manager.access_token().await.is_err()); // pair 2 is unsaved
+    store.failing.store(false, Ordering::SeqCst);
+    assert_eq!(manager.authorize().await.unwrap().as_str(), "AT-3-rotating");
+    assert_eq!(
+        manager.access_token().await.unwrap().as_str(),
+        "AT-3-rotating"
+    );
+    assert_eq!(
+        store.inner.load().unwrap().unwrap().access_token(),
+        "AT-3-rotating"
+    );
 }
 
 #[tokio::test]

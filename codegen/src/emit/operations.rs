@@ -73,11 +73,11 @@ fn method(api: &Api, op: &Operation) -> TokenStream {
     let headers = header_expr(op);
     let body = match &op.body {
         Some(body) if !body.media_type.contains("json") => {
-            let form = multipart_body(api, &body.ty);
+            let form = multipart_body(api, &body.ty, operation_id);
             if body.required {
                 quote!(Some(#form))
             } else {
-                quote!(body.map(|body| #form))
+                quote!(match body { Some(body) => Some(#form), None => None })
             }
         }
         Some(body) => {
@@ -371,7 +371,7 @@ fn status_arms(op: &Operation, error: &proc_macro2::Ident) -> Vec<TokenStream> {
 
 /// A multipart body built field by field: files as file parts, scalars as text, anything else
 /// as JSON text.
-fn multipart_body(api: &Api, ty: &TypeRef) -> TokenStream {
+fn multipart_body(api: &Api, ty: &TypeRef, operation_id: &str) -> TokenStream {
     let fields = match ty {
         TypeRef::Named(name) => {
             api.types
@@ -403,9 +403,9 @@ fn multipart_body(api: &Api, ty: &TypeRef) -> TokenStream {
         }
     });
     quote! {{
-        let mut form = crate::client::Multipart::new();
+        let mut form = crate::client::Multipart::new(#operation_id);
         #( #parts )*
-        form.finish()
+        form.finish().map_err(crate::Error::widen)?
     }}
 }
 

@@ -147,3 +147,47 @@ fn open_enums_keep_unlisted_values() {
     assert_eq!(serde_json::to_value(tss).expect("encodes"), json!(42));
     assert!(serde_json::from_value::<TssStatus>(json!("100")).is_err());
 }
+
+/// A multipart part header with a control character (an injected header inside the signed
+/// body) is refused before sending.
+#[test]
+fn control_characters_in_part_headers_are_refused_before_sending() {
+    use fixture_compositions::models::UploadFileRequest;
+    use fixture_compositions::{ApiSecret, Client, Error, FilePart, ResponseVerification};
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let client = Client::builder(ApiSecret::from_bytes(&[3; 32]))
+        .base_url(format!("http://{}/v2", listener.local_addr().unwrap()))
+        .response_verification(ResponseVerification::Disabled)
+        .build()
+        .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let file = |file_name: &str, content_type: &str| UploadFileRequest {
+        file: FilePart {
+            file_name: file_name.to_owned(),
+            content_type: Some(content_type.to_owned()),
+            bytes: b"data".to_vec(),
+        },
+        purpose: None,
+        tags: None,
+    };
+    for body in [
+        file("a.txt", "text/plain\r\nX-Injected: 1"),
+        file("a.txt", "text/plain\n"),
+        file("a\r\n.txt", "text/plain"),
+        file("a\u{0}.txt", "text/plain"),
+    ] {
+        let err = runtime.block_on(client.upload_file(&body)).unwrap_err();
+        assert!(matches!(err, Error::Request { .. }), "{body:?}: {err:?}");
+        assert!(
+            listener
+                .accept()
+                .is_err_and(|e| e.kind() == std::io::ErrorKind::WouldBlock),
+            "{body:?} was sent"
+        );
+    }
+}

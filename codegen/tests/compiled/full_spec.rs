@@ -119,3 +119,44 @@ fn exchange_credentials_are_redacted_in_debug() {
     }
     assert!(debug.contains("My exchange wallet"), "{debug}");
 }
+
+/// The operation/parameter pairs the review found landing on another operation with the same
+/// method are refused before sending: `list_token_balances_for_address("W1", "..")` would send
+/// `GET /v2/wallets/W1/tokens`, `cancel_refund_by_id(".")` `PUT /v2/payments/refunds/cancel`.
+#[test]
+fn dot_path_parameters_never_reach_another_operation() {
+    use cobo_waas2_full::models::ListTokenBalancesForAddressOptions;
+    use cobo_waas2_full::{ApiSecret, Client, Error, ResponseVerification};
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let client = Client::builder(ApiSecret::from_bytes(&[5; 32]))
+        .base_url(format!("http://{}/v2", listener.local_addr().unwrap()))
+        .response_verification(ResponseVerification::Disabled)
+        .build()
+        .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let options = ListTokenBalancesForAddressOptions::default();
+    for value in ["..", ".", "", "%2e%2E"] {
+        let balances =
+            runtime.block_on(client.list_token_balances_for_address("W1", value, &options));
+        assert!(
+            matches!(balances, Err(Error::Request { .. })),
+            "{value:?}: {balances:?}"
+        );
+        let cancel = runtime.block_on(client.cancel_refund_by_id(value));
+        assert!(
+            matches!(cancel, Err(Error::Request { .. })),
+            "{value:?}: {cancel:?}"
+        );
+    }
+    assert!(
+        listener
+            .accept()
+            .is_err_and(|e| e.kind() == std::io::ErrorKind::WouldBlock),
+        "a request was sent"
+    );
+}

@@ -14,19 +14,40 @@ const ENV_USAGE: &str = "COBO_API_SECRET=<hex> [COBO_ENV=dev|sandbox|prod] [COBO
 /// The client and the `N` positional arguments; on bad arguments or environment, prints one
 /// usage line on stderr and exits with status 2.
 pub fn setup<const N: usize>(example: &str, arg_names: &str) -> (Client, [String; N]) {
-    let fail = |why: String| -> ! {
-        eprintln!(
-            "error: {why}; usage: {ENV_USAGE} cargo run -p cobo-waas2 --example {example} -- \
-             {arg_names}"
-        );
-        std::process::exit(2)
-    };
+    let fail = |why: String| -> ! { usage_error(example, arg_names, &why) };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: [String; N] = args.try_into().unwrap_or_else(|args: Vec<String>| {
         fail(format!("expected {N} arguments, got {}", args.len()))
     });
     let client = client_from_env().unwrap_or_else(|why| fail(why));
     (client, args)
+}
+
+/// Prints one usage line on stderr and exits with status 2.
+pub fn usage_error(example: &str, arg_names: &str, why: &str) -> ! {
+    eprintln!(
+        "error: {why}; usage: {ENV_USAGE} cargo run -p cobo-waas2 --example {example} -- \
+         {arg_names}"
+    );
+    std::process::exit(2)
+}
+
+/// A secret input, from the environment variable `name` or else the first line of standard
+/// input: never a command-line argument, which other users can read in `/proc/<pid>/cmdline`.
+#[allow(dead_code, reason = "only the examples that take a token read one")]
+pub fn secret_from_env_or_stdin(name: &str) -> Result<String, String> {
+    if let Some(value) = env(name) {
+        return Ok(value.trim().to_owned());
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| format!("could not read standard input: {e}"))?;
+    let line = line.trim();
+    if line.is_empty() {
+        return Err(format!("set {name} or pass the value on standard input"));
+    }
+    Ok(line.to_owned())
 }
 
 fn env(name: &str) -> Option<String> {
