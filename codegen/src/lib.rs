@@ -18,6 +18,11 @@ pub mod model;
 mod resolve;
 mod warning_kind;
 
+/// The crate README's example, compiled as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 pub use error::{Error, ErrorKind, Warning};
 pub use format::GENERATED_MARK;
 pub use warning_kind::WarningKind;

@@ -167,7 +167,8 @@ impl Codegen {
             "{}",
             warnings::report(&self.spec_shown, &output.warnings, self.quiet)
         );
-        if !self.check && !self.force {
+        // The in-repo crate (generated/) is this generator's by definition, even without src/.
+        if self.standalone && !self.check && !self.force {
             self.refuse_foreign_directory(&output.files)?;
         }
         let mut stale = Vec::new();
