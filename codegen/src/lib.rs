@@ -16,9 +16,17 @@ mod lines;
 pub mod load;
 pub mod model;
 mod resolve;
+mod warning_kind;
 mod wide;
 
+/// The crate README's example, compiled as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 pub use error::{Error, ErrorKind, Warning};
+pub use format::GENERATED_MARK;
+pub use warning_kind::WarningKind;
 
 /// What to generate.
 #[derive(Debug, Clone)]
@@ -70,11 +78,16 @@ pub fn generate(text: &str, options: &Options) -> Result<Output, Error> {
     }
     api.warnings
         .sort_by(|a, b| (a.line, &a.pointer).cmp(&(b.line, &b.pointer)));
-    let header = format::header(&options.spec_name, &options.command);
+    let header = format::header(&options.spec_name, &options.command, None);
+    let identity = format::spec_identity(&api.version, text);
     let lib_name = options.crate_name.replace('-', "_");
     let mut files = Vec::new();
     for (path, source) in format::all(&api, &lib_name) {
         let source = source.map_err(locate)?;
+        let header = match path {
+            "lib.rs" => format::header(&options.spec_name, &options.command, Some(&identity)),
+            _ => header.clone(),
+        };
         files.push(File {
             path: format!("src/{path}"),
             contents: format!("{header}{source}"),
@@ -89,7 +102,8 @@ pub fn generate(text: &str, options: &Options) -> Result<Output, Error> {
     if options.manifest {
         files.push(File {
             path: "Cargo.toml".to_owned(),
-            contents: emit::manifest(&options.crate_name, &api),
+            contents: format::toml_header(&options.spec_name, &options.command, &identity)
+                + &emit::manifest(&options.crate_name, &api),
         });
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));

@@ -31,6 +31,7 @@ pub fn load_document(text: &str) -> Result<Document, Error> {
     let syntax = |e: serde_yaml::Error| {
         let mut error = Error::at(ErrorKind::Syntax, "", strip_location(&e.to_string()));
         error.line = e.location().map(|l| l.line());
+        opened_at(&mut error);
         error
     };
     // Into JSON values: YAML's integer keys (`200:`) become strings, as OpenAPI means them, and
@@ -150,4 +151,32 @@ fn strip_location(message: &str) -> String {
         .find(',')
         .map_or(message.len(), |comma| at + " at line ".len() + comma);
     format!("{}{}", &message[..at], &message[end..])
+}
+
+/// A syntax error inside a construct left open (`…, while scanning a quoted scalar at line 125
+/// column 20`) is detected where the parser gave up, often the end of the file: the line that
+/// opened the construct is reported instead, and the detection line goes in the message.
+fn opened_at(error: &mut crate::error::Error) {
+    let Some(at) = error.message.rfind(" at line ") else {
+        return;
+    };
+    let Some(while_) = error.message[..at].rfind(", while ") else {
+        return;
+    };
+    let location = &error.message[at + " at line ".len()..];
+    let mut numbers = location.split(" column ");
+    let (Some(Ok(line)), Some(column)) = (numbers.next().map(str::parse::<usize>), numbers.next())
+    else {
+        return;
+    };
+    let detected = error
+        .line
+        .filter(|&d| d != line)
+        .map_or(String::new(), |d| format!("; detected at line {d}"));
+    error.message = format!(
+        "{}, while {} that starts at column {column}{detected}",
+        &error.message[..while_],
+        &error.message[while_ + ", while ".len()..at]
+    );
+    error.line = Some(line);
 }

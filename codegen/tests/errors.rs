@@ -32,7 +32,7 @@ fn fails(name: &str) -> Error {
 fn malformed_yaml_names_the_line() {
     let error = fails("malformed.yaml");
     assert_eq!(error.kind, ErrorKind::Syntax);
-    assert_eq!(error.line, Some(10), "{error}");
+    assert_eq!(error.line, Some(9), "{error}");
     assert!(
         error.message.starts_with("did not find expected ','"),
         "{error}"

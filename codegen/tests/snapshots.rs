@@ -206,7 +206,8 @@ fn editing_a_description_changes_only_its_doc_line() {
     let mut changed = Vec::new();
     for (a, b) in before.files.iter().zip(&after.files) {
         for (old, new) in a.contents.lines().zip(b.contents.lines()) {
-            if old != new {
+            // lib.rs's header records the spec's hash, which follows every edit.
+            if old != new && !old.starts_with("// Spec info.version") {
                 changed.push((a.path.clone(), old.trim().to_owned(), new.trim().to_owned()));
             }
         }

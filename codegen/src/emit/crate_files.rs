@@ -47,9 +47,51 @@ pub(super) fn lib_rs(api: &Api, lib_name: &str, json: bool, token_lifecycle: boo
             "# Ok(())",
             "# }",
             "```",
+            "",
+            "[`ClientBuilder`] also sets [`base_url`](ClientBuilder::base_url),",
+            "[`response_verification`](ClientBuilder::response_verification) (a [`ResponseVerification`]),",
+            "[`timeout`](ClientBuilder::timeout), [`max_response_bytes`](ClientBuilder::max_response_bytes)",
+            "and [`http_client`](ClientBuilder::http_client), which takes a [`reqwest::Client`] of the",
+            "version re-exported here.",
         ]
         .map(str::to_owned),
     );
+    if token_lifecycle {
+        lines.extend(
+            [
+                "",
+                "# Keeping an Org Access Token valid",
+                "",
+                "Operations on an organization's behalf need its Org Access Token. A",
+                "[`TokenManager`] keeps one valid per organization: it refreshes ahead of",
+                "expiry, once for any number of concurrent callers, and saves the rotated Refresh",
+                "Token in a [`TokenStore`] before anyone uses it.",
+                "",
+                "```no_run",
+                "# async fn run() -> Result<(), Box<dyn std::error::Error>> {",
+            ]
+            .map(str::to_owned),
+        );
+        lines.push(format!(
+            "use {lib_name}::{{ApiSecret, Client, MemoryStore, TokenManager}};"
+        ));
+        lines.extend(
+            [
+                "",
+                "let client = Client::builder(ApiSecret::from_hex(&std::env::var(\"COBO_API_SECRET\")?)?).build()?;",
+                "let manager = TokenManager::builder(client, \"my-client-id\", \"my-org-id\", MemoryStore::new()).build();",
+                "if manager.stored_pair()?.is_none() {",
+                "    manager.authorize().await?; // get_token, once the organization authorized the app",
+                "}",
+                "let token = manager.access_token().await?; // refreshed first when about to expire",
+                "# let _ = token;",
+                "# Ok(())",
+                "# }",
+                "```",
+            ]
+            .map(str::to_owned),
+        );
+    }
     let lines = lines.into_iter().map(|line| {
         if line.is_empty() {
             line
@@ -104,6 +146,9 @@ pub use client::{
 #[doc(hidden)]
 pub use error::DisplayFields;
 pub use error::{Error, RawResponse, ResponseValue};
+/// The `reqwest` this crate is built with, for [`ClientBuilder::http_client`] without a second
+/// copy of `reqwest` in the build.
+pub use reqwest;
 pub use reqwest::StatusCode;
 pub use reqwest::header::HeaderMap;
 ";
@@ -133,12 +178,18 @@ pub(crate) fn features_table(api: &Api) -> String {
 /// `Cargo.toml` of a standalone generated crate.
 pub(crate) fn manifest(crate_name: &str, api: &Api) -> String {
     let features = features_table(api);
+    let title = api.title.replace(['"', '\\'], "");
     format!(
         r#"[package]
 name = "{crate_name}"
 version = "0.1.0"
+description = "Client for {title}, generated from its OpenAPI spec by cobo-codegen"
 edition = "2024"
 rust-version = "1.85"
+license = "Apache-2.0"
+keywords = ["cobo", "waas", "custody", "wallet", "api-client"]
+categories = ["api-bindings", "cryptography::cryptocurrencies"]
+# Generated for one app: publishing it is a decision of its own.
 publish = false
 
 # A crate of its own, even when generated inside another workspace.
