@@ -69,10 +69,12 @@ pub(super) fn lib_rs(api: &Api, lib_name: &str, json: bool, token_lifecycle: boo
     if token_lifecycle {
         text.push_str("mod store;\nmod token;\n");
     }
+    text.push_str(WEBHOOK_MODULES);
     text.push_str(USES);
     if token_lifecycle {
         text.push_str(TOKEN_USES);
     }
+    text.push_str(WEBHOOK_USES);
     vec![Piece::Tokens(docs), Piece::Text(text)]
 }
 
@@ -99,6 +101,29 @@ pub use reqwest::StatusCode;
 pub use reqwest::header::HeaderMap;
 ";
 
+/// Receiving webhooks and callbacks; the axum integration behind the `axum` feature.
+const WEBHOOK_MODULES: &str = "
+// Receiving webhooks and callbacks.
+mod dedup;
+mod receiver;
+mod webhook;
+#[cfg(feature = \"axum\")]
+mod webhook_axum;
+";
+
+/// The webhook modules' re-exports.
+const WEBHOOK_USES: &str = "
+// Receiving webhooks and callbacks.
+pub use dedup::{EventDedup, MemoryDedup, Seen};
+pub use receiver::{CallbackDecision, Delivery, Reply, WebhookReceiver};
+pub use webhook::{
+    DEFAULT_MAX_WEBHOOK_BYTES, InstallApproval, InstallCallback, InstallCallbackError,
+    SignedDelivery, WebhookError, WebhookSigner, WebhookVerifier,
+};
+#[cfg(feature = \"axum\")]
+pub use webhook_axum::read_body;
+";
+
 /// The token lifecycle's re-exports, for specs with `get_token` and `refresh_token`.
 const TOKEN_USES: &str = "#[cfg(unix)]
 pub use store::FileStore;
@@ -117,8 +142,13 @@ pub(crate) fn features_table(api: &Api) -> String {
     for feature in &features {
         table.push_str(&format!("{feature} = []\n"));
     }
+    table.push_str(AXUM_FEATURE);
     table
 }
+
+/// Not a tag: the webhook receiver's axum integration, off by default (`features::feature_name`
+/// never yields `axum`).
+const AXUM_FEATURE: &str = "axum = [\"dep:axum\"]\n";
 
 /// `Cargo.toml` of a standalone generated crate.
 pub(crate) fn manifest(crate_name: &str, api: &Api) -> String {
@@ -142,7 +172,8 @@ publish = false
 
 /// The generated code's dependencies, shared by the standalone manifest and checked against the
 /// in-repo crate's `Cargo.toml` by a test.
-pub(crate) const DEPENDENCIES: &str = r#"ed25519-dalek = { version = "2", default-features = false, features = ["std", "zeroize", "fast"] }
+pub(crate) const DEPENDENCIES: &str = r#"axum = { version = "0.8", optional = true, default-features = false }
+ed25519-dalek = { version = "2", default-features = false, features = ["std", "zeroize", "fast"] }
 hex = "0.4"
 reqwest = { version = "0.12", default-features = false, features = ["rustls-tls", "http2"] }
 rustix = { version = "1", features = ["fs"] }
