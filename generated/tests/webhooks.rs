@@ -509,3 +509,53 @@ async fn webhook_server_example_prints_each_event_once() {
         .collect();
     assert_eq!(ids, [json!("evt-a"), json!("evt-b")], "{lines:?}");
 }
+
+/// A chunked body (no `Content-Length`) over the limit is refused while it is read: 413 comes
+/// back although the body never ends, so the server did not wait to buffer it whole.
+#[tokio::test]
+async fn an_oversized_chunked_body_is_refused_while_reading() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let signer = WebhookSigner::test();
+    let server = Server::start(signer.verifier().max_body_bytes(64 * 1024)).await;
+    let address = server.url.trim_start_matches("http://").to_owned();
+    let delivery = signer.delivery(vec![b' '; 256 * 1024]);
+    let stream = tokio::net::TcpStream::connect(&address)
+        .await
+        .expect("connect");
+    let (mut read, mut write) = stream.into_split();
+    let head = format!(
+        "POST /webhooks HTTP/1.1\r\nhost: {address}\r\ntransfer-encoding: chunked\r\n\
+         biz-timestamp: {}\r\nbiz-resp-signature: {}\r\n\r\n",
+        delivery.timestamp, delivery.signature
+    );
+    let writer = tokio::spawn(async move {
+        write.write_all(head.as_bytes()).await?;
+        for chunk in delivery.body.chunks(16 * 1024) {
+            write
+                .write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+                .await?;
+            write.write_all(chunk).await?;
+            write.write_all(b"\r\n").await?;
+        }
+        // No last chunk: the body never ends; the connection stays open.
+        Ok::<_, std::io::Error>(write)
+    });
+    let mut response = Vec::new();
+    let mut buf = [0u8; 4096];
+    let reading = async {
+        while !response.windows(4).any(|w| w == b"\r\n\r\n") {
+            match read.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => response.extend_from_slice(&buf[..n]),
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), reading)
+        .await
+        .expect("no answer while the body was still open");
+    writer.abort();
+    let text = String::from_utf8_lossy(&response);
+    assert!(text.starts_with("HTTP/1.1 413"), "{text}");
+    assert!(server.events().is_empty());
+}
