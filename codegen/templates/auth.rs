@@ -170,3 +170,20 @@ impl fmt::Display for SignatureError {
 }
 
 impl std::error::Error for SignatureError {}
+
+impl ApiSecret {
+    /// Signs `body` and `timestamp` as Cobo signs responses and webhook deliveries: the hex Ed25519
+    /// signature over `sha256(sha256(body + "|" + timestamp))`. For test signers only.
+    pub(crate) fn sign_response(&self, body: &[u8], timestamp: &str) -> String {
+        let mut message = Vec::with_capacity(body.len() + 1 + timestamp.len());
+        message.extend_from_slice(body);
+        message.push(b'|');
+        message.extend_from_slice(timestamp.as_bytes());
+        hex::encode(self.key.sign(&double_sha256(&message)).to_bytes())
+    }
+
+    /// The key that checks what [`Self::sign_response`] signs.
+    pub(crate) fn response_key(&self) -> ResponseKey {
+        ResponseKey(self.key.verifying_key())
+    }
+}

@@ -13,6 +13,10 @@ const RUNTIME: &[&str] = &[
     "src/json.rs",
     "src/store.rs",
     "src/token.rs",
+    "src/dedup.rs",
+    "src/receiver.rs",
+    "src/webhook.rs",
+    "src/webhook_axum.rs",
 ];
 
 fn root() -> PathBuf {
@@ -73,13 +77,17 @@ fn oauth_spec() {
         [
             "src/auth.rs",
             "src/client.rs",
+            "src/dedup.rs",
             "src/error.rs",
             "src/json.rs",
             "src/lib.rs",
             "src/models.rs",
             "src/operations.rs",
+            "src/receiver.rs",
             "src/store.rs",
-            "src/token.rs"
+            "src/token.rs",
+            "src/webhook.rs",
+            "src/webhook_axum.rs"
         ]
     );
     for file in &output.files {

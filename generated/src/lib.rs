@@ -81,6 +81,13 @@ mod store;
 #[cfg(feature = "oauth")]
 mod token;
 
+// Receiving webhooks and callbacks.
+mod dedup;
+mod receiver;
+mod webhook;
+#[cfg(feature = "axum")]
+mod webhook_axum;
+
 pub use auth::{ApiSecret, InvalidKey, Redacted, ResponseKey, SignatureError, string_to_sign};
 pub use client::{
     BuildError, Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, Environment,
@@ -103,3 +110,13 @@ pub use token::{
     AccessToken, DEFAULT_LOCK_WAIT, DEFAULT_REFRESH_MARGIN, RetryPolicy, TokenError, TokenManager,
     TokenManagerBuilder,
 };
+
+// Receiving webhooks and callbacks.
+pub use dedup::{EventDedup, MemoryDedup, Seen};
+pub use receiver::{CallbackDecision, Delivery, Reply, WebhookReceiver};
+pub use webhook::{
+    DEFAULT_MAX_WEBHOOK_BYTES, InstallApproval, InstallCallback, InstallCallbackError,
+    SignedDelivery, WebhookError, WebhookSigner, WebhookVerifier,
+};
+#[cfg(feature = "axum")]
+pub use webhook_axum::read_body;

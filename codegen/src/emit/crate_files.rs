@@ -117,6 +117,7 @@ pub(super) fn lib_rs(api: &Api, lib_name: &str, json: bool, token_lifecycle: boo
     if token_lifecycle {
         text.push_str(&format!("{gate}mod store;\n{gate}mod token;\n"));
     }
+    text.push_str(WEBHOOK_MODULES);
     text.push_str(USES);
     if token_lifecycle {
         let unix = token_cfg.map_or_else(|| "unix".to_owned(), |p| format!("all(unix, {p})"));
@@ -124,6 +125,7 @@ pub(super) fn lib_rs(api: &Api, lib_name: &str, json: bool, token_lifecycle: boo
             "#[cfg({unix})]\npub use store::FileStore;\n{gate}{TOKEN_USES}{gate}{TOKEN_MANAGER_USES}"
         ));
     }
+    text.push_str(WEBHOOK_USES);
     vec![Piece::Tokens(docs), Piece::Text(text)]
 }
 
@@ -153,6 +155,29 @@ pub use reqwest::StatusCode;
 pub use reqwest::header::HeaderMap;
 ";
 
+/// Receiving webhooks and callbacks; the axum integration behind the `axum` feature.
+const WEBHOOK_MODULES: &str = "
+// Receiving webhooks and callbacks.
+mod dedup;
+mod receiver;
+mod webhook;
+#[cfg(feature = \"axum\")]
+mod webhook_axum;
+";
+
+/// The webhook modules' re-exports.
+const WEBHOOK_USES: &str = "
+// Receiving webhooks and callbacks.
+pub use dedup::{EventDedup, MemoryDedup, Seen};
+pub use receiver::{CallbackDecision, Delivery, Reply, WebhookReceiver};
+pub use webhook::{
+    DEFAULT_MAX_WEBHOOK_BYTES, InstallApproval, InstallCallback, InstallCallbackError,
+    SignedDelivery, WebhookError, WebhookSigner, WebhookVerifier,
+};
+#[cfg(feature = \"axum\")]
+pub use webhook_axum::read_body;
+";
+
 /// The token lifecycle's re-exports, for specs with `get_token` and `refresh_token`, after
 /// `FileStore` and each behind the features of those operations.
 const TOKEN_USES: &str =
@@ -172,8 +197,13 @@ pub(crate) fn features_table(api: &Api) -> String {
     for feature in &features {
         table.push_str(&format!("{feature} = []\n"));
     }
+    table.push_str(AXUM_FEATURE);
     table
 }
+
+/// Not a tag: the webhook receiver's axum integration, off by default (`features::feature_name`
+/// never yields `axum`).
+const AXUM_FEATURE: &str = "axum = [\"dep:axum\"]\n";
 
 /// `Cargo.toml` of a standalone generated crate.
 pub(crate) fn manifest(crate_name: &str, api: &Api) -> String {
@@ -203,7 +233,8 @@ publish = false
 
 /// The generated code's dependencies, shared by the standalone manifest and checked against the
 /// in-repo crate's `Cargo.toml` by a test.
-pub(crate) const DEPENDENCIES: &str = r#"ed25519-dalek = { version = "2", default-features = false, features = ["std", "zeroize", "fast"] }
+pub(crate) const DEPENDENCIES: &str = r#"axum = { version = "0.8", optional = true, default-features = false }
+ed25519-dalek = { version = "2", default-features = false, features = ["std", "zeroize", "fast"] }
 hex = "0.4"
 reqwest = { version = "0.12", default-features = false, features = ["rustls-tls", "http2"] }
 rustix = { version = "1", features = ["fs"] }

@@ -34,10 +34,16 @@ pub(crate) fn feature_name(tag: &str) -> String {
     }
     if name.is_empty() {
         "untitled".to_owned()
+    } else if RESERVED.contains(&name.as_str()) {
+        format!("{name}-tag")
     } else {
         name
     }
 }
+
+/// Feature names the manifest uses for other things: `default`, and `axum` (the webhook
+/// receiver's server integration, `crate_files.rs`).
+const RESERVED: &[&str] = &["default", "axum"];
 
 /// Every feature of the API, sorted.
 pub(crate) fn all(api: &Api) -> BTreeSet<String> {
@@ -302,5 +308,12 @@ mod tests {
                 "untitled"
             ]
         );
+    }
+
+    #[test]
+    fn tags_never_take_the_manifests_own_feature_names() {
+        assert_eq!(feature_name("Axum"), "axum-tag");
+        assert_eq!(feature_name("default"), "default-tag");
+        assert_eq!(feature_name("Axum Routes"), "axum-routes");
     }
 }

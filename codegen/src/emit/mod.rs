@@ -21,6 +21,13 @@ const RUNTIME: &[(&str, &str)] = &[
     ("auth.rs", include_str!("../../templates/auth.rs")),
     ("client.rs", include_str!("../../templates/client.rs")),
     ("error.rs", include_str!("../../templates/error.rs")),
+    ("dedup.rs", include_str!("../../templates/dedup.rs")),
+    ("receiver.rs", include_str!("../../templates/receiver.rs")),
+    ("webhook.rs", include_str!("../../templates/webhook.rs")),
+    (
+        "webhook_axum.rs",
+        include_str!("../../templates/webhook_axum.rs"),
+    ),
 ];
 
 /// The token lifecycle modules, for specs with Cobo's `get_token` and `refresh_token`.
