@@ -79,7 +79,10 @@ fn oauth_spec() {
             "src/models.rs",
             "src/operations.rs",
             "src/store.rs",
-            "src/token.rs"
+            "src/store_postgres.rs",
+            "src/store_sqlite.rs",
+            "src/token.rs",
+            "src/token_orgs.rs"
         ]
     );
     for file in &output.files {

@@ -47,7 +47,12 @@ pub mod models;
 #[rustfmt::skip]
 mod operations;
 mod store;
+#[cfg(feature = "postgres")]
+mod store_postgres;
+#[cfg(feature = "sqlite")]
+mod store_sqlite;
 mod token;
+mod token_orgs;
 
 pub use auth::{ApiSecret, InvalidKey, Redacted, ResponseKey, SignatureError, string_to_sign};
 pub use client::{
@@ -62,7 +67,12 @@ pub use reqwest::header::HeaderMap;
 #[cfg(unix)]
 pub use store::FileStore;
 pub use store::{MemoryStore, StoreError, StoreLock, TokenPair, TokenStore};
+#[cfg(feature = "postgres")]
+pub use store_postgres::{PostgresStore, PostgresStores};
+#[cfg(feature = "sqlite")]
+pub use store_sqlite::{SqliteStore, SqliteStores};
 pub use token::{
     AccessToken, DEFAULT_LOCK_WAIT, DEFAULT_REFRESH_MARGIN, RetryPolicy, TokenError, TokenManager,
     TokenManagerBuilder,
 };
+pub use token_orgs::{MemoryStores, Organizations, TokenStores};

@@ -67,7 +67,7 @@ pub(super) fn lib_rs(api: &Api, lib_name: &str, json: bool, token_lifecycle: boo
     }
     text.push_str(MODULES);
     if token_lifecycle {
-        text.push_str("mod store;\nmod token;\n");
+        text.push_str(TOKEN_MODULES);
     }
     text.push_str(USES);
     if token_lifecycle {
@@ -99,14 +99,29 @@ pub use reqwest::StatusCode;
 pub use reqwest::header::HeaderMap;
 ";
 
+/// The token lifecycle's modules; the database stores behind their features.
+const TOKEN_MODULES: &str = "mod store;
+#[cfg(feature = \"postgres\")]
+mod store_postgres;
+#[cfg(feature = \"sqlite\")]
+mod store_sqlite;
+mod token;
+mod token_orgs;
+";
+
 /// The token lifecycle's re-exports, for specs with `get_token` and `refresh_token`.
 const TOKEN_USES: &str = "#[cfg(unix)]
 pub use store::FileStore;
 pub use store::{MemoryStore, StoreError, StoreLock, TokenPair, TokenStore};
+#[cfg(feature = \"postgres\")]
+pub use store_postgres::{PostgresStore, PostgresStores};
+#[cfg(feature = \"sqlite\")]
+pub use store_sqlite::{SqliteStore, SqliteStores};
 pub use token::{
     AccessToken, DEFAULT_LOCK_WAIT, DEFAULT_REFRESH_MARGIN, RetryPolicy, TokenError, TokenManager,
     TokenManagerBuilder,
 };
+pub use token_orgs::{MemoryStores, Organizations, TokenStores};
 ";
 
 /// The `[features]` table: one feature per tag, all on by default.
@@ -117,8 +132,17 @@ pub(crate) fn features_table(api: &Api) -> String {
     for feature in &features {
         table.push_str(&format!("{feature} = []\n"));
     }
+    table.push_str(STORE_FEATURES);
     table
 }
+
+/// The token stores' features, off by default; their names are kept from tags
+/// ([`super::features::RESERVED`]).
+const STORE_FEATURES: &str =
+    "# Token stores (not API tags): SQLite for one machine, PostgreSQL for replicas.
+sqlite = [\"dep:rusqlite\"]
+postgres = [\"dep:tokio-postgres\"]
+";
 
 /// `Cargo.toml` of a standalone generated crate.
 pub(crate) fn manifest(crate_name: &str, api: &Api) -> String {
@@ -145,11 +169,13 @@ publish = false
 pub(crate) const DEPENDENCIES: &str = r#"ed25519-dalek = { version = "2", default-features = false, features = ["std", "zeroize", "fast"] }
 hex = "0.4"
 reqwest = { version = "0.12", default-features = false, features = ["rustls-tls", "http2"] }
-rustix = { version = "1", features = ["fs"] }
+rusqlite = { version = "0.37", features = ["bundled"], optional = true }
+rustix = { version = "1", features = ["fs", "process"] }
 serde = { version = "1", features = ["derive"] }
 serde_json = "1"
 sha2 = "0.10"
 tokio = { version = "1", features = ["rt", "sync", "time"] }
+tokio-postgres = { version = "0.7", default-features = false, features = ["runtime"], optional = true }
 tracing = "0.1"
 url = "2"
 zeroize = "1"

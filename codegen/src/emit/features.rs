@@ -34,10 +34,16 @@ pub(crate) fn feature_name(tag: &str) -> String {
     }
     if name.is_empty() {
         "untitled".to_owned()
+    } else if RESERVED.contains(&name.as_str()) {
+        // `_` never occurs in a tag's name otherwise, so this cannot meet another tag's.
+        format!("{name}_tag")
     } else {
         name
     }
 }
+
+/// Feature names the crate uses for its token stores, never given to a tag.
+pub(crate) const RESERVED: &[&str] = &["sqlite", "postgres"];
 
 /// Every feature of the API, sorted.
 pub(crate) fn all(api: &Api) -> BTreeSet<String> {
@@ -204,5 +210,13 @@ mod tests {
                 "untitled"
             ]
         );
+    }
+
+    #[test]
+    fn tags_never_take_the_store_features_names() {
+        assert_eq!(feature_name("SQLite"), "sqlite_tag");
+        assert_eq!(feature_name("sqlite"), "sqlite_tag");
+        assert_eq!(feature_name("Postgres"), "postgres_tag");
+        assert_eq!(feature_name("Postgres Tag"), "postgres-tag");
     }
 }
