@@ -133,7 +133,37 @@ impl Postgres {
             ],
         );
         this.pg_ctl("start");
+        this.stop_when_this_process_ends();
         Some(this)
+    }
+
+    /// A cluster kept in a `static` is never dropped: a watchdog stops it and deletes its
+    /// directory once this process has ended, however it ends.
+    fn stop_when_this_process_ends(&self) {
+        let pg_ctl = self.bin.join("pg_ctl");
+        let as_postgres = if is_root() {
+            "runuser -u postgres -- "
+        } else {
+            ""
+        };
+        let script = format!(
+            "while kill -0 {pid} 2>/dev/null; do sleep 0.2; done; \
+             {as_postgres}'{pg_ctl}' -D '{data}' -w -m immediate stop >/dev/null 2>&1; \
+             rm -rf '{dir}'",
+            pid = std::process::id(),
+            pg_ctl = pg_ctl.display(),
+            data = self.data().display(),
+            dir = self.dir.0.display(),
+        );
+        // Never waited for: it outlives this process by design.
+        #[allow(clippy::zombie_processes)]
+        Command::new("sh")
+            .args(["-c", &script])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the cluster's watchdog");
     }
 
     fn data(&self) -> PathBuf {
