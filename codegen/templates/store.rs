@@ -6,6 +6,7 @@ use std::fmt;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -55,6 +56,26 @@ impl TokenPair {
     pub fn is_valid_for(&self, margin: Duration) -> bool {
         millis_since_epoch(SystemTime::now()).saturating_add(millis(margin)) < self.expires_at_ms
     }
+
+    /// A pair as a database row holds it: expiry in milliseconds since the Unix epoch.
+    #[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
+    pub(crate) fn from_row(
+        access_token: String,
+        refresh_token: String,
+        expires_at_ms: u64,
+    ) -> Self {
+        Self {
+            access_token,
+            refresh_token,
+            expires_at_ms,
+        }
+    }
+
+    /// The expiry in milliseconds since the Unix epoch, as a database row holds it.
+    #[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
+    pub(crate) fn expires_at_ms(&self) -> u64 {
+        self.expires_at_ms
+    }
 }
 
 impl fmt::Debug for TokenPair {
@@ -95,6 +116,26 @@ pub enum StoreError {
         /// Where and how it is wrong (never its contents, which may hold tokens).
         reason: String,
     },
+    /// A database (SQLite or PostgreSQL) operation failed.
+    Database {
+        /// `"SQLite"` or `"PostgreSQL"`.
+        database: &'static str,
+        /// What was being done, e.g. `"connect to"` or `"save the pair of"`.
+        action: &'static str,
+        /// The database file, or `user@host:port/dbname` (never a password).
+        location: String,
+        /// What the database or its driver reported.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// An organization's row is not a token pair this crate wrote. It is left as it was.
+    CorruptRow {
+        /// The database file, or `user@host:port/dbname`.
+        location: String,
+        /// The organization whose row it is.
+        org_id: String,
+        /// How it is wrong (never its contents, which may hold tokens).
+        reason: String,
+    },
 }
 
 impl fmt::Display for StoreError {
@@ -115,6 +156,24 @@ impl fmt::Display for StoreError {
                  inspection",
                 path.display()
             ),
+            Self::Database {
+                database,
+                action,
+                location,
+                source,
+            } => write!(
+                f,
+                "token store: could not {action} the {database} database {location}: {source}"
+            ),
+            Self::CorruptRow {
+                location,
+                org_id,
+                reason,
+            } => write!(
+                f,
+                "token store: the row of organization {org_id:?} in {location} is not a valid \
+                 token pair ({reason}); it was left as it is for inspection"
+            ),
         }
     }
 }
@@ -123,7 +182,8 @@ impl std::error::Error for StoreError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Io { source, .. } => Some(source),
-            Self::Corrupt { .. } => None,
+            Self::Database { source, .. } => Some(&**source),
+            Self::Corrupt { .. } | Self::CorruptRow { .. } => None,
         }
     }
 }
@@ -167,6 +227,21 @@ pub trait TokenStore: Send + Sync + 'static {
 
     /// Takes the store's refresh lock without waiting: `None` when another holder has it.
     fn try_lock(&self) -> Result<Option<StoreLock>, StoreError>;
+}
+
+/// A shared store is a store: several managers, or a manager and the app, can hold one.
+impl<T: TokenStore + ?Sized> TokenStore for Arc<T> {
+    fn load(&self) -> Result<Option<TokenPair>, StoreError> {
+        (**self).load()
+    }
+
+    fn save(&self, pair: &TokenPair) -> Result<(), StoreError> {
+        (**self).save(pair)
+    }
+
+    fn try_lock(&self) -> Result<Option<StoreLock>, StoreError> {
+        (**self).try_lock()
+    }
 }
 
 /// A store in memory, for tests and for apps that keep the pair elsewhere. Not crash-safe.
@@ -279,6 +354,33 @@ impl FileStore {
         }
     }
 
+    /// Removes the `PATH.tmp.<pid>` files of processes that no longer run: each holds a copy
+    /// of a pair that a crash kept from being renamed over the store. Best effort; a file of a
+    /// live process (another one saving now) is left alone.
+    fn remove_stale_temporaries(&self) {
+        let Some(name) = self.path.file_name().and_then(|n| n.to_str()) else {
+            return;
+        };
+        let prefix = format!("{name}.tmp.");
+        let Ok(entries) = fs::read_dir(self.directory()) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let file_name = entry.file_name();
+            let Some(pid) = file_name
+                .to_str()
+                .and_then(|n| n.strip_prefix(&prefix))
+                .and_then(|pid| pid.parse::<i32>().ok())
+                .and_then(rustix::process::Pid::from_raw)
+            else {
+                continue;
+            };
+            if rustix::process::test_kill_process(pid) == Err(rustix::io::Errno::SRCH) {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
+
     fn write_durably(&self, temp: &Path, bytes: &[u8]) -> Result<(), StoreError> {
         use std::os::unix::fs::OpenOptionsExt;
 
@@ -353,6 +455,7 @@ impl TokenStore for FileStore {
         let temp = PathBuf::from(temp);
         // A temporary file left by a process that died mid-save (same pid reused) is stale.
         let _ = fs::remove_file(&temp);
+        self.remove_stale_temporaries();
         let result = self.write_durably(&temp, &bytes);
         if result.is_err() {
             let _ = fs::remove_file(&temp);
@@ -361,17 +464,22 @@ impl TokenStore for FileStore {
     }
 
     fn try_lock(&self) -> Result<Option<StoreLock>, StoreError> {
-        use rustix::fs::{FlockOperation, flock};
-        use std::os::unix::fs::OpenOptionsExt;
+        use rustix::fs::{FlockOperation, Mode, OFlags, flock};
 
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .open(&self.lock_path)
-            .map_err(self.io("open the lock file", &self.lock_path))?;
+        // NOFOLLOW: a symlink planted at `PATH.lock` must not make the store create or lock
+        // a file elsewhere; opening it fails (ELOOP) instead.
+        let file = rustix::fs::open(
+            &self.lock_path,
+            OFlags::RDWR | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::from_raw_mode(0o600),
+        )
+        .map(File::from)
+        .map_err(|e| {
+            self.io(
+                "open the lock file (never through a symlink)",
+                &self.lock_path,
+            )(e.into())
+        })?;
         match flock(&file, FlockOperation::NonBlockingLockExclusive) {
             Ok(()) => Ok(Some(StoreLock::holding(file))),
             Err(e) if e == rustix::io::Errno::WOULDBLOCK || e == rustix::io::Errno::INTR => {

@@ -85,7 +85,10 @@ fn oauth_spec() {
             "src/operations.rs",
             "src/receiver.rs",
             "src/store.rs",
+            "src/store_postgres.rs",
+            "src/store_sqlite.rs",
             "src/token.rs",
+            "src/token_orgs.rs",
             "src/webhook.rs",
             "src/webhook_axum.rs"
         ]

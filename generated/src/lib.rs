@@ -78,8 +78,14 @@ pub mod models;
 mod operations;
 #[cfg(feature = "oauth")]
 mod store;
+#[cfg(all(feature = "postgres", feature = "oauth"))]
+mod store_postgres;
+#[cfg(all(feature = "sqlite", feature = "oauth"))]
+mod store_sqlite;
 #[cfg(feature = "oauth")]
 mod token;
+#[cfg(feature = "oauth")]
+mod token_orgs;
 
 // Receiving webhooks and callbacks.
 mod dedup;
@@ -105,11 +111,17 @@ pub use reqwest::header::HeaderMap;
 pub use store::FileStore;
 #[cfg(feature = "oauth")]
 pub use store::{MemoryStore, StoreError, StoreLock, TokenPair, TokenStore};
+#[cfg(all(feature = "postgres", feature = "oauth"))]
+pub use store_postgres::{PostgresStore, PostgresStores};
+#[cfg(all(feature = "sqlite", feature = "oauth"))]
+pub use store_sqlite::{SqliteStore, SqliteStores};
 #[cfg(feature = "oauth")]
 pub use token::{
     AccessToken, DEFAULT_LOCK_WAIT, DEFAULT_REFRESH_MARGIN, RetryPolicy, TokenError, TokenManager,
     TokenManagerBuilder,
 };
+#[cfg(feature = "oauth")]
+pub use token_orgs::{MemoryStores, Organizations, TokenStores};
 
 // Receiving webhooks and callbacks.
 pub use dedup::{EventDedup, MemoryDedup, Seen};

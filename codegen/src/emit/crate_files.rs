@@ -114,15 +114,23 @@ pub(super) fn lib_rs(api: &Api, lib_name: &str, json: bool, token_lifecycle: boo
     let gate = token_cfg
         .as_ref()
         .map_or_else(String::new, |p| format!("#[cfg({p})]\n"));
+    // A database store needs its own feature and the token manager's.
+    let store_gate = |feature: &str| match &token_cfg {
+        Some(p) => format!("#[cfg(all(feature = \"{feature}\", {p}))]\n"),
+        None => format!("#[cfg(feature = \"{feature}\")]\n"),
+    };
+    let (postgres, sqlite) = (store_gate("postgres"), store_gate("sqlite"));
     if token_lifecycle {
-        text.push_str(&format!("{gate}mod store;\n{gate}mod token;\n"));
+        text.push_str(&format!(
+            "{gate}mod store;\n{postgres}mod store_postgres;\n{sqlite}mod store_sqlite;\n{gate}mod token;\n{gate}mod token_orgs;\n"
+        ));
     }
     text.push_str(WEBHOOK_MODULES);
     text.push_str(USES);
     if token_lifecycle {
         let unix = token_cfg.map_or_else(|| "unix".to_owned(), |p| format!("all(unix, {p})"));
         text.push_str(&format!(
-            "#[cfg({unix})]\npub use store::FileStore;\n{gate}{TOKEN_USES}{gate}{TOKEN_MANAGER_USES}"
+            "#[cfg({unix})]\npub use store::FileStore;\n{gate}{TOKEN_USES}{postgres}{POSTGRES_USES}{sqlite}{SQLITE_USES}{gate}{TOKEN_MANAGER_USES}{gate}{ORGS_USES}"
         ));
     }
     text.push_str(WEBHOOK_USES);
@@ -183,10 +191,17 @@ pub use webhook_axum::read_body;
 const TOKEN_USES: &str =
     "pub use store::{MemoryStore, StoreError, StoreLock, TokenPair, TokenStore};
 ";
+const POSTGRES_USES: &str = "pub use store_postgres::{PostgresStore, PostgresStores};
+";
+const SQLITE_USES: &str = "pub use store_sqlite::{SqliteStore, SqliteStores};
+";
 const TOKEN_MANAGER_USES: &str = "pub use token::{
     AccessToken, DEFAULT_LOCK_WAIT, DEFAULT_REFRESH_MARGIN, RetryPolicy, TokenError, TokenManager,
     TokenManagerBuilder,
 };
+";
+/// The many-organizations handle's re-exports.
+const ORGS_USES: &str = "pub use token_orgs::{MemoryStores, Organizations, TokenStores};
 ";
 
 /// The `[features]` table: one feature per tag, all on by default.
@@ -197,13 +212,17 @@ pub(crate) fn features_table(api: &Api) -> String {
     for feature in &features {
         table.push_str(&format!("{feature} = []\n"));
     }
-    table.push_str(AXUM_FEATURE);
+    table.push_str(RUNTIME_FEATURES);
     table
 }
 
-/// Not a tag: the webhook receiver's axum integration, off by default (`features::feature_name`
-/// never yields `axum`).
-const AXUM_FEATURE: &str = "axum = [\"dep:axum\"]\n";
+/// Not tags, off by default (`features::RESERVED` keeps tags from these names): the webhook
+/// receiver's axum integration, and the token stores, SQLite for one machine, PostgreSQL for
+/// replicas.
+const RUNTIME_FEATURES: &str = "axum = [\"dep:axum\"]
+sqlite = [\"dep:rusqlite\"]
+postgres = [\"dep:tokio-postgres\"]
+";
 
 /// `Cargo.toml` of a standalone generated crate.
 pub(crate) fn manifest(crate_name: &str, api: &Api) -> String {
@@ -237,11 +256,13 @@ pub(crate) const DEPENDENCIES: &str = r#"axum = { version = "0.8", optional = tr
 ed25519-dalek = { version = "2", default-features = false, features = ["std", "zeroize", "fast"] }
 hex = "0.4"
 reqwest = { version = "0.12", default-features = false, features = ["rustls-tls", "http2"] }
-rustix = { version = "1", features = ["fs"] }
+rusqlite = { version = "0.37", features = ["bundled"], optional = true }
+rustix = { version = "1", features = ["fs", "process"] }
 serde = { version = "1", features = ["derive"] }
 serde_json = "1"
 sha2 = "0.10"
 tokio = { version = "1", features = ["rt", "sync", "time"] }
+tokio-postgres = { version = "0.7", default-features = false, features = ["runtime"], optional = true }
 tracing = "0.1"
 url = "2"
 zeroize = "1"

@@ -35,15 +35,16 @@ pub(crate) fn feature_name(tag: &str) -> String {
     if name.is_empty() {
         "untitled".to_owned()
     } else if RESERVED.contains(&name.as_str()) {
-        format!("{name}-tag")
+        // `_` never occurs in a tag's name otherwise, so this cannot meet another tag's.
+        format!("{name}_tag")
     } else {
         name
     }
 }
 
-/// Feature names the manifest uses for other things: `default`, and `axum` (the webhook
-/// receiver's server integration, `crate_files.rs`).
-const RESERVED: &[&str] = &["default", "axum"];
+/// Feature names the manifest uses for other things, never given to a tag: `default`, `axum`
+/// (the webhook receiver's server integration) and the token stores `sqlite` and `postgres`.
+pub(crate) const RESERVED: &[&str] = &["default", "axum", "sqlite", "postgres"];
 
 /// Every feature of the API, sorted.
 pub(crate) fn all(api: &Api) -> BTreeSet<String> {
@@ -312,8 +313,12 @@ mod tests {
 
     #[test]
     fn tags_never_take_the_manifests_own_feature_names() {
-        assert_eq!(feature_name("Axum"), "axum-tag");
-        assert_eq!(feature_name("default"), "default-tag");
+        assert_eq!(feature_name("Axum"), "axum_tag");
+        assert_eq!(feature_name("default"), "default_tag");
         assert_eq!(feature_name("Axum Routes"), "axum-routes");
+        assert_eq!(feature_name("SQLite"), "sqlite_tag");
+        assert_eq!(feature_name("sqlite"), "sqlite_tag");
+        assert_eq!(feature_name("Postgres"), "postgres_tag");
+        assert_eq!(feature_name("Postgres Tag"), "postgres-tag");
     }
 }

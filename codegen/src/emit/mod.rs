@@ -34,6 +34,18 @@ const RUNTIME: &[(&str, &str)] = &[
 const TOKEN_RUNTIME: &[(&str, &str)] = &[
     ("store.rs", include_str!("../../templates/store.rs")),
     ("token.rs", include_str!("../../templates/token.rs")),
+    (
+        "token_orgs.rs",
+        include_str!("../../templates/token_orgs.rs"),
+    ),
+    (
+        "store_sqlite.rs",
+        include_str!("../../templates/store_sqlite.rs"),
+    ),
+    (
+        "store_postgres.rs",
+        include_str!("../../templates/store_postgres.rs"),
+    ),
 ];
 
 /// How generated types read and write JSON, for specs with a struct, an enum or a union.

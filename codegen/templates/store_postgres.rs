@@ -1,0 +1,600 @@
+//! The token pairs of many organizations in one PostgreSQL table (feature `postgres`), for
+//! replicas on several machines.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::mpsc::{SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio_postgres::config::Host;
+use tokio_postgres::{Client, Config, NoTls};
+
+use crate::store::{StoreError, StoreLock, TokenPair, TokenStore};
+use crate::token_orgs::TokenStores;
+
+/// How long one database operation (connecting included) may take.
+const OPERATION_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The schema, created by the first store that connects; replicas take turns through a
+/// transaction-scoped advisory lock.
+const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS cobo_token_pairs (
+    client_id text NOT NULL,
+    org_id text NOT NULL,
+    access_token text NOT NULL,
+    refresh_token text NOT NULL,
+    expires_at_ms bigint NOT NULL,
+    PRIMARY KEY (client_id, org_id)
+)";
+
+/// The advisory lock key of schema changes (`cobo` in ASCII).
+const SCHEMA_LOCK: i64 = 0x636f_626f;
+
+/// One PostgreSQL table, `cobo_token_pairs`, for the token pairs of every organization, keyed
+/// by client id and org id: the store for replicas on several machines.
+///
+/// - **Committed before use**: a pair is saved (one committed `INSERT … ON CONFLICT`) before
+///   the manager hands it out; a crash at any instant leaves the old or the new pair.
+/// - **One refresher across replicas**: the refresh lock is a session advisory lock
+///   (`pg_try_advisory_lock`) on the organization, taken on a connection of its own that is
+///   closed when the refresh ends. A replica that dies releases it with its connection. The new
+///   pair is saved on that same connection: if it broke (the server restarted) the save fails,
+///   and the manager keeps the pair to save it under the next lock.
+/// - **Typed errors**: connection and query failures are [`StoreError::Database`] naming
+///   `user@host:port/dbname`, never the password; a bad row is a [`StoreError::CorruptRow`].
+///
+/// Connections are plain TCP or Unix sockets (no TLS): keep the database on a private network
+/// or reach it through a local proxy. The store's calls block the calling thread for one round
+/// trip to the database (a thread of the store runs the driver), as [`FileStore`] blocks for an
+/// fsync.
+///
+/// [`FileStore`]: crate::FileStore
+#[derive(Clone)]
+pub struct PostgresStores {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    location: String,
+    requests: UnboundedSender<Request>,
+}
+
+impl fmt::Debug for PostgresStores {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PostgresStores")
+            .field("location", &self.shared.location)
+            .finish()
+    }
+}
+
+impl PostgresStores {
+    /// Connects to the database at `url` (`postgres://user:password@host:port/dbname` or
+    /// `host=… user=…`) and creates the table if it is not there.
+    pub fn connect(url: &str) -> Result<Self, StoreError> {
+        let config: Config = url.parse().map_err(|_| StoreError::Database {
+            database: "PostgreSQL",
+            action: "parse the URL of",
+            location: "(the given URL)".to_owned(),
+            // The driver's message may quote the URL, password included.
+            source: "not a postgres:// URL or key=value connection string".into(),
+        })?;
+        let location = location(&config);
+        let (requests, receiver) = unbounded_channel();
+        let worker = Worker {
+            config,
+            shared: None,
+            locks: HashMap::new(),
+            spare: None,
+            next_lock: 0,
+        };
+        std::thread::Builder::new()
+            .name("cobo-token-postgres".to_owned())
+            .spawn(move || worker.run(receiver))
+            .map_err(|e| StoreError::Database {
+                database: "PostgreSQL",
+                action: "start the driver thread of",
+                location: location.clone(),
+                source: Box::new(e),
+            })?;
+        let stores = Self {
+            shared: Arc::new(Shared { location, requests }),
+        };
+        stores.shared.call(|reply| Request::Migrate { reply })?;
+        Ok(stores)
+    }
+
+    /// The store of one organization of the app `client_id`.
+    pub fn store(&self, client_id: &str, org_id: &str) -> PostgresStore {
+        PostgresStore {
+            shared: self.shared.clone(),
+            key: Key {
+                client_id: client_id.to_owned(),
+                org_id: org_id.to_owned(),
+            },
+            lock: Arc::new(Mutex::new(None)),
+        }
+    }
+}
+
+impl TokenStores for PostgresStores {
+    type Store = PostgresStore;
+
+    fn store(&self, client_id: &str, org_id: &str) -> PostgresStore {
+        PostgresStores::store(self, client_id, org_id)
+    }
+
+    fn organizations(&self, client_id: &str) -> Result<Vec<String>, StoreError> {
+        let client_id = client_id.to_owned();
+        self.shared.call(|reply| Request::List { client_id, reply })
+    }
+
+    fn remove(&self, client_id: &str, org_id: &str) -> Result<bool, StoreError> {
+        let key = Key {
+            client_id: client_id.to_owned(),
+            org_id: org_id.to_owned(),
+        };
+        self.shared.call(|reply| Request::Remove { key, reply })
+    }
+}
+
+/// `user@host:port/dbname`: where the store is, without the password.
+fn location(config: &Config) -> String {
+    let host = match config.get_hosts().first() {
+        Some(Host::Tcp(host)) => host.clone(),
+        #[cfg(unix)]
+        Some(Host::Unix(path)) => path.display().to_string(),
+        None => "localhost".to_owned(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    format!(
+        "{}@{host}:{port}/{}",
+        config.get_user().unwrap_or("(default user)"),
+        config.get_dbname().unwrap_or("(default database)")
+    )
+}
+
+impl Shared {
+    /// Sends a request to the driver thread and waits for its answer.
+    fn call<T>(&self, request: impl FnOnce(Reply<T>) -> Request) -> Result<T, StoreError> {
+        let (reply, answer) = sync_channel(1);
+        let gone = |action| StoreError::Database {
+            database: "PostgreSQL",
+            action,
+            location: self.location.clone(),
+            source: "the store's driver thread stopped".into(),
+        };
+        self.requests
+            .send(request(reply))
+            .map_err(|_| gone("reach"))?;
+        match answer.recv() {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(failure)) => Err(StoreError::Database {
+                database: "PostgreSQL",
+                action: failure.action,
+                location: self.location.clone(),
+                source: failure.source,
+            }),
+            Err(_) => Err(gone("hear from")),
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Key {
+    client_id: String,
+    org_id: String,
+}
+
+impl Key {
+    /// The organization's advisory lock key: FNV-1a of both ids, the same in every replica. Two
+    /// organizations sharing a key only take turns.
+    fn lock_key(&self) -> i64 {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        let client = self.client_id.as_bytes();
+        for byte in (client.len() as u64)
+            .to_le_bytes()
+            .iter()
+            .chain(client)
+            .chain(self.org_id.as_bytes())
+        {
+            hash ^= u64::from(*byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        hash as i64
+    }
+}
+
+/// One organization's pair in a [`PostgresStores`] table.
+pub struct PostgresStore {
+    shared: Arc<Shared>,
+    key: Key,
+    /// The id of the connection holding this store's advisory lock, while its [`StoreLock`] lives.
+    lock: Arc<Mutex<Option<u64>>>,
+}
+
+impl fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PostgresStore")
+            .field("location", &self.shared.location)
+            .field("client_id", &self.key.client_id)
+            .field("org_id", &self.key.org_id)
+            .finish()
+    }
+}
+
+impl PostgresStore {
+    fn held_lock(&self) -> Option<u64> {
+        *self
+            .lock
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+    }
+
+    fn corrupt(&self, reason: impl Into<String>) -> StoreError {
+        StoreError::CorruptRow {
+            location: self.shared.location.clone(),
+            org_id: self.key.org_id.clone(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Closes the connection holding the advisory lock, which releases it.
+struct Release {
+    id: u64,
+    slot: Arc<Mutex<Option<u64>>>,
+    requests: UnboundedSender<Request>,
+}
+
+impl Drop for Release {
+    fn drop(&mut self) {
+        self.slot
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .take();
+        let _ = self.requests.send(Request::Unlock { id: self.id });
+    }
+}
+
+impl TokenStore for PostgresStore {
+    fn load(&self) -> Result<Option<TokenPair>, StoreError> {
+        let key = self.key.clone();
+        let lock = self.held_lock();
+        let Some(row) = self
+            .shared
+            .call(|reply| Request::Load { key, lock, reply })?
+        else {
+            return Ok(None);
+        };
+        let text = |value: Result<String, ()>, column: &str| match value {
+            Ok(text) if !text.is_empty() => Ok(text),
+            Ok(_) => Err(self.corrupt(format!("{column} is empty"))),
+            Err(()) => Err(self.corrupt(format!("{column} is not text"))),
+        };
+        let access = text(row.access_token, "access_token")?;
+        let refresh = text(row.refresh_token, "refresh_token")?;
+        let expires = row
+            .expires_at_ms
+            .map_err(|()| self.corrupt("expires_at_ms is not a bigint"))
+            .and_then(|ms| {
+                u64::try_from(ms).map_err(|_| self.corrupt("expires_at_ms is negative"))
+            })?;
+        Ok(Some(TokenPair::from_row(access, refresh, expires)))
+    }
+
+    fn save(&self, pair: &TokenPair) -> Result<(), StoreError> {
+        let key = self.key.clone();
+        let lock = self.held_lock();
+        let access_token = pair.access_token().to_owned();
+        let refresh_token = pair.refresh_token().to_owned();
+        let expires_at_ms = i64::try_from(pair.expires_at_ms()).unwrap_or(i64::MAX);
+        self.shared.call(|reply| Request::Save {
+            key,
+            lock,
+            access_token,
+            refresh_token,
+            expires_at_ms,
+            reply,
+        })
+    }
+
+    fn try_lock(&self) -> Result<Option<StoreLock>, StoreError> {
+        let key = self.key.clone();
+        let Some(id) = self.shared.call(|reply| Request::Lock { key, reply })? else {
+            return Ok(None);
+        };
+        *self
+            .lock
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner()) = Some(id);
+        Ok(Some(StoreLock::holding(Release {
+            id,
+            slot: self.lock.clone(),
+            requests: self.shared.requests.clone(),
+        })))
+    }
+}
+
+type Reply<T> = SyncSender<Result<T, Failure>>;
+
+/// What the driver thread reports: what it was doing and why it failed.
+struct Failure {
+    action: &'static str,
+    source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+/// A row as read; a column of an unexpected type is `Err(())`.
+struct Row {
+    access_token: Result<String, ()>,
+    refresh_token: Result<String, ()>,
+    expires_at_ms: Result<i64, ()>,
+}
+
+enum Request {
+    Migrate {
+        reply: Reply<()>,
+    },
+    Load {
+        key: Key,
+        lock: Option<u64>,
+        reply: Reply<Option<Row>>,
+    },
+    Save {
+        key: Key,
+        lock: Option<u64>,
+        access_token: String,
+        refresh_token: String,
+        expires_at_ms: i64,
+        reply: Reply<()>,
+    },
+    Lock {
+        key: Key,
+        reply: Reply<Option<u64>>,
+    },
+    Unlock {
+        id: u64,
+    },
+    List {
+        client_id: String,
+        reply: Reply<Vec<String>>,
+    },
+    Remove {
+        key: Key,
+        reply: Reply<bool>,
+    },
+}
+
+/// The driver thread's state: the connection for reads and plain saves, and one connection per
+/// held advisory lock.
+struct Worker {
+    config: Config,
+    shared: Option<Client>,
+    locks: HashMap<u64, Client>,
+    /// A connection whose lock attempt failed, kept for the next attempt.
+    spare: Option<Client>,
+    next_lock: u64,
+}
+
+fn failure(action: &'static str) -> impl Fn(tokio_postgres::Error) -> Failure {
+    move |e| Failure {
+        action,
+        source: Box::new(e),
+    }
+}
+
+/// `operation`, or a failure when it takes longer than [`OPERATION_TIMEOUT`].
+async fn bounded<T>(
+    action: &'static str,
+    operation: impl Future<Output = Result<T, Failure>>,
+) -> Result<T, Failure> {
+    tokio::time::timeout(OPERATION_TIMEOUT, operation)
+        .await
+        .unwrap_or_else(|_| {
+            Err(Failure {
+                action,
+                source: format!("no answer within {} s", OPERATION_TIMEOUT.as_secs()).into(),
+            })
+        })
+}
+
+impl Worker {
+    fn run(mut self, mut requests: UnboundedReceiver<Request>) {
+        let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            // Dropping `requests` makes every call fail with a typed error.
+            return;
+        };
+        runtime.block_on(async move {
+            while let Some(request) = requests.recv().await {
+                self.handle(request).await;
+            }
+        });
+    }
+
+    /// Answers one request, each operation bounded by the operation timeout.
+    async fn handle(&mut self, request: Request) {
+        match request {
+            Request::Migrate { reply } => {
+                let result = bounded("create the table in", self.migrate()).await;
+                let _ = reply.send(result);
+            }
+            Request::Load { key, lock, reply } => {
+                let result = bounded("read a pair from", self.load(key, lock)).await;
+                let _ = reply.send(result);
+            }
+            Request::Save {
+                key,
+                lock,
+                access_token,
+                refresh_token,
+                expires_at_ms,
+                reply,
+            } => {
+                let save = self.save(key, lock, access_token, refresh_token, expires_at_ms);
+                let result = bounded("save a pair in", save).await;
+                let _ = reply.send(result);
+            }
+            Request::Lock { key, reply } => {
+                let result = bounded("take a refresh lock in", self.lock(key)).await;
+                let _ = reply.send(result);
+            }
+            Request::Unlock { id } => {
+                // Closing the connection ends its session, and the session's advisory lock.
+                self.locks.remove(&id);
+            }
+            Request::List { client_id, reply } => {
+                let result = bounded("list the organizations in", self.list(client_id)).await;
+                let _ = reply.send(result);
+            }
+            Request::Remove { key, reply } => {
+                let result = bounded("remove an organization from", self.remove(key)).await;
+                let _ = reply.send(result);
+            }
+        }
+        if self.shared.as_ref().is_some_and(Client::is_closed) {
+            // The next request reconnects.
+            self.shared = None;
+        }
+    }
+
+    async fn connect(&self) -> Result<Client, Failure> {
+        let (client, connection) = self
+            .config
+            .connect(NoTls)
+            .await
+            .map_err(failure("connect to"))?;
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        Ok(client)
+    }
+
+    /// The shared connection, (re)connected if need be.
+    async fn shared(&mut self) -> Result<&Client, Failure> {
+        if self.shared.as_ref().is_none_or(Client::is_closed) {
+            self.shared = None;
+            self.shared = Some(self.connect().await?);
+        }
+        Ok(self.shared.as_ref().expect("connected above"))
+    }
+
+    /// The connection of lock `lock` if one is held, else the shared one. A lock whose
+    /// connection broke is lost: using another connection could let two replicas write.
+    async fn connection(&mut self, lock: Option<u64>) -> Result<&Client, Failure> {
+        match lock {
+            Some(id) => match self.locks.get(&id) {
+                Some(client) if !client.is_closed() => Ok(client),
+                _ => Err(Failure {
+                    action: "use the refresh lock in",
+                    source: "the lock's connection was lost, and the lock with it".into(),
+                }),
+            },
+            None => self.shared().await,
+        }
+    }
+
+    async fn migrate(&mut self) -> Result<(), Failure> {
+        let client = self.shared().await?;
+        client
+            .batch_execute(&format!(
+                "BEGIN; SELECT pg_advisory_xact_lock({SCHEMA_LOCK}); {SCHEMA}; COMMIT;"
+            ))
+            .await
+            .map_err(failure("create the table in"))
+    }
+
+    async fn load(&mut self, key: Key, lock: Option<u64>) -> Result<Option<Row>, Failure> {
+        let client = self.connection(lock).await?;
+        let row = client
+            .query_opt(
+                "SELECT access_token, refresh_token, expires_at_ms FROM cobo_token_pairs \
+                 WHERE client_id = $1 AND org_id = $2",
+                &[&key.client_id, &key.org_id],
+            )
+            .await
+            .map_err(failure("read a pair from"))?;
+        Ok(row.map(|row| Row {
+            access_token: row.try_get(0).map_err(drop),
+            refresh_token: row.try_get(1).map_err(drop),
+            expires_at_ms: row.try_get(2).map_err(drop),
+        }))
+    }
+
+    async fn save(
+        &mut self,
+        key: Key,
+        lock: Option<u64>,
+        access_token: String,
+        refresh_token: String,
+        expires_at_ms: i64,
+    ) -> Result<(), Failure> {
+        let client = self.connection(lock).await?;
+        client
+            .execute(
+                "INSERT INTO cobo_token_pairs \
+                 (client_id, org_id, access_token, refresh_token, expires_at_ms) \
+                 VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (client_id, org_id) DO UPDATE SET \
+                 access_token = excluded.access_token, refresh_token = excluded.refresh_token, \
+                 expires_at_ms = excluded.expires_at_ms",
+                &[
+                    &key.client_id,
+                    &key.org_id,
+                    &access_token,
+                    &refresh_token,
+                    &expires_at_ms,
+                ],
+            )
+            .await
+            .map_err(failure("save a pair in"))?;
+        Ok(())
+    }
+
+    async fn lock(&mut self, key: Key) -> Result<Option<u64>, Failure> {
+        let client = match self.spare.take() {
+            Some(client) if !client.is_closed() => client,
+            _ => self.connect().await?,
+        };
+        let locked: bool = client
+            .query_one("SELECT pg_try_advisory_lock($1)", &[&key.lock_key()])
+            .await
+            .and_then(|row| row.try_get(0))
+            .map_err(failure("take a refresh lock in"))?;
+        if !locked {
+            self.spare = Some(client);
+            return Ok(None);
+        }
+        self.next_lock += 1;
+        self.locks.insert(self.next_lock, client);
+        Ok(Some(self.next_lock))
+    }
+
+    async fn list(&mut self, client_id: String) -> Result<Vec<String>, Failure> {
+        let client = self.shared().await?;
+        let rows = client
+            .query(
+                "SELECT org_id FROM cobo_token_pairs WHERE client_id = $1 ORDER BY org_id",
+                &[&client_id],
+            )
+            .await
+            .map_err(failure("list the organizations in"))?;
+        rows.iter()
+            .map(|row| row.try_get(0).map_err(failure("list the organizations in")))
+            .collect()
+    }
+
+    async fn remove(&mut self, key: Key) -> Result<bool, Failure> {
+        let client = self.shared().await?;
+        let removed = client
+            .execute(
+                "DELETE FROM cobo_token_pairs WHERE client_id = $1 AND org_id = $2",
+                &[&key.client_id, &key.org_id],
+            )
+            .await
+            .map_err(failure("remove an organization from"))?;
+        Ok(removed > 0)
+    }
+}

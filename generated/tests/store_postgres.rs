@@ -1,0 +1,225 @@
+//! The PostgreSQL store against a throwaway cluster this test starts on 127.0.0.1: one table
+//! for many organizations, one refresh across processes, corrupt rows reported by organization,
+//! crash safety under SIGKILL, typed errors while the server restarts and recovery after.
+
+#[path = "support/stores.rs"]
+mod stores;
+mod support;
+
+use std::sync::{OnceLock, RwLock, RwLockReadGuard};
+use std::time::{Duration, SystemTime};
+
+use cobo_waas2::{PostgresStores, StoreError, TokenManager, TokenPair, TokenStore, TokenStores};
+use stores::Postgres;
+use support::{Rotating, TestServer};
+
+/// One cluster for the whole test binary (each test uses its own client id); `None` when
+/// PostgreSQL is absent (outside CI). Stopped when the binary exits, by the last test.
+fn cluster() -> Option<&'static Postgres> {
+    static CLUSTER: OnceLock<Option<Postgres>> = OnceLock::new();
+    CLUSTER.get_or_init(Postgres::start).as_ref()
+}
+
+/// Tests share the running cluster; the restart test has it alone.
+static RUNNING: RwLock<()> = RwLock::new(());
+
+fn shared() -> RwLockReadGuard<'static, ()> {
+    RUNNING.read().unwrap_or_else(|p| p.into_inner())
+}
+
+fn pair(n: u64) -> TokenPair {
+    TokenPair::new(
+        format!("AT-{n}-secret"),
+        format!("RT-{n}-secret"),
+        SystemTime::UNIX_EPOCH + Duration::from_secs(4_000_000_000 + n),
+    )
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: starts a throwaway cluster (cargo xtask test provides the server programs)"]
+fn one_table_keeps_each_organizations_pair_and_lists_and_removes_them() {
+    let Some(pg) = cluster() else { return };
+    let _running = shared();
+    let stores = PostgresStores::connect(&pg.url()).unwrap();
+    stores.store("list", "org-a").save(&pair(1)).unwrap();
+    stores.store("list", "org-b").save(&pair(2)).unwrap();
+    stores.store("list-2", "org-a").save(&pair(3)).unwrap();
+    stores.store("list", "org-a").save(&pair(4)).unwrap();
+    let again = PostgresStores::connect(&pg.url()).unwrap();
+    assert_eq!(again.store("list", "org-a").load().unwrap(), Some(pair(4)));
+    assert_eq!(
+        again.store("list-2", "org-a").load().unwrap(),
+        Some(pair(3))
+    );
+    assert_eq!(again.store("list", "org-c").load().unwrap(), None);
+    assert_eq!(again.organizations("list").unwrap(), ["org-a", "org-b"]);
+    assert!(again.remove("list", "org-a").unwrap());
+    assert!(!again.remove("list", "org-a").unwrap());
+    assert_eq!(stores.organizations("list").unwrap(), ["org-b"]);
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: starts a throwaway cluster (cargo xtask test provides the server programs)"]
+fn the_advisory_lock_keeps_other_replicas_out_and_dies_with_its_connection() {
+    let Some(pg) = cluster() else { return };
+    let _running = shared();
+    let first = PostgresStores::connect(&pg.url()).unwrap();
+    let second = PostgresStores::connect(&pg.url()).unwrap();
+    let a = first.store("lock", "org-a");
+    let lock = a.try_lock().unwrap().expect("free");
+    assert!(second.store("lock", "org-a").try_lock().unwrap().is_none());
+    assert!(second.store("lock", "org-b").try_lock().unwrap().is_some());
+    a.save(&pair(7)).unwrap();
+    assert_eq!(second.store("lock", "org-a").load().unwrap(), Some(pair(7)));
+    drop(lock);
+    // The release is asynchronous (the connection closes): it comes within moments.
+    let started = std::time::Instant::now();
+    while second.store("lock", "org-a").try_lock().unwrap().is_none() {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the lock was never released"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: starts a throwaway cluster (cargo xtask test provides the server programs)"]
+fn a_corrupt_row_names_the_organization_and_never_the_token() {
+    let Some(pg) = cluster() else { return };
+    let _running = shared();
+    let stores = PostgresStores::connect(&pg.url()).unwrap();
+    let store = stores.store("corrupt", "org-a");
+    store.save(&pair(1)).unwrap();
+    // Corrupt it through a second store's save of an empty token, as a bad writer would.
+    stores
+        .store("corrupt", "org-a")
+        .save(&TokenPair::new("", "RT-leaked", SystemTime::now()))
+        .unwrap();
+    let error = store.load().unwrap_err();
+    assert!(matches!(error, StoreError::CorruptRow { ref org_id, .. } if org_id == "org-a"));
+    let shown = format!("{error} {error:?}");
+    assert!(
+        shown.contains("org-a") && shown.contains("access_token is empty"),
+        "{shown}"
+    );
+    assert!(!shown.contains("RT-leaked"), "{shown}");
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: starts a throwaway cluster (cargo xtask test provides the server programs)"]
+fn connection_errors_are_typed_and_never_show_the_password() {
+    let Some(pg) = cluster() else { return };
+    let _running = shared();
+    let _ = pg;
+    // Nothing listens on port 9 of 127.0.0.1.
+    let error =
+        PostgresStores::connect("postgres://app:hunter2-secret@127.0.0.1:9/tokens").unwrap_err();
+    let shown = format!("{error} {error:?}");
+    assert!(matches!(error, StoreError::Database { .. }), "{shown}");
+    assert!(shown.contains("app@127.0.0.1:9/tokens"), "{shown}");
+    assert!(!shown.contains("hunter2"), "{shown}");
+    let error =
+        PostgresStores::connect("postgres://app:hunter2-secret@127.0.0.1:notaport/x").unwrap_err();
+    assert!(!format!("{error} {error:?}").contains("hunter2"));
+}
+
+#[test]
+#[ignore = "the child process of two_processes_with_many_callers_send_one_refresh"]
+fn child_callers() {
+    stores::child_callers();
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: starts a throwaway cluster (cargo xtask test provides the server programs)"]
+fn two_processes_with_many_callers_send_one_refresh() {
+    let Some(pg) = cluster() else { return };
+    let _running = shared();
+    let stores = PostgresStores::connect(&pg.url()).unwrap();
+    stores.remove("client-1", "org-1").unwrap();
+    drop(stores);
+    let _serial = serial();
+    stores::two_processes_one_refresh(&pg.url(), "child_callers", 500);
+}
+
+/// The two multi-process tests use the same organization: one at a time.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SERIAL.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: starts a throwaway cluster (cargo xtask test provides the server programs)"]
+fn two_keep_token_processes_sigkilled_never_present_a_stale_refresh_token() {
+    let Some(pg) = cluster() else { return };
+    let _running = shared();
+    let _serial = serial();
+    let stores = PostgresStores::connect(&pg.url()).unwrap();
+    stores.remove("client-1", "org-1").unwrap();
+    let store = stores.store("client-1", "org-1");
+    let read = || -> Option<u64> {
+        let pair = store.load().unwrap()?;
+        let n = support::token_number(pair.access_token());
+        assert_eq!(n, support::token_number(pair.refresh_token()), "one pair");
+        Some(n)
+    };
+    let forget = || {
+        stores.remove("client-1", "org-1").unwrap();
+    };
+    stores::two_keep_token_processes_killed(&pg.url(), 30, &read, &forget);
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: starts a throwaway cluster (cargo xtask test provides the server programs)"]
+fn a_server_restart_gives_typed_errors_then_recovers_without_losing_the_pair() {
+    let Some(pg) = cluster() else { return };
+    let _alone = RUNNING.write().unwrap_or_else(|p| p.into_inner());
+    let rotating = Rotating::new(0);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime.block_on(TestServer::start_with(rotating.handler()));
+    let stores = PostgresStores::connect(&pg.url()).unwrap();
+    let manager = TokenManager::builder(
+        stores::client(&server),
+        "restart",
+        "org-1",
+        stores.store("restart", "org-1"),
+    )
+    .build();
+    runtime.block_on(async {
+        manager.authorize().await.unwrap();
+        for _ in 0..5 {
+            manager.access_token().await.unwrap();
+        }
+    });
+    pg.stop();
+    let error = runtime.block_on(manager.access_token()).unwrap_err();
+    let shown = error.to_string();
+    assert!(
+        matches!(
+            error,
+            cobo_waas2::TokenError::Store(StoreError::Database { .. })
+        ),
+        "{shown}"
+    );
+    assert!(shown.contains("PostgreSQL"), "{shown}");
+    pg.start_again();
+    let token = runtime.block_on(manager.access_token()).unwrap();
+    let n = support::token_number(token.as_str());
+    assert_eq!(rotating.issued(), n, "no answer lost, no re-authorization");
+    let posts = server
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST")
+        .count() as u64;
+    assert_eq!(
+        posts,
+        rotating.refreshes(),
+        "no stale refresh token was presented"
+    );
+    let stored = stores.store("restart", "org-1").load().unwrap().unwrap();
+    assert_eq!(support::token_number(stored.access_token()), n);
+}
