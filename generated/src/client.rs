@@ -444,6 +444,7 @@ impl Client {
                 status,
                 headers,
                 body,
+                org: None,
             }),
             limit,
         };
@@ -467,6 +468,7 @@ impl Client {
             status,
             headers,
             body,
+            org: None,
         };
         if status.is_success() {
             if let Some(key) = &self.inner.response_key {
@@ -506,7 +508,8 @@ pub(crate) enum Auth {
 }
 
 /// One request as an operation describes it; [`Client::send`] turns it into bytes on the wire.
-#[derive(Debug)]
+/// Its `Debug` (in `call.rs`) shows header names only: a header can carry a Bearer token.
+#[derive(Clone)]
 pub(crate) struct Request {
     pub(crate) operation: &'static str,
     pub(crate) method: Method,

@@ -38,6 +38,7 @@
 #![forbid(unsafe_code)]
 
 mod auth;
+mod call;
 mod client;
 mod error;
 mod json;
@@ -46,6 +47,7 @@ mod json;
 pub mod models;
 #[rustfmt::skip]
 mod operations;
+mod org;
 mod store;
 mod token;
 
@@ -59,6 +61,7 @@ pub use error::DisplayFields;
 pub use error::{Error, RawResponse, ResponseValue};
 pub use reqwest::StatusCode;
 pub use reqwest::header::HeaderMap;
+pub use org::{OrgClient, TOKEN_EXPIRED_ERROR_CODE};
 #[cfg(unix)]
 pub use store::FileStore;
 pub use store::{MemoryStore, StoreError, StoreLock, TokenPair, TokenStore};

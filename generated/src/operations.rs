@@ -36,31 +36,7 @@ impl crate::Client {
         crate::ResponseValue<crate::models::GetTokenResponse>,
         crate::Error<crate::models::GetTokenError>,
     > {
-        let mut query = crate::client::Query::default();
-        query.push("client_id", client_id);
-        query.push("org_id", org_id);
-        query.push("grant_type", grant_type);
-        let query = query.finish();
-        let request = crate::client::Request {
-            operation: "get_token",
-            method: reqwest::Method::GET,
-            path: "/oauth/token".to_owned(),
-            query,
-            body: None,
-            headers: Vec::new(),
-            auth: crate::client::Auth::CoboSignature,
-        };
-        let response = self.send(request).await.map_err(crate::Error::widen)?;
-        match response.status().as_u16() {
-            200..=299 => response.decode(),
-            400..=499 => {
-                Err(response.api_error(crate::models::GetTokenError::ClientError))
-            }
-            500..=599 => {
-                Err(response.api_error(crate::models::GetTokenError::ServerError))
-            }
-            _ => Err(response.unexpected()),
-        }
+        get_token(self, client_id, org_id, grant_type).await
     }
     /// Refresh Org Access Token
     ///
@@ -89,34 +65,7 @@ impl crate::Client {
         crate::ResponseValue<crate::models::RefreshTokenResponse>,
         crate::Error<crate::models::RefreshTokenError>,
     > {
-        let query = String::new();
-        let request = crate::client::Request {
-            operation: "refresh_token",
-            method: reqwest::Method::POST,
-            path: "/oauth/token".to_owned(),
-            query,
-            body: Some((
-                "application/json".to_owned(),
-                serde_json::to_vec(body)
-                    .map_err(|e| crate::Error::Request {
-                        operation: "refresh_token",
-                        message: e.to_string(),
-                    })?,
-            )),
-            headers: Vec::new(),
-            auth: crate::client::Auth::CoboSignature,
-        };
-        let response = self.send(request).await.map_err(crate::Error::widen)?;
-        match response.status().as_u16() {
-            200..=299 => response.decode(),
-            400..=499 => {
-                Err(response.api_error(crate::models::RefreshTokenError::ClientError))
-            }
-            500..=599 => {
-                Err(response.api_error(crate::models::RefreshTokenError::ServerError))
-            }
-            _ => Err(response.unexpected()),
-        }
+        refresh_token(self, body).await
     }
     /// Get Access Token
     ///
@@ -146,44 +95,7 @@ impl crate::Client {
         crate::ResponseValue<crate::models::PermissionTokenResponse>,
         crate::Error<crate::models::ExchangePermissionTokenError>,
     > {
-        let query = String::new();
-        let request = crate::client::Request {
-            operation: "exchange_permission_token",
-            method: reqwest::Method::POST,
-            path: "/oauth/permission_token/exchange".to_owned(),
-            query,
-            body: Some((
-                "application/json".to_owned(),
-                serde_json::to_vec(body)
-                    .map_err(|e| crate::Error::Request {
-                        operation: "exchange_permission_token",
-                        message: e.to_string(),
-                    })?,
-            )),
-            headers: Vec::new(),
-            auth: crate::client::Auth::CoboSignature,
-        };
-        let response = self.send(request).await.map_err(crate::Error::widen)?;
-        match response.status().as_u16() {
-            201 => response.decode(),
-            400..=499 => {
-                Err(
-                    response
-                        .api_error(
-                            crate::models::ExchangePermissionTokenError::ClientError,
-                        ),
-                )
-            }
-            500..=599 => {
-                Err(
-                    response
-                        .api_error(
-                            crate::models::ExchangePermissionTokenError::ServerError,
-                        ),
-                )
-            }
-            _ => Err(response.unexpected()),
-        }
+        exchange_permission_token(self, body).await
     }
     /// Refresh Access Token
     ///
@@ -213,43 +125,161 @@ impl crate::Client {
         crate::ResponseValue<crate::models::PermissionTokenResponse>,
         crate::Error<crate::models::RefreshPermissionTokenError>,
     > {
-        let query = String::new();
-        let request = crate::client::Request {
-            operation: "refresh_permission_token",
-            method: reqwest::Method::POST,
-            path: "/oauth/permission_token/refresh".to_owned(),
-            query,
-            body: Some((
-                "application/json".to_owned(),
-                serde_json::to_vec(body)
-                    .map_err(|e| crate::Error::Request {
-                        operation: "refresh_permission_token",
-                        message: e.to_string(),
-                    })?,
-            )),
-            headers: Vec::new(),
-            auth: crate::client::Auth::CoboSignature,
-        };
-        let response = self.send(request).await.map_err(crate::Error::widen)?;
-        match response.status().as_u16() {
-            201 => response.decode(),
-            400..=499 => {
-                Err(
-                    response
-                        .api_error(
-                            crate::models::RefreshPermissionTokenError::ClientError,
-                        ),
-                )
-            }
-            500..=599 => {
-                Err(
-                    response
-                        .api_error(
-                            crate::models::RefreshPermissionTokenError::ServerError,
-                        ),
-                )
-            }
-            _ => Err(response.unexpected()),
+        refresh_permission_token(self, body).await
+    }
+}
+#[cfg(feature = "oauth")]
+async fn get_token(
+    via: &dyn crate::call::Sender,
+    client_id: &str,
+    org_id: &str,
+    grant_type: &str,
+) -> Result<
+    crate::ResponseValue<crate::models::GetTokenResponse>,
+    crate::Error<crate::models::GetTokenError>,
+> {
+    let mut query = crate::client::Query::default();
+    query.push("client_id", client_id);
+    query.push("org_id", org_id);
+    query.push("grant_type", grant_type);
+    let query = query.finish();
+    let request = crate::client::Request {
+        operation: "get_token",
+        method: reqwest::Method::GET,
+        path: "/oauth/token".to_owned(),
+        query,
+        body: None,
+        headers: Vec::new(),
+        auth: crate::client::Auth::CoboSignature,
+    };
+    let response = via.send_with(request, None).await.map_err(crate::Error::widen)?;
+    match response.status().as_u16() {
+        200..=299 => response.decode(),
+        400..=499 => Err(response.api_error(crate::models::GetTokenError::ClientError)),
+        500..=599 => Err(response.api_error(crate::models::GetTokenError::ServerError)),
+        _ => Err(response.unexpected()),
+    }
+}
+#[cfg(feature = "oauth")]
+async fn refresh_token(
+    via: &dyn crate::call::Sender,
+    body: &crate::models::TokenEndpointBody,
+) -> Result<
+    crate::ResponseValue<crate::models::RefreshTokenResponse>,
+    crate::Error<crate::models::RefreshTokenError>,
+> {
+    let query = String::new();
+    let request = crate::client::Request {
+        operation: "refresh_token",
+        method: reqwest::Method::POST,
+        path: "/oauth/token".to_owned(),
+        query,
+        body: Some((
+            "application/json".to_owned(),
+            serde_json::to_vec(body)
+                .map_err(|e| crate::Error::Request {
+                    operation: "refresh_token",
+                    message: e.to_string(),
+                })?,
+        )),
+        headers: Vec::new(),
+        auth: crate::client::Auth::CoboSignature,
+    };
+    let response = via.send_with(request, None).await.map_err(crate::Error::widen)?;
+    match response.status().as_u16() {
+        200..=299 => response.decode(),
+        400..=499 => {
+            Err(response.api_error(crate::models::RefreshTokenError::ClientError))
         }
+        500..=599 => {
+            Err(response.api_error(crate::models::RefreshTokenError::ServerError))
+        }
+        _ => Err(response.unexpected()),
+    }
+}
+#[cfg(feature = "oauth")]
+async fn exchange_permission_token(
+    via: &dyn crate::call::Sender,
+    body: &crate::models::PermissionTokenExchangeBody,
+) -> Result<
+    crate::ResponseValue<crate::models::PermissionTokenResponse>,
+    crate::Error<crate::models::ExchangePermissionTokenError>,
+> {
+    let query = String::new();
+    let request = crate::client::Request {
+        operation: "exchange_permission_token",
+        method: reqwest::Method::POST,
+        path: "/oauth/permission_token/exchange".to_owned(),
+        query,
+        body: Some((
+            "application/json".to_owned(),
+            serde_json::to_vec(body)
+                .map_err(|e| crate::Error::Request {
+                    operation: "exchange_permission_token",
+                    message: e.to_string(),
+                })?,
+        )),
+        headers: Vec::new(),
+        auth: crate::client::Auth::CoboSignature,
+    };
+    let response = via.send_with(request, None).await.map_err(crate::Error::widen)?;
+    match response.status().as_u16() {
+        201 => response.decode(),
+        400..=499 => {
+            Err(
+                response
+                    .api_error(crate::models::ExchangePermissionTokenError::ClientError),
+            )
+        }
+        500..=599 => {
+            Err(
+                response
+                    .api_error(crate::models::ExchangePermissionTokenError::ServerError),
+            )
+        }
+        _ => Err(response.unexpected()),
+    }
+}
+#[cfg(feature = "oauth")]
+async fn refresh_permission_token(
+    via: &dyn crate::call::Sender,
+    body: &crate::models::PermissionTokenRefreshBody,
+) -> Result<
+    crate::ResponseValue<crate::models::PermissionTokenResponse>,
+    crate::Error<crate::models::RefreshPermissionTokenError>,
+> {
+    let query = String::new();
+    let request = crate::client::Request {
+        operation: "refresh_permission_token",
+        method: reqwest::Method::POST,
+        path: "/oauth/permission_token/refresh".to_owned(),
+        query,
+        body: Some((
+            "application/json".to_owned(),
+            serde_json::to_vec(body)
+                .map_err(|e| crate::Error::Request {
+                    operation: "refresh_permission_token",
+                    message: e.to_string(),
+                })?,
+        )),
+        headers: Vec::new(),
+        auth: crate::client::Auth::CoboSignature,
+    };
+    let response = via.send_with(request, None).await.map_err(crate::Error::widen)?;
+    match response.status().as_u16() {
+        201 => response.decode(),
+        400..=499 => {
+            Err(
+                response
+                    .api_error(crate::models::RefreshPermissionTokenError::ClientError),
+            )
+        }
+        500..=599 => {
+            Err(
+                response
+                    .api_error(crate::models::RefreshPermissionTokenError::ServerError),
+            )
+        }
+        _ => Err(response.unexpected()),
     }
 }

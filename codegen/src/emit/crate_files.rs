@@ -61,13 +61,13 @@ pub(super) fn lib_rs(api: &Api, lib_name: &str, json: bool, token_lifecycle: boo
         #( #![doc = #lines] )*
         #![forbid(unsafe_code)]
     };
-    let mut text = String::from("\nmod auth;\nmod client;\nmod error;\n");
+    let mut text = String::from("\nmod auth;\nmod call;\nmod client;\nmod error;\n");
     if json {
         text.push_str("mod json;\n");
     }
     text.push_str(MODULES);
     if token_lifecycle {
-        text.push_str("mod store;\nmod token;\n");
+        text.push_str("mod org;\nmod store;\nmod token;\n");
     }
     text.push_str(USES);
     if token_lifecycle {
@@ -100,7 +100,8 @@ pub use reqwest::header::HeaderMap;
 ";
 
 /// The token lifecycle's re-exports, for specs with `get_token` and `refresh_token`.
-const TOKEN_USES: &str = "#[cfg(unix)]
+const TOKEN_USES: &str = "pub use org::{OrgClient, TOKEN_EXPIRED_ERROR_CODE};
+#[cfg(unix)]
 pub use store::FileStore;
 pub use store::{MemoryStore, StoreError, StoreLock, TokenPair, TokenStore};
 pub use token::{

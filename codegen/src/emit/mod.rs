@@ -19,6 +19,7 @@ use crate::model::{Api, TypeRef};
 /// The runtime modules every generated crate contains: (file name, source).
 const RUNTIME: &[(&str, &str)] = &[
     ("auth.rs", include_str!("../../templates/auth.rs")),
+    ("call.rs", include_str!("../../templates/call.rs")),
     ("client.rs", include_str!("../../templates/client.rs")),
     ("error.rs", include_str!("../../templates/error.rs")),
 ];
@@ -27,6 +28,7 @@ const RUNTIME: &[(&str, &str)] = &[
 const TOKEN_RUNTIME: &[(&str, &str)] = &[
     ("store.rs", include_str!("../../templates/store.rs")),
     ("token.rs", include_str!("../../templates/token.rs")),
+    ("org.rs", include_str!("../../templates/org.rs")),
 ];
 
 /// How generated types read and write JSON, for specs with a struct, an enum or a union.
@@ -43,11 +45,9 @@ fn needs_json(api: &Api) -> bool {
     })
 }
 
-/// Whether `api` has the two operations the token manager is built on.
-fn has_token_operations(api: &Api) -> bool {
-    ["get_token", "refresh_token"]
-        .iter()
-        .all(|id| api.operations.iter().any(|op| op.id == *id))
+/// Whether `api` has the two operations the token manager is built on (and so `OrgClient`).
+pub(crate) fn has_token_operations(api: &Api) -> bool {
+    crate::model::has_token_operations(&api.operations)
 }
 
 /// The runtime modules of the crate generated for `api`: (file name, source).
