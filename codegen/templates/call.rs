@@ -9,9 +9,9 @@ use std::pin::Pin;
 
 use reqwest::Method;
 
+use crate::Client;
 use crate::client::{Auth, Query, Request};
 use crate::error::{Error, RawResponse, ResponseValue};
-use crate::Client;
 
 /// The future of one sent request.
 pub(crate) type Sent<'a> =
@@ -112,7 +112,10 @@ pub(crate) fn check_path(path: &str) -> Result<(), String> {
     let Some(rest) = path.strip_prefix('/') else {
         return Err(format!("path {path:?} must start with `/`"));
     };
-    if let Some(c) = path.chars().find(|c| c.is_control() || *c == '?' || *c == '#') {
+    if let Some(c) = path
+        .chars()
+        .find(|c| c.is_control() || *c == '?' || *c == '#')
+    {
         return Err(format!("path {path:?} contains {c:?}"));
     }
     for segment in rest.split('/') {

@@ -59,9 +59,10 @@ pub use client::{
 #[doc(hidden)]
 pub use error::DisplayFields;
 pub use error::{Error, RawResponse, ResponseValue};
-pub use org::{OrgClient, TOKEN_EXPIRED_ERROR_CODE};
 pub use reqwest::StatusCode;
 pub use reqwest::header::HeaderMap;
+
+pub use org::{OrgClient, TOKEN_EXPIRED_ERROR_CODE};
 #[cfg(unix)]
 pub use store::FileStore;
 pub use store::{MemoryStore, StoreError, StoreLock, TokenPair, TokenStore};

@@ -100,7 +100,8 @@ pub use reqwest::header::HeaderMap;
 ";
 
 /// The token lifecycle's re-exports, for specs with `get_token` and `refresh_token`.
-const TOKEN_USES: &str = "pub use org::{OrgClient, TOKEN_EXPIRED_ERROR_CODE};
+const TOKEN_USES: &str = "
+pub use org::{OrgClient, TOKEN_EXPIRED_ERROR_CODE};
 #[cfg(unix)]
 pub use store::FileStore;
 pub use store::{MemoryStore, StoreError, StoreLock, TokenPair, TokenStore};
