@@ -578,7 +578,7 @@ pub fn example_path(name: &str) -> std::path::PathBuf {
             .expect("the profile directory")
             .to_path_buf();
         let dir = profile_dir.join("examples");
-        let built = ["get_token", "refresh_token", "keep_token"]
+        let built = ["get_token", "refresh_token", "keep_token", "org_call"]
             .iter()
             .all(|name| {
                 dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
