@@ -77,6 +77,39 @@ impl OrgClient {
         crate::call::raw_call(self, method, path, query, body).await
     }
 
+    /// Builds and signs a JSON request with the current token, as a call does, without sending
+    /// it: the org client's per-request work, for benchmarks.
+    #[doc(hidden)]
+    pub async fn prepare_json_request<T: serde::Serialize>(
+        &self,
+        method: Method,
+        path: &str,
+        body: &T,
+    ) -> Result<reqwest::Request, Error<Infallible>> {
+        const OPERATION: &str = "prepare_json_request";
+        let token = self
+            .tokens
+            .access_token()
+            .await
+            .map_err(|e| token_error(OPERATION, e))?;
+        let body = serde_json::to_vec(body).map_err(|e| Error::Request {
+            operation: OPERATION,
+            message: e.to_string(),
+        })?;
+        let request = Request {
+            operation: OPERATION,
+            method,
+            path: path.to_owned(),
+            query: String::new(),
+            body: Some(("application/json".to_owned(), body)),
+            headers: Vec::new(),
+            auth: crate::client::Auth::CoboSignature,
+        };
+        let again = repeatable(&request).then(|| request.clone());
+        drop(again);
+        self.client.prepare(with_bearer(request, &token))
+    }
+
     async fn send_org(
         &self,
         request: Request,

@@ -15,8 +15,7 @@ mod common;
 
 use std::process::ExitCode;
 
-use cobo_waas2::{FileStore, TokenManager};
-use reqwest::Method;
+use cobo_waas2::{FileStore, Method, TokenManager};
 
 const ARGS: &str = "<client_id> <org_id> <store_path> <METHOD> <PATH> [JSON_BODY]";
 

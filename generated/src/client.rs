@@ -370,7 +370,7 @@ impl Client {
     }
 
     /// Builds the URL, signs, and sets the headers and body of one request.
-    fn prepare(&self, request: Request) -> Result<reqwest::Request, Error<Infallible>> {
+    pub(crate) fn prepare(&self, request: Request) -> Result<reqwest::Request, Error<Infallible>> {
         let operation = request.operation;
         let mut target = String::with_capacity(
             self.inner.base.len() + request.path.len() + request.query.len() + 1,

@@ -95,6 +95,7 @@ pub use client::{
 #[doc(hidden)]
 pub use error::DisplayFields;
 pub use error::{Error, RawResponse, ResponseValue};
+pub use reqwest::Method;
 pub use reqwest::StatusCode;
 pub use reqwest::header::HeaderMap;
 ";
