@@ -21,7 +21,8 @@ pub(super) fn operations(api: &Api, part: usize, parts: usize) -> Vec<Piece> {
     if part == 0 {
         // Paths are written out in full: with features, any import could end up unused.
         pieces.push(Piece::Tokens(quote! {
-            //! The API's operations, as methods of [`Client`](crate::Client).
+            //! The API's operations, as methods of [`Client`](crate::Client) and, for calls on
+            //! behalf of an organization (Cobo OAuth), of `OrgClient`; each compiled once.
         }));
     }
     for receiver in [Receiver::App, Receiver::Org] {
