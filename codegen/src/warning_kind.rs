@@ -53,7 +53,11 @@ impl Warning {
     /// What this warning is about.
     pub fn kind(&self) -> WarningKind {
         let m = self.message.as_str();
-        if m.contains("which is not supported yet") {
+        if m.contains("which is not supported yet")
+            || m.contains("is not supported (only CoboAuth")
+            || m.contains("has no supported security alternative")
+            || m.contains("the crate has no OrgClient")
+        {
             WarningKind::UnsupportedAuth
         } else if m.contains("typed as serde_json::Value") {
             WarningKind::Untyped

@@ -396,7 +396,7 @@ impl Client {
     }
 
     /// Builds the URL, signs, and sets the headers and body of one request.
-    fn prepare(&self, request: Request) -> Result<reqwest::Request, Error<Infallible>> {
+    pub(crate) fn prepare(&self, request: Request) -> Result<reqwest::Request, Error<Infallible>> {
         let operation = request.operation;
         check_path(operation, &request.path)?;
         let mut target = String::with_capacity(
@@ -484,6 +484,7 @@ impl Client {
                 status,
                 headers,
                 body,
+                org: None,
             }),
             limit,
         };
@@ -507,6 +508,7 @@ impl Client {
             status,
             headers,
             body,
+            org: None,
         };
         // Success responses must be signed; any other response that carries a signature must
         // carry a valid one (an unsigned error answer is taken as TLS delivers it).
@@ -616,7 +618,8 @@ pub(crate) enum Auth {
 }
 
 /// One request as an operation describes it; [`Client::send`] turns it into bytes on the wire.
-#[derive(Debug)]
+/// Its `Debug` (in `call.rs`) shows header names only: a header can carry a Bearer token.
+#[derive(Clone)]
 pub(crate) struct Request {
     pub(crate) operation: &'static str,
     pub(crate) method: Method,

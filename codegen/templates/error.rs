@@ -17,6 +17,19 @@ pub struct RawResponse {
     pub(crate) status: StatusCode,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Vec<u8>,
+    /// Set on the answers of calls made on behalf of an organization.
+    pub(crate) org: Option<OrgCall>,
+}
+
+/// What a call made with an Org Access Token adds to its response, for errors to explain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct OrgCall {
+    /// The OAuth2 scope the operation needs, when the spec names one.
+    pub(crate) scope: Option<&'static str>,
+    /// The token was refused as expired (HTTP 500, `error_code` 1000) and a new one obtained.
+    pub(crate) renewed: bool,
+    /// After the renewal the call was sent again (it was safe to repeat).
+    pub(crate) repeated: bool,
 }
 
 impl RawResponse {
@@ -38,6 +51,48 @@ impl RawResponse {
     /// The raw body bytes, exactly as received.
     pub fn body(&self) -> &[u8] {
         &self.body
+    }
+
+    /// For a call made on behalf of an organization: whether its Org Access Token was refused
+    /// as expired (HTTP 500, `error_code` 1000) and renewed. When the call was not repeated
+    /// ([`RawResponse::repeated`] is `false`), it can be repeated with the new token.
+    pub fn token_renewed(&self) -> bool {
+        self.org.is_some_and(|org| org.renewed)
+    }
+
+    /// Whether this answer is that of a second attempt, sent after the token was renewed.
+    pub fn repeated(&self) -> bool {
+        self.org.is_some_and(|org| org.repeated)
+    }
+
+    /// For a call made on behalf of an organization, the OAuth2 scope its operation needs.
+    pub fn oauth_scope(&self) -> Option<&'static str> {
+        self.org.and_then(|org| org.scope)
+    }
+
+    /// Explains, after an error's text, what the Org Access Token had to do with it.
+    fn org_note(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Some(org) = self.org else {
+            return Ok(());
+        };
+        if self.status == StatusCode::FORBIDDEN {
+            if let Some(scope) = org.scope {
+                write!(
+                    f,
+                    " (on behalf of the organization: this needs OAuth2 scope `{scope}`; the \
+                     organization must authorize the app for it)"
+                )?;
+            }
+        }
+        if org.renewed {
+            f.write_str(if org.repeated {
+                " (the Org Access Token was refused as expired, renewed, and the call repeated once)"
+            } else {
+                " (the Org Access Token was refused as expired and has been renewed; the call was \
+                 not repeated as it may not be safe to: repeat it if it did not act)"
+            })?;
+        }
+        Ok(())
     }
 
     /// The body as text (invalid UTF-8 replaced), for diagnostics.
@@ -275,6 +330,16 @@ pub enum Error<E> {
         /// What was wrong.
         message: String,
     },
+    /// A call on behalf of an organization found no valid Org Access Token: nothing was sent
+    /// (or, after the token was refused as expired, it could not be renewed).
+    Token {
+        /// The operation id.
+        operation: &'static str,
+        /// Whether the organization must authorize the app again (`get_token`).
+        reauthorize: bool,
+        /// The token manager's error (a `TokenError`).
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 }
 
 impl Error<std::convert::Infallible> {
@@ -291,6 +356,15 @@ impl Error<std::convert::Infallible> {
             Self::Timeout { operation } => Error::Timeout { operation },
             Self::Transport { operation, source } => Error::Transport { operation, source },
             Self::Request { operation, message } => Error::Request { operation, message },
+            Self::Token {
+                operation,
+                reauthorize,
+                source,
+            } => Error::Token {
+                operation,
+                reauthorize,
+                source,
+            },
         }
     }
 }
@@ -321,12 +395,30 @@ impl<E> Error<E> {
         }
     }
 
+    /// For a call on behalf of an organization: whether its Org Access Token was refused as
+    /// expired and renewed (see [`RawResponse::token_renewed`]).
+    pub fn token_renewed(&self) -> bool {
+        self.response().is_some_and(RawResponse::token_renewed)
+    }
+
+    /// Whether the organization must authorize the app again before calls on its behalf work.
+    pub fn needs_reauthorization(&self) -> bool {
+        matches!(
+            self,
+            Self::Token {
+                reauthorize: true,
+                ..
+            }
+        )
+    }
+
     /// The operation id of the failed call.
     pub fn operation(&self) -> &'static str {
         match self {
             Self::Timeout { operation }
             | Self::Transport { operation, .. }
-            | Self::Request { operation, .. } => operation,
+            | Self::Request { operation, .. }
+            | Self::Token { operation, .. } => operation,
             Self::Api { response, .. }
             | Self::UnexpectedStatus { response }
             | Self::Decode { response, .. }
@@ -356,14 +448,18 @@ impl<E: fmt::Display> fmt::Display for Error<E> {
         let operation = self.operation();
         match self {
             Self::Api { error, response } => {
-                write!(f, "{operation}: HTTP {}: {error}", response.status)
+                write!(f, "{operation}: HTTP {}: {error}", response.status)?;
+                response.org_note(f)
             }
-            Self::UnexpectedStatus { response } => write!(
-                f,
-                "{operation}: unexpected HTTP {} ({} bytes of body)",
-                response.status,
-                response.body.len()
-            ),
+            Self::UnexpectedStatus { response } => {
+                write!(
+                    f,
+                    "{operation}: unexpected HTTP {} ({} bytes of body)",
+                    response.status,
+                    response.body.len()
+                )?;
+                response.org_note(f)
+            }
             Self::Decode { response, source } => write!(
                 f,
                 "{operation}: could not decode the HTTP {} response body: {}",
@@ -392,6 +488,9 @@ impl<E: fmt::Display> fmt::Display for Error<E> {
             }
             Self::Request { message, .. } => {
                 write!(f, "{operation}: could not build the request: {message}")
+            }
+            Self::Token { source, .. } => {
+                write!(f, "{operation}: no valid Org Access Token: {source}")
             }
         }
     }
@@ -438,6 +537,16 @@ impl<E: fmt::Debug> fmt::Debug for Error<E> {
                 .field("operation", operation)
                 .field("message", message)
                 .finish(),
+            Self::Token {
+                operation,
+                reauthorize,
+                source,
+            } => f
+                .debug_struct("Token")
+                .field("operation", operation)
+                .field("reauthorize", reauthorize)
+                .field("source", source)
+                .finish(),
         }
     }
 }
@@ -448,6 +557,7 @@ impl<E: fmt::Debug + fmt::Display> std::error::Error for Error<E> {
             // The serde_json error is left out on purpose: its message can quote body values.
             Self::Signature { reason, .. } => Some(reason),
             Self::Transport { source, .. } => Some(source),
+            Self::Token { source, .. } => Some(source.as_ref()),
             _ => None,
         }
     }

@@ -436,13 +436,49 @@ impl TokenManager {
                 }
             }
         }
+        self.refresh_in_task(flight, None).await
+    }
+
+    /// Renews the token after the server refused `stale` as expired (Cobo answers HTTP 500 with
+    /// `error_code` 1000), even if it looked valid: once per stale token, whatever the number
+    /// of callers. A caller whose stale token was already replaced gets the new one without a
+    /// refresh; callers that waited for a refresh that failed share its failure.
+    pub async fn refresh_if_current(&self, stale: &AccessToken) -> Result<AccessToken, TokenError> {
+        let seen_failures = self.state().failures;
+        let flight = self.inner.refresh.clone().lock_owned().await;
+        {
+            let state = self.state();
+            if let Some(pair) = &state.current {
+                if pair.access_token() != stale.as_str() && pair.is_valid_for(Duration::ZERO) {
+                    return Ok(AccessToken(pair.access_token().to_owned()));
+                }
+            }
+            if state.failures != seen_failures {
+                if let Some((message, reauthorize)) = &state.last_failure {
+                    return Err(TokenError::SharedFailure {
+                        message: message.clone(),
+                        reauthorize: *reauthorize,
+                    });
+                }
+            }
+        }
+        self.refresh_in_task(flight, Some(stale.clone())).await
+    }
+
+    /// Runs a refresh holding the single flight (`flight`); with `stale`, a stored pair holding
+    /// that access token is refreshed however long it seems to have left.
+    async fn refresh_in_task(
+        &self,
+        flight: tokio::sync::OwnedMutexGuard<()>,
+        stale: Option<AccessToken>,
+    ) -> Result<AccessToken, TokenError> {
         // The refresh runs in a task of its own, holding the single flight, so that a caller
         // that gives up (a dropped future, a timeout) cannot abandon a refresh between sending
         // it and saving its answer: the new pair is saved, and adopted, all the same.
         let this = self.clone();
         let refresh = async move {
             let _flight = flight;
-            let result = this.refresh_under_lock().await;
+            let result = this.refresh_under_lock(stale.as_ref()).await;
             if let Err(e) = &result {
                 let mut state = this.state();
                 state.failures += 1;
@@ -462,7 +498,10 @@ impl TokenManager {
     }
 
     /// The part of [`access_token`](Self::access_token) that runs in the single flight.
-    async fn refresh_under_lock(&self) -> Result<AccessToken, TokenError> {
+    async fn refresh_under_lock(
+        &self,
+        stale: Option<&AccessToken>,
+    ) -> Result<AccessToken, TokenError> {
         let unsaved = (self.state().unsaved.as_ref()).map(|u| (u.pair.clone(), u.lifetime));
         if let Some((pair, lifetime)) = unsaved {
             // The lock is still held, in `unsaved`: released once the pair is saved.
@@ -476,7 +515,8 @@ impl TokenManager {
             return Err(TokenError::NoToken);
         };
         let known = self.state().current.clone();
-        if known.as_ref() != Some(&stored) && stored.is_valid_for(self.inner.margin) {
+        let refused = stale.is_some_and(|stale| stale.as_str() == stored.access_token());
+        if known.as_ref() != Some(&stored) && stored.is_valid_for(self.inner.margin) && !refused {
             // Another process (or an earlier run) refreshed already.
             return Ok(self.adopt(stored, None));
         }

@@ -8,11 +8,16 @@ use codegen::{Options, Output, generate};
 /// Runtime files are copied verbatim from `codegen/templates/`; their diffs show there.
 const RUNTIME: &[&str] = &[
     "src/auth.rs",
+    "src/call.rs",
     "src/client.rs",
     "src/error.rs",
     "src/json.rs",
+    "src/org.rs",
     "src/store.rs",
+    "src/store_postgres.rs",
+    "src/store_sqlite.rs",
     "src/token.rs",
+    "src/token_orgs.rs",
     "src/dedup.rs",
     "src/receiver.rs",
     "src/webhook.rs",
@@ -49,11 +54,7 @@ fn assert_snapshots(name: &str, output: &Output) {
 }
 
 fn fixture(name: &str) {
-    let path = root()
-        .join("codegen/tests/fixtures")
-        .join(format!("{name}.yaml"));
-    let output = run(&path, &format!("{name}.yaml"), false);
-    assert_snapshots(name, &output);
+    let output = fixture_output(name);
     // The token manager needs `get_token` and `refresh_token`, which no fixture has.
     for module in ["src/store.rs", "src/token.rs"] {
         assert!(
@@ -61,6 +62,41 @@ fn fixture(name: &str) {
             "{name}: {module} emitted without the token operations"
         );
     }
+}
+
+fn fixture_output(name: &str) -> Output {
+    let path = root()
+        .join("codegen/tests/fixtures")
+        .join(format!("{name}.yaml"));
+    let output = run(&path, &format!("{name}.yaml"), false);
+    assert_snapshots(name, &output);
+    output
+}
+
+/// CoboAuth, OAuth2, both, none and an unsupported scheme, beside the token operations: the
+/// crate has `OrgClient`; an OAuth2-only operation is only its method.
+#[test]
+fn mixed_security() {
+    let output = fixture_output("security");
+    let file = |path: &str| {
+        output
+            .files
+            .iter()
+            .find(|f| f.path == path)
+            .map(|f| f.contents.clone())
+            .unwrap_or_default()
+    };
+    assert!(file("src/org.rs").contains("pub struct OrgClient"));
+    let operations = file("src/operations.rs");
+    let (app, org) = operations
+        .split_once("impl crate::OrgClient {")
+        .expect("an OrgClient block");
+    assert!(app.contains("pub async fn list_wallets("));
+    assert!(org.contains("pub async fn list_wallets("));
+    assert!(!app.contains("pub async fn update_wallet_by_id("));
+    assert!(org.contains("pub async fn update_wallet_by_id("));
+    assert!(!org.contains("pub async fn get_app_info("));
+    assert!(!org.contains("pub async fn get_token("));
 }
 
 #[test]
@@ -76,6 +112,7 @@ fn oauth_spec() {
         paths,
         [
             "src/auth.rs",
+            "src/call.rs",
             "src/client.rs",
             "src/dedup.rs",
             "src/error.rs",
@@ -83,6 +120,7 @@ fn oauth_spec() {
             "src/lib.rs",
             "src/models.rs",
             "src/operations.rs",
+            "src/org.rs",
             "src/receiver.rs",
             "src/store.rs",
             "src/store_postgres.rs",

@@ -399,7 +399,7 @@ impl Client {
     }
 
     /// Builds the URL, signs, and sets the headers and body of one request.
-    fn prepare(&self, request: Request) -> Result<reqwest::Request, Error<Infallible>> {
+    pub(crate) fn prepare(&self, request: Request) -> Result<reqwest::Request, Error<Infallible>> {
         let operation = request.operation;
         check_path(operation, &request.path)?;
         let mut target = String::with_capacity(
@@ -487,6 +487,7 @@ impl Client {
                 status,
                 headers,
                 body,
+                org: None,
             }),
             limit,
         };
@@ -510,6 +511,7 @@ impl Client {
             status,
             headers,
             body,
+            org: None,
         };
         // Success responses must be signed; any other response that carries a signature must
         // carry a valid one (an unsigned error answer is taken as TLS delivers it).
@@ -619,7 +621,8 @@ pub(crate) enum Auth {
 }
 
 /// One request as an operation describes it; [`Client::send`] turns it into bytes on the wire.
-#[derive(Debug)]
+/// Its `Debug` (in `call.rs`) shows header names only: a header can carry a Bearer token.
+#[derive(Clone)]
 pub(crate) struct Request {
     pub(crate) operation: &'static str,
     pub(crate) method: Method,

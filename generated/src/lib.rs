@@ -68,6 +68,7 @@
 #![cfg_attr(not(feature = "oauth"), allow(dead_code))]
 
 mod auth;
+mod call;
 mod client;
 mod error;
 mod json;
@@ -76,6 +77,8 @@ mod json;
 pub mod models;
 #[rustfmt::skip]
 mod operations;
+#[cfg(feature = "oauth")]
+mod org;
 #[cfg(feature = "oauth")]
 mod store;
 #[cfg(all(feature = "postgres", feature = "oauth"))]
@@ -105,8 +108,13 @@ pub use error::{Error, RawResponse, ResponseValue};
 /// The `reqwest` this crate is built with, for [`ClientBuilder::http_client`] without a second
 /// copy of `reqwest` in the build.
 pub use reqwest;
+pub use reqwest::Method;
 pub use reqwest::StatusCode;
 pub use reqwest::header::HeaderMap;
+
+// Portal Apps: Org Access Tokens, their stores, calls on an organization's behalf.
+#[cfg(feature = "oauth")]
+pub use org::{OrgClient, TOKEN_EXPIRED_ERROR_CODE};
 #[cfg(all(unix, feature = "oauth"))]
 pub use store::FileStore;
 #[cfg(feature = "oauth")]

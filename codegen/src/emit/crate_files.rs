@@ -104,13 +104,13 @@ pub(super) fn lib_rs(api: &Api, lib_name: &str, json: bool, token_lifecycle: boo
         #![forbid(unsafe_code)]
     };
     let mut text = super::features::no_operation_allowance(api);
-    text.push_str("\nmod auth;\nmod client;\nmod error;\n");
+    text.push_str("\nmod auth;\nmod call;\nmod client;\nmod error;\n");
     if json {
         text.push_str("mod json;\n");
     }
     text.push_str(MODULES);
     // The token manager calls `get_token` and `refresh_token`: it compiles with their features.
-    let token_cfg = super::features::cfg_calling(api, super::TOKEN_OPERATIONS);
+    let token_cfg = super::features::cfg_calling(api, crate::model::TOKEN_OPERATIONS);
     let gate = token_cfg
         .as_ref()
         .map_or_else(String::new, |p| format!("#[cfg({p})]\n"));
@@ -122,7 +122,7 @@ pub(super) fn lib_rs(api: &Api, lib_name: &str, json: bool, token_lifecycle: boo
     let (postgres, sqlite) = (store_gate("postgres"), store_gate("sqlite"));
     if token_lifecycle {
         text.push_str(&format!(
-            "{gate}mod store;\n{postgres}mod store_postgres;\n{sqlite}mod store_sqlite;\n{gate}mod token;\n{gate}mod token_orgs;\n"
+            "{gate}mod org;\n{gate}mod store;\n{postgres}mod store_postgres;\n{sqlite}mod store_sqlite;\n{gate}mod token;\n{gate}mod token_orgs;\n"
         ));
     }
     text.push_str(WEBHOOK_MODULES);
@@ -130,7 +130,7 @@ pub(super) fn lib_rs(api: &Api, lib_name: &str, json: bool, token_lifecycle: boo
     if token_lifecycle {
         let unix = token_cfg.map_or_else(|| "unix".to_owned(), |p| format!("all(unix, {p})"));
         text.push_str(&format!(
-            "#[cfg({unix})]\npub use store::FileStore;\n{gate}{TOKEN_USES}{postgres}{POSTGRES_USES}{sqlite}{SQLITE_USES}{gate}{TOKEN_MANAGER_USES}{gate}{ORGS_USES}"
+            "\n// Portal Apps: Org Access Tokens, their stores, calls on an organization's behalf.\n{gate}{ORG_USES}#[cfg({unix})]\npub use store::FileStore;\n{gate}{TOKEN_USES}{postgres}{POSTGRES_USES}{sqlite}{SQLITE_USES}{gate}{TOKEN_MANAGER_USES}{gate}{ORGS_USES}"
         ));
     }
     text.push_str(WEBHOOK_USES);
@@ -159,6 +159,7 @@ pub use error::{Error, RawResponse, ResponseValue};
 /// The `reqwest` this crate is built with, for [`ClientBuilder::http_client`] without a second
 /// copy of `reqwest` in the build.
 pub use reqwest;
+pub use reqwest::Method;
 pub use reqwest::StatusCode;
 pub use reqwest::header::HeaderMap;
 ";
@@ -188,6 +189,8 @@ pub use webhook_axum::read_body;
 
 /// The token lifecycle's re-exports, for specs with `get_token` and `refresh_token`, after
 /// `FileStore` and each behind the features of those operations.
+const ORG_USES: &str = "pub use org::{OrgClient, TOKEN_EXPIRED_ERROR_CODE};
+";
 const TOKEN_USES: &str =
     "pub use store::{MemoryStore, StoreError, StoreLock, TokenPair, TokenStore};
 ";

@@ -19,6 +19,7 @@ use crate::model::{Api, TypeRef};
 /// The runtime modules every generated crate contains: (file name, source).
 const RUNTIME: &[(&str, &str)] = &[
     ("auth.rs", include_str!("../../templates/auth.rs")),
+    ("call.rs", include_str!("../../templates/call.rs")),
     ("client.rs", include_str!("../../templates/client.rs")),
     ("error.rs", include_str!("../../templates/error.rs")),
     ("dedup.rs", include_str!("../../templates/dedup.rs")),
@@ -46,6 +47,7 @@ const TOKEN_RUNTIME: &[(&str, &str)] = &[
         "store_postgres.rs",
         include_str!("../../templates/store_postgres.rs"),
     ),
+    ("org.rs", include_str!("../../templates/org.rs")),
 ];
 
 /// How generated types read and write JSON, for specs with a struct, an enum or a union.
@@ -62,14 +64,9 @@ fn needs_json(api: &Api) -> bool {
     })
 }
 
-/// The operations the token manager is built on.
-const TOKEN_OPERATIONS: &[&str] = &["get_token", "refresh_token"];
-
-/// Whether `api` has the two operations the token manager is built on.
-fn has_token_operations(api: &Api) -> bool {
-    TOKEN_OPERATIONS
-        .iter()
-        .all(|id| api.operations.iter().any(|op| op.id == *id))
+/// Whether `api` has the two operations the token manager is built on (and so `OrgClient`).
+pub(crate) fn has_token_operations(api: &Api) -> bool {
+    crate::model::has_token_operations(&api.operations)
 }
 
 /// The source of every runtime module the generator may copy, whichever `api` needs: the

@@ -6,52 +6,128 @@ use quote::quote;
 use super::{Piece, rust_type};
 use crate::docs::doc_lines;
 use crate::ident::ident;
-use crate::model::{Api, Auth, Operation, Param, ParamLocation, Status, TypeKind, TypeRef};
+use crate::model::{Api, Auth, Bearer, Operation, Param, ParamLocation, Status, TypeKind, TypeRef};
 
-/// The operations of one chunk (`part` of `parts`), as one `impl Client` block; the first chunk
+/// The operations of one chunk (`part` of `parts`): each compiled once as a function over
+/// `&dyn Sender`, with a thin method on `Client` and, when it accepts an Org Access Token and the
+/// crate has the token lifecycle, on `OrgClient` (only there when it needs one). The first chunk
 /// carries the module's doc comment. Doc comments are written as text (they are half the file),
-/// the methods as tokens.
+/// the code as tokens.
 pub(super) fn operations(api: &Api, part: usize, parts: usize) -> Vec<Piece> {
     let size = api.operations.len().div_ceil(parts.max(1));
+    let org = super::has_token_operations(api);
+    let chunk: Vec<&Operation> = api.operations.iter().skip(part * size).take(size).collect();
     let mut pieces = Vec::new();
     if part == 0 {
         // Paths are written out in full: with features, any import could end up unused.
         pieces.push(Piece::Tokens(quote! {
-            //! The API's operations, as methods of [`Client`](crate::Client).
+            //! The API's operations, as methods of [`Client`](crate::Client) and, for calls on
+            //! behalf of an organization (Cobo OAuth), of `OrgClient`; each compiled once.
         }));
     }
-    pieces.push(Piece::Text("impl crate::Client {\n".to_owned()));
-    for op in api.operations.iter().skip(part * size).take(size) {
-        let mut docs = String::new();
-        super::text::doc_comment(&mut docs, "    ", &method_docs(op));
-        pieces.push(Piece::Text(docs));
-        let method = method(api, op);
-        pieces.push(Piece::Member(quote! { impl crate::Client { #method } }));
+    for receiver in [Receiver::App, Receiver::Org] {
+        let ops: Vec<&&Operation> = chunk.iter().filter(|op| receiver.has(op, org)).collect();
+        if ops.is_empty() {
+            continue;
+        }
+        pieces.push(Piece::Text(format!(
+            "impl crate::{} {{\n",
+            receiver.type_name()
+        )));
+        for op in ops {
+            let mut docs = String::new();
+            super::text::doc_comment(&mut docs, "    ", &receiver.docs(op, org));
+            pieces.push(Piece::Text(docs));
+            let method = thin_method(op);
+            pieces.push(Piece::Member(quote! { impl crate::Client { #method } }));
+        }
+        pieces.push(Piece::Text("}\n".to_owned()));
     }
-    pieces.push(Piece::Text("}\n".to_owned()));
+    for op in chunk {
+        pieces.push(Piece::Tokens(function(api, op)));
+    }
     pieces
 }
 
-fn method(api: &Api, op: &Operation) -> TokenStream {
-    let models = quote!(crate::models);
+/// Which client a thin method is generated on.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Receiver {
+    App,
+    Org,
+}
+
+impl Receiver {
+    fn type_name(self) -> &'static str {
+        match self {
+            Self::App => "Client",
+            Self::Org => "OrgClient",
+        }
+    }
+
+    /// Whether `op` is a method of this client; `org`: the crate has `OrgClient`.
+    fn has(self, op: &Operation, org: bool) -> bool {
+        match self {
+            Self::App => op.bearer != Bearer::Required || !org,
+            Self::Org => org && op.bearer != Bearer::Never,
+        }
+    }
+
+    fn docs(self, op: &Operation, org: bool) -> Vec<String> {
+        let scope = (!op.scopes.is_empty()).then(|| {
+            let scopes: Vec<String> = op.scopes.iter().map(|s| format!("`{s}`")).collect();
+            format!("OAuth2 scope: {}.", scopes.join(", "))
+        });
+        let mut lines = if self == Self::Org && Self::App.has(op, org) {
+            vec![format!(
+                "[`Client::{0}`](crate::Client::{0}) on behalf of the organization, with its Org Access Token.",
+                op.method_name
+            )]
+        } else {
+            method_docs(op)
+        };
+        if let Some(scope) = scope {
+            let at = lines
+                .iter()
+                .position(|l| l == "# Errors")
+                .map_or(lines.len(), |i| i - 1);
+            lines.splice(at..at, [String::new(), scope]);
+        }
+        lines
+    }
+}
+
+/// A method that calls the operation's function with its receiver as the sender.
+fn thin_method(op: &Operation) -> TokenStream {
     let cfg = super::features::cfg(&super::features::of_operation(op));
     let deprecated = op
         .deprecated
         .then(|| quote!(#[deprecated = "Deprecated in the API spec."]));
     let name = ident(&op.method_name);
-    let mut args: Vec<TokenStream> = op
-        .params
-        .iter()
-        .filter(|p| p.required)
-        .map(|p| {
-            let arg = ident(&p.name);
-            let ty = param_type(p, &models);
-            quote!(#arg: #ty)
-        })
-        .collect();
+    let (args, names, result) = signature(op);
+    quote! {
+        #cfg
+        #deprecated
+        pub async fn #name(&self #( , #args )*) -> #result {
+            #name(self #( , #names )*).await
+        }
+    }
+}
+
+/// The arguments (declared and as passed on) and result type of an operation.
+fn signature(op: &Operation) -> (Vec<TokenStream>, Vec<TokenStream>, TokenStream) {
+    let models = quote!(crate::models);
+    let mut args = Vec::new();
+    let mut names = Vec::new();
+    for p in op.params.iter().filter(|p| p.required) {
+        let arg = ident(&p.name);
+        let ty = param_type(p, &models);
+        args.push(quote!(#arg: #ty));
+        names.push(quote!(#arg));
+    }
     if let Some(options) = &op.options_type {
         let options = ident(options);
         args.push(quote!(options: &crate::models::#options));
+        names.push(quote!(options));
     }
     if let Some(body) = &op.body {
         let ty = rust_type(&body.ty, Some(&models));
@@ -60,11 +136,23 @@ fn method(api: &Api, op: &Operation) -> TokenStream {
         } else {
             quote!(body: Option<&#ty>)
         });
+        names.push(quote!(body));
     }
     let success = match &op.success {
         Some(ty) => rust_type(ty, Some(&models)),
         None => quote!(()),
     };
+    let error = ident(&op.error_type);
+    let result =
+        quote!(Result<crate::ResponseValue<#success>, crate::Error<crate::models::#error>>);
+    (args, names, result)
+}
+
+/// The operation, once, over whichever client sends it.
+fn function(api: &Api, op: &Operation) -> TokenStream {
+    let cfg = super::features::cfg(&super::features::of_operation(op));
+    let name = ident(&op.method_name);
+    let (args, _, result) = signature(op);
     let error = ident(&op.error_type);
     let operation_id = &op.id;
     let http_method = ident(&op.http_method);
@@ -98,10 +186,15 @@ fn method(api: &Api, op: &Operation) -> TokenStream {
         Auth::CoboSignature => quote!(crate::client::Auth::CoboSignature),
     };
     let arms = status_arms(op, &error);
+    let scope = if op.scopes.is_empty() {
+        quote!(None)
+    } else {
+        let scopes = op.scopes.join(", ");
+        quote!(Some(#scopes))
+    };
     quote! {
         #cfg
-        #deprecated
-        pub async fn #name(&self #( , #args )*) -> Result<crate::ResponseValue<#success>, crate::Error<crate::models::#error>> {
+        async fn #name(via: &dyn crate::call::Sender #( , #args )*) -> #result {
             #query
             let request = crate::client::Request {
                 operation: #operation_id,
@@ -112,7 +205,7 @@ fn method(api: &Api, op: &Operation) -> TokenStream {
                 headers: #headers,
                 auth: #auth,
             };
-            let response = self.send(request).await.map_err(crate::Error::widen)?;
+            let response = via.send_with(request, #scope).await.map_err(crate::Error::widen)?;
             match response.status().as_u16() {
                 #( #arms )*
             }

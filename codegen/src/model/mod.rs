@@ -259,6 +259,10 @@ pub struct Operation {
     pub options_type: Option<String>,
     /// How requests are authenticated.
     pub auth: Auth,
+    /// Whether an Org Access Token (Cobo OAuth, `Authorization: Bearer`) is accepted or needed.
+    pub bearer: Bearer,
+    /// The OAuth2 scopes the operation names, in the order written, without repeats.
+    pub scopes: Vec<String>,
 }
 
 /// Where a parameter goes.
@@ -360,6 +364,28 @@ pub enum Auth {
     CoboSignature,
 }
 
+/// Whether an operation can be called on behalf of an organization, with its Org Access Token as
+/// `Authorization: Bearer` beside the app's signature (Cobo OAuth, for Portal Apps).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bearer {
+    /// No OAuth2 requirement: never sent a token.
+    Never,
+    /// OAuth2 or another scheme (`[{CoboAuth: []}, {OAuth2: [scope]}]`): with or without a token.
+    Accepted,
+    /// OAuth2 only: callable on behalf of an organization only.
+    Required,
+}
+
+/// The operations the token manager (and so `OrgClient`) is built on.
+pub(crate) const TOKEN_OPERATIONS: &[&str] = &["get_token", "refresh_token"];
+
+/// Whether the operations include the two the token manager (and so `OrgClient`) is built on.
+pub(crate) fn has_token_operations(operations: &[Operation]) -> bool {
+    TOKEN_OPERATIONS
+        .iter()
+        .all(|id| operations.iter().any(|op| op.id == *id))
+}
+
 /// Builds the model of a loaded document, without the siblings of its `$ref`s.
 pub fn build(api: &OpenAPI) -> Result<Api, Error> {
     build_with(api, &RefSiblings::new())
@@ -383,6 +409,18 @@ fn build_with(api: &OpenAPI, ref_siblings: &RefSiblings) -> Result<Api, Error> {
         schema::Types::new(resolver, Namer::with_reserved(&runtime_types), ref_siblings);
     types.components()?;
     let operations = operation::operations(resolver, &mut types)?;
+    let token_lifecycle = has_token_operations(&operations);
+    for op in operations.iter().filter(|op| op.bearer == Bearer::Required) {
+        if !token_lifecycle {
+            types.warn(
+                op.pointer.clone(),
+                format!(
+                    "`{}` needs an Org Access Token (OAuth2 only), but without `get_token` and `refresh_token` the crate has no OrgClient: it is a `Client` method, signed, without a token",
+                    op.id
+                ),
+            );
+        }
+    }
     let (types, warnings) = types.finish();
     Ok(Api {
         title: api.info.title.clone(),

@@ -8,7 +8,9 @@ use openapiv3::{
 };
 
 use super::schema::Types;
-use super::{Auth, Body, ErrorVariant, Operation, Param, ParamLocation, Response, Status, TypeRef};
+use super::{
+    Auth, Bearer, Body, ErrorVariant, Operation, Param, ParamLocation, Response, Status, TypeRef,
+};
 use crate::error::{Error, ErrorKind, push_token};
 use crate::ident::{Namer, type_name, value_name};
 use crate::resolve::Resolver;
@@ -99,6 +101,7 @@ impl<'a> Context<'_, 'a> {
         path_params: &'a [ReferenceOr<Parameter>],
     ) -> Result<Operation, Error> {
         let type_base = type_name(self.id, "Operation");
+        let (auth, bearer, scopes) = self.auth(types, op)?;
         let mut arg_names = Namer::with_reserved(&["body", "options", "self"]);
         let params = self.params(types, path, op, path_params, &type_base, &mut arg_names)?;
         let body = self.body(types, op, &type_base)?;
@@ -127,7 +130,9 @@ impl<'a> Context<'_, 'a> {
             responses,
             error_type,
             options_type,
-            auth: self.auth(types, op)?,
+            auth,
+            bearer,
+            scopes,
         })
     }
 
@@ -438,7 +443,14 @@ impl<'a> Context<'_, 'a> {
         }
     }
 
-    fn auth(&self, types: &mut Types<'a>, op: &SpecOperation) -> Result<Auth, Error> {
+    /// Reads `security` as Cobo does: every request of an app is signed (CoboAuth), and an
+    /// alternative naming OAuth2 means the operation can also (or only) be called with an Org
+    /// Access Token as `Authorization: Bearer` beside the signature.
+    fn auth(
+        &self,
+        types: &mut Types<'a>,
+        op: &SpecOperation,
+    ) -> Result<(Auth, Bearer, Vec<String>), Error> {
         let (requirements, at) = match &op.security {
             Some(own) => (own, push_token(self.pointer, "security")),
             None => (
@@ -451,7 +463,7 @@ impl<'a> Context<'_, 'a> {
             ),
         };
         if requirements.is_empty() {
-            return Ok(Auth::None);
+            return Ok((Auth::None, Bearer::Never, Vec::new()));
         }
         let schemes = self
             .resolver
@@ -459,52 +471,89 @@ impl<'a> Context<'_, 'a> {
             .components
             .as_ref()
             .map(|c| &c.security_schemes);
-        let mut anonymous = false;
-        let mut unsupported = Vec::new();
+        let (mut anonymous, mut app, mut org) = (false, false, false);
+        let mut scopes: Vec<String> = Vec::new();
         for (index, requirement) in requirements.iter().enumerate() {
             if requirement.is_empty() {
                 anonymous = true;
                 continue;
             }
-            let mut all_cobo = true;
-            for name in requirement.keys() {
+            let requirement_at = push_token(&at, &index.to_string());
+            let (mut cobo, mut bearer, mut unknown) = (false, false, false);
+            for (name, wanted) in requirement {
                 let scheme = schemes.and_then(|s| s.get(name)).ok_or_else(|| {
                     Error::at(
                         ErrorKind::Invalid,
-                        push_token(&at, &index.to_string()),
+                        &requirement_at,
                         format!(
                             "security scheme `{name}` is not defined in components.securitySchemes"
                         ),
                     )
                 })?;
-                let is_cobo = matches!(
-                    scheme,
-                    ReferenceOr::Item(SecurityScheme::APIKey { location: openapiv3::APIKeyLocation::Header, name, .. })
-                        if COBO_SIGNATURE_HEADERS.contains(&name.to_ascii_lowercase().as_str())
-                );
-                if !is_cobo {
-                    all_cobo = false;
-                    unsupported.push(name.clone());
+                match scheme {
+                    ReferenceOr::Item(SecurityScheme::APIKey {
+                        location: openapiv3::APIKeyLocation::Header,
+                        name: header,
+                        ..
+                    }) if COBO_SIGNATURE_HEADERS
+                        .contains(&header.to_ascii_lowercase().as_str()) =>
+                    {
+                        cobo = true
+                    }
+                    ReferenceOr::Item(SecurityScheme::OAuth2 { .. }) => {
+                        bearer = true;
+                        for scope in wanted {
+                            if !scopes.contains(scope) {
+                                scopes.push(scope.clone());
+                            }
+                        }
+                    }
+                    ReferenceOr::Item(SecurityScheme::HTTP { scheme, .. })
+                        if scheme.eq_ignore_ascii_case("bearer") =>
+                    {
+                        bearer = true
+                    }
+                    _ => {
+                        unknown = true;
+                        types.warn(
+                            push_token(&requirement_at, name),
+                            format!(
+                                "`{}`: security scheme `{name}` is not supported (only CoboAuth's signature headers and OAuth2 / HTTP bearer are): this alternative is ignored",
+                                self.id
+                            ),
+                        );
+                    }
                 }
             }
-            if all_cobo {
-                return Ok(Auth::CoboSignature);
+            if unknown {
+                continue;
+            }
+            if bearer {
+                org = true;
+            } else if cobo {
+                app = true;
             }
         }
-        if anonymous {
-            return Ok(Auth::None);
+        let bearer = match (org, app || anonymous) {
+            (false, _) => Bearer::Never,
+            (true, true) => Bearer::Accepted,
+            (true, false) => Bearer::Required,
+        };
+        if app || org {
+            return Ok((Auth::CoboSignature, bearer, scopes));
         }
-        // OAuth2 alone (an Org Access Token as a bearer token) is not implemented yet; Cobo also
-        // checks the app's signature, so requests are still signed.
+        if anonymous {
+            return Ok((Auth::None, bearer, scopes));
+        }
+        // No alternative the client can satisfy: sign anyway, as Cobo checks the signature.
         types.warn(
             at,
             format!(
-                "`{}` accepts only {}, which is not supported yet: requests are signed with CoboAuth and carry no bearer token",
-                self.id,
-                unsupported.join(", ")
+                "`{}` has no supported security alternative: requests are signed with CoboAuth",
+                self.id
             ),
         );
-        Ok(Auth::CoboSignature)
+        Ok((Auth::CoboSignature, bearer, scopes))
     }
 }
 

@@ -8,8 +8,9 @@ use syn::{ImplItem, Item, Type};
 /// Names the runtime defines, from every template the generator may copy.
 #[derive(Debug, Default)]
 pub(crate) struct Reserved {
-    /// Methods of `Client`: inherent ones (any visibility: E0592 whatever it is) and those of
-    /// the traits it implements or derives, which an inherent method would shadow.
+    /// Methods of `Client` and `OrgClient`, which both get a method per operation: inherent ones
+    /// (any visibility: E0592 whatever it is) and those of the traits they implement or derive,
+    /// which an inherent method would shadow.
     pub client_methods: Vec<String>,
     /// Types, traits and aliases the runtime modules define.
     pub types: Vec<String>,
@@ -59,7 +60,7 @@ fn collect(item: &Item, out: &mut Reserved) {
         }
         Item::Struct(s) => {
             out.types.push(s.ident.to_string());
-            if s.ident == "Client" {
+            if CLIENTS.contains(&s.ident.to_string().as_str()) {
                 out.client_methods
                     .extend(derived_methods(&s.attrs).into_iter().map(str::to_owned));
             }
@@ -72,10 +73,13 @@ fn collect(item: &Item, out: &mut Reserved) {
     }
 }
 
-/// Whether an impl block is for `Client` (`Client`, `crate::Client`, `client::Client`).
+/// The runtime types that get a method per operation.
+const CLIENTS: &[&str] = &["Client", "OrgClient"];
+
+/// Whether an impl block is for a client (`Client`, `crate::Client`, `org::OrgClient`, …).
 fn names_client(ty: &Type) -> bool {
     matches!(ty, Type::Path(path) if path.qself.is_none()
-        && path.path.segments.last().is_some_and(|s| s.ident == "Client"))
+        && path.path.segments.last().is_some_and(|s| CLIENTS.iter().any(|c| s.ident == c)))
 }
 
 /// The methods the standard derives give a type.

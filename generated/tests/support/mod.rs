@@ -578,12 +578,18 @@ pub fn example_path(name: &str) -> std::path::PathBuf {
             .expect("the profile directory")
             .to_path_buf();
         let dir = profile_dir.join("examples");
-        let built = ["get_token", "refresh_token", "keep_token", "webhook_server"]
-            .iter()
-            .all(|name| {
-                dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
-                    .is_file()
-            });
+        let built = [
+            "get_token",
+            "refresh_token",
+            "keep_token",
+            "org_call",
+            "webhook_server",
+        ]
+        .iter()
+        .all(|name| {
+            dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+                .is_file()
+        });
         if !built {
             let mut cargo = std::process::Command::new(env!("CARGO"));
             cargo.args(["build", "-p", "cobo-waas2", "--examples"]);
