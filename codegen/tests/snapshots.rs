@@ -11,6 +11,8 @@ const RUNTIME: &[&str] = &[
     "src/client.rs",
     "src/error.rs",
     "src/json.rs",
+    "src/paging.rs",
+    "src/retry.rs",
     "src/store.rs",
     "src/token.rs",
 ];
@@ -78,6 +80,7 @@ fn oauth_spec() {
             "src/lib.rs",
             "src/models.rs",
             "src/operations.rs",
+            "src/retry.rs",
             "src/store.rs",
             "src/token.rs"
         ]
@@ -115,6 +118,11 @@ fn nested_inline_and_recursive_objects() {
 #[test]
 fn enums() {
     fixture("enums");
+}
+
+#[test]
+fn cursor_paging_and_request_ids() {
+    fixture("paging");
 }
 
 #[test]

@@ -41,6 +41,7 @@ mod auth;
 mod client;
 mod error;
 mod json;
+mod retry;
 // Laid out by the generator; `cargo fmt` leaves them as they are.
 #[rustfmt::skip]
 pub mod models;
@@ -59,10 +60,11 @@ pub use error::DisplayFields;
 pub use error::{Error, RawResponse, ResponseValue};
 pub use reqwest::StatusCode;
 pub use reqwest::header::HeaderMap;
+pub use retry::{RetryPolicy, new_request_id, retry_writes};
 #[cfg(unix)]
 pub use store::FileStore;
 pub use store::{MemoryStore, StoreError, StoreLock, TokenPair, TokenStore};
 pub use token::{
-    AccessToken, DEFAULT_LOCK_WAIT, DEFAULT_REFRESH_MARGIN, RetryPolicy, TokenError, TokenManager,
+    AccessToken, DEFAULT_LOCK_WAIT, DEFAULT_REFRESH_MARGIN, TokenError, TokenManager,
     TokenManagerBuilder,
 };

@@ -6,7 +6,13 @@ use super::Piece;
 use crate::docs::doc_lines;
 use crate::model::Api;
 
-pub(super) fn lib_rs(api: &Api, lib_name: &str, json: bool, token_lifecycle: bool) -> Vec<Piece> {
+pub(super) fn lib_rs(
+    api: &Api,
+    lib_name: &str,
+    json: bool,
+    token_lifecycle: bool,
+    paging: bool,
+) -> Vec<Piece> {
     let mut lines = vec![format!("# {}", api.title), String::new()];
     if let Some(description) = &api.description {
         lines.extend(doc_lines(description));
@@ -65,6 +71,13 @@ pub(super) fn lib_rs(api: &Api, lib_name: &str, json: bool, token_lifecycle: boo
     if json {
         text.push_str("mod json;\n");
     }
+    if paging {
+        text.push_str("pub mod paging;\n");
+    }
+    text.push_str("mod retry;\n");
+    if paging {
+        text.push_str("pub use paging::{Page, Pages, Paginator};\n");
+    }
     text.push_str(MODULES);
     if token_lifecycle {
         text.push_str("mod store;\nmod token;\n");
@@ -97,6 +110,7 @@ pub use error::DisplayFields;
 pub use error::{Error, RawResponse, ResponseValue};
 pub use reqwest::StatusCode;
 pub use reqwest::header::HeaderMap;
+pub use retry::{RetryPolicy, new_request_id, retry_writes};
 ";
 
 /// The token lifecycle's re-exports, for specs with `get_token` and `refresh_token`.
@@ -104,7 +118,7 @@ const TOKEN_USES: &str = "#[cfg(unix)]
 pub use store::FileStore;
 pub use store::{MemoryStore, StoreError, StoreLock, TokenPair, TokenStore};
 pub use token::{
-    AccessToken, DEFAULT_LOCK_WAIT, DEFAULT_REFRESH_MARGIN, RetryPolicy, TokenError, TokenManager,
+    AccessToken, DEFAULT_LOCK_WAIT, DEFAULT_REFRESH_MARGIN, TokenError, TokenManager,
     TokenManagerBuilder,
 };
 ";
@@ -143,6 +157,8 @@ publish = false
 /// The generated code's dependencies, shared by the standalone manifest and checked against the
 /// in-repo crate's `Cargo.toml` by a test.
 pub(crate) const DEPENDENCIES: &str = r#"ed25519-dalek = { version = "2", default-features = false, features = ["std", "zeroize", "fast"] }
+futures-core = "0.3"
+getrandom = "0.2"
 hex = "0.4"
 reqwest = { version = "0.12", default-features = false, features = ["rustls-tls", "http2"] }
 rustix = { version = "1", features = ["fs"] }

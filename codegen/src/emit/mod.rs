@@ -7,6 +7,7 @@ mod features;
 pub(crate) use features::Features;
 mod models;
 mod operations;
+mod paging;
 mod text;
 
 use proc_macro2::TokenStream;
@@ -21,7 +22,11 @@ const RUNTIME: &[(&str, &str)] = &[
     ("auth.rs", include_str!("../../templates/auth.rs")),
     ("client.rs", include_str!("../../templates/client.rs")),
     ("error.rs", include_str!("../../templates/error.rs")),
+    ("retry.rs", include_str!("../../templates/retry.rs")),
 ];
+
+/// Cursor paging's runtime, for specs with a cursor-paged operation.
+const PAGING_RUNTIME: (&str, &str) = ("paging.rs", include_str!("../../templates/paging.rs"));
 
 /// The token lifecycle modules, for specs with Cobo's `get_token` and `refresh_token`.
 const TOKEN_RUNTIME: &[(&str, &str)] = &[
@@ -50,6 +55,13 @@ fn has_token_operations(api: &Api) -> bool {
         .all(|id| api.operations.iter().any(|op| op.id == *id))
 }
 
+/// Whether `api` has a cursor-paged operation.
+fn has_paged_operations(api: &Api) -> bool {
+    api.operations
+        .iter()
+        .any(|op| crate::model::paging::paging(api, op).is_some())
+}
+
 /// The runtime modules of the crate generated for `api`: (file name, source).
 pub(crate) fn runtime_files(api: &Api) -> Vec<(&'static str, &'static str)> {
     let mut files = RUNTIME.to_vec();
@@ -58,6 +70,9 @@ pub(crate) fn runtime_files(api: &Api) -> Vec<(&'static str, &'static str)> {
     }
     if has_token_operations(api) {
         files.extend_from_slice(TOKEN_RUNTIME);
+    }
+    if has_paged_operations(api) {
+        files.push(PAGING_RUNTIME);
     }
     files
 }
@@ -95,7 +110,13 @@ pub(crate) fn pieces(
     parts: usize,
 ) -> Vec<Piece> {
     match path {
-        "lib.rs" => crate_files::lib_rs(api, lib_name, needs_json(api), has_token_operations(api)),
+        "lib.rs" => crate_files::lib_rs(
+            api,
+            lib_name,
+            needs_json(api),
+            has_token_operations(api),
+            has_paged_operations(api),
+        ),
         "models.rs" => models::models(api, features, part, parts),
         _ => operations::operations(api, part, parts),
     }

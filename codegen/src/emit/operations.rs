@@ -23,10 +23,18 @@ pub(super) fn operations(api: &Api, part: usize, parts: usize) -> Vec<Piece> {
     pieces.push(Piece::Text("impl crate::Client {\n".to_owned()));
     for op in api.operations.iter().skip(part * size).take(size) {
         let mut docs = String::new();
-        super::text::doc_comment(&mut docs, "    ", &method_docs(op));
+        let mut lines = method_docs(op);
+        lines.extend(super::paging::request_id_docs(api, op));
+        super::text::doc_comment(&mut docs, "    ", &lines);
         pieces.push(Piece::Text(docs));
         let method = method(api, op);
         pieces.push(Piece::Member(quote! { impl crate::Client { #method } }));
+        if let Some((lines, stream)) = super::paging::stream_method(api, op) {
+            let mut docs = String::new();
+            super::text::doc_comment(&mut docs, "    ", &lines);
+            pieces.push(Piece::Text(docs));
+            pieces.push(Piece::Member(quote! { impl crate::Client { #stream } }));
+        }
     }
     pieces.push(Piece::Text("}\n".to_owned()));
     pieces

@@ -19,6 +19,8 @@ const CLIENT_METHODS: &[&str] = &[
     "base_url",
     "api_key",
     "send",
+    "send_once",
+    "retry_policy",
     "next_nonce",
     "clone",
 ];

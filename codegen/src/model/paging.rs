@@ -26,12 +26,14 @@ pub struct Paging {
 }
 
 /// A struct field by Rust name, and whether it is an `Option`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FieldAccess {
     /// The Rust field name.
     pub name: String,
     /// Whether the field is an `Option`.
     pub optional: bool,
+    /// Its type (without the `Option`).
+    pub ty: TypeRef,
 }
 
 /// How `op` pages, when it is cursor-paged.
@@ -110,5 +112,6 @@ fn access(field: &Field) -> FieldAccess {
     FieldAccess {
         name: field.name.clone(),
         optional: field.is_optional(),
+        ty: field.ty.clone(),
     }
 }
