@@ -2,134 +2,24 @@
 //! scripted HTTP server: every item once and in order, empty lists, a repeated cursor, an error
 //! mid-list, backwards paging and whole pages.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
+mod support;
 
 use fixture_paging::models::{CreateItemRequest, Item, ListItemsOptions, RenameItemRequest};
 use fixture_paging::{ApiSecret, Client, Error, ResponseVerification, RetryPolicy};
 use serde_json::{Value, json};
+use support::{Server, run};
 
-/// A local HTTP/1.1 server on 127.0.0.1 answering requests, one per connection, with scripted
-/// `(status, body)` replies in order (a 500 once they run out), and recording each request's
-/// method and target, nonce and body. Dropping it stops its thread.
-struct Server {
-    address: std::net::SocketAddr,
-    targets: Arc<Mutex<Vec<Recorded>>>,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
+fn client_for(server: &Server) -> Client {
+    retrying_client(server, RetryPolicy::disabled())
 }
 
-impl Server {
-    fn start(replies: Vec<(u16, Value)>) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
-        let address = listener.local_addr().expect("address");
-        let targets = Arc::new(Mutex::new(Vec::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let thread = {
-            let (targets, stop) = (targets.clone(), stop.clone());
-            std::thread::spawn(move || {
-                let mut replies = replies.into_iter();
-                for stream in listener.incoming() {
-                    if stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let Ok(stream) = stream else { continue };
-                    let (status, body) = replies.next().unwrap_or((500, json!({})));
-                    if let Some(target) = answer(stream, status, &body) {
-                        targets.lock().unwrap().push(target);
-                    }
-                }
-            })
-        };
-        Self {
-            address,
-            targets,
-            stop,
-            thread: Some(thread),
-        }
-    }
-
-    fn client(&self) -> Client {
-        self.client_retrying(RetryPolicy::disabled())
-    }
-
-    fn client_retrying(&self, retry: RetryPolicy) -> Client {
-        Client::builder(ApiSecret::from_hex(&"11".repeat(32)).unwrap())
-            .base_url(format!("http://{}", self.address))
-            .response_verification(ResponseVerification::Disabled)
-            .retry_policy(retry)
-            .build()
-            .unwrap()
-    }
-
-    fn targets(&self) -> Vec<String> {
-        self.requests().into_iter().map(|r| r.target).collect()
-    }
-
-    fn requests(&self) -> Vec<Recorded> {
-        self.targets.lock().unwrap().clone()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(self.address);
-        if let Some(thread) = self.thread.take() {
-            thread.join().expect("server thread");
-        }
-    }
-}
-
-/// One request as received.
-#[derive(Debug, Clone)]
-struct Recorded {
-    method: String,
-    target: String,
-    nonce: String,
-    body: Vec<u8>,
-}
-
-/// Reads one request and answers it; returns what was received.
-fn answer(stream: TcpStream, status: u16, body: &Value) -> Option<Recorded> {
-    let mut reader = BufReader::new(stream.try_clone().ok()?);
-    let mut line = String::new();
-    reader.read_line(&mut line).ok()?;
-    let mut parts = line.split(' ');
-    let method = parts.next()?.to_owned();
-    let target = parts.next()?.to_owned();
-    let (mut nonce, mut length) = (String::new(), 0);
-    loop {
-        let mut header = String::new();
-        if reader.read_line(&mut header).ok()? == 0 || header == "\r\n" {
-            break;
-        }
-        let (name, value) = header.split_once(':')?;
-        match name.to_ascii_lowercase().as_str() {
-            "biz-api-nonce" => nonce = value.trim().to_owned(),
-            "content-length" => length = value.trim().parse().ok()?,
-            _ => {}
-        }
-    }
-    let mut request_body = vec![0; length];
-    reader.read_exact(&mut request_body).ok()?;
-    let body = body.to_string();
-    let mut stream = stream;
-    write!(
-        stream,
-        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .ok()?;
-    Some(Recorded {
-        method,
-        target,
-        nonce,
-        body: request_body,
-    })
+fn retrying_client(server: &Server, retry: RetryPolicy) -> Client {
+    Client::builder(ApiSecret::from_hex(&"11".repeat(32)).unwrap())
+        .base_url(server.base_url())
+        .response_verification(ResponseVerification::Disabled)
+        .retry_policy(retry)
+        .build()
+        .unwrap()
 }
 
 fn page(ids: &[&str], before: &str, after: &str, total: i64) -> (u16, Value) {
@@ -138,14 +28,6 @@ fn page(ids: &[&str], before: &str, after: &str, total: i64) -> (u16, Value) {
         200,
         json!({"data": data, "pagination": {"before": before, "after": after, "total_count": total}}),
     )
-}
-
-fn run<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-        .block_on(future)
 }
 
 fn ids(items: &[Item]) -> Vec<&str> {
@@ -159,7 +41,7 @@ fn three_pages_stream_every_item_once_in_order_with_filters_kept() {
         page(&["4", "5", "6"], "b2", "c2", 7),
         page(&["7"], "b3", "", 7),
     ]);
-    let client = server.client();
+    let client = client_for(&server);
     let options = ListItemsOptions {
         color: Some("red".into()),
         limit: Some(3),
@@ -187,7 +69,7 @@ fn three_pages_stream_every_item_once_in_order_with_filters_kept() {
 #[test]
 fn an_empty_list_is_one_request_and_no_items() {
     let server = Server::start(vec![page(&[], "", "", 0), page(&[], "", "", 0)]);
-    let client = server.client();
+    let client = client_for(&server);
     let (first, pages) = run(async {
         let mut stream = client.list_items_stream(&ListItemsOptions::default());
         let first = stream.try_next().await.expect("no error");
@@ -212,7 +94,7 @@ fn a_repeated_cursor_ends_the_stream_with_an_error_instead_of_looping() {
         page(&["2"], "b", "c1", 3),
         page(&["3"], "b", "c1", 3),
     ]);
-    let client = server.client();
+    let client = client_for(&server);
     let (items, error, after) = run(async {
         let mut stream = client.list_items_stream(&ListItemsOptions::default());
         let mut items = Vec::new();
@@ -248,7 +130,7 @@ fn an_error_on_page_two_comes_after_the_first_pages_items() {
             json!({"error_code": 2003, "error_message": "bad cursor"}),
         ),
     ]);
-    let client = server.client();
+    let client = client_for(&server);
     let results = run(async {
         let mut stream = client.list_items_stream(&ListItemsOptions::default());
         let mut results = Vec::new();
@@ -274,7 +156,7 @@ fn backward_follows_before_from_the_callers_cursor() {
         page(&["8", "9"], "b1", "a1", 9),
         page(&["6", "7"], "", "a2", 9),
     ]);
-    let client = server.client();
+    let client = client_for(&server);
     let options = ListItemsOptions {
         before: Some("b0".into()),
         ..Default::default()
@@ -297,7 +179,7 @@ fn pages_carry_their_cursors_and_total_count() {
         page(&["1", "2"], "", "c1", 3),
         page(&["3"], "b2", "", 3),
     ]);
-    let client = server.client();
+    let client = client_for(&server);
     let pages = run(async {
         let mut pages = client
             .list_items_stream(&ListItemsOptions::default())
@@ -348,7 +230,7 @@ fn a_post_with_a_request_id_answered_502_is_repeated_with_a_new_nonce() {
         (502, json!({})),
         (201, json!({"id": "item-1", "name": "chair"})),
     ]);
-    let client = server.client_retrying(quick_retry());
+    let client = retrying_client(&server, quick_retry());
     let body = CreateItemRequest {
         request_id: fixture_paging::new_request_id(),
         name: "chair".into(),
@@ -368,7 +250,7 @@ fn a_put_without_a_request_id_answered_502_is_not_repeated() {
         (502, json!({})),
         (200, json!({"id": "item-1", "name": "table"})),
     ]);
-    let client = server.client_retrying(quick_retry());
+    let client = retrying_client(&server, quick_retry());
     let body = RenameItemRequest {
         name: Some("table".into()),
     };
@@ -387,7 +269,7 @@ fn a_stream_page_is_retried_like_any_get() {
         ),
         page(&["2"], "b", "", 2),
     ]);
-    let client = server.client_retrying(quick_retry());
+    let client = retrying_client(&server, quick_retry());
     let items = run(async {
         let mut stream = client.list_items_stream(&ListItemsOptions::default());
         let mut items = Vec::new();
