@@ -188,7 +188,7 @@ fn method_docs(op: &Operation) -> Vec<String> {
 }
 
 /// The argument type of a required parameter: borrowed where the value is not `Copy`.
-fn param_type(param: &Param, models: &TokenStream) -> TokenStream {
+pub(super) fn param_type(param: &Param, models: &TokenStream) -> TokenStream {
     match &param.ty {
         TypeRef::String => quote!(&str),
         TypeRef::Array(item) => {

@@ -13,6 +13,9 @@ use crate::model::{Api, Operation, TypeKind, TypeRef};
 /// name is free.
 pub(super) fn stream_method(api: &Api, op: &Operation) -> Option<(Vec<String>, TokenStream)> {
     let paging = paging(api, op)?;
+    if op.body.is_some() {
+        return None;
+    }
     let name = format!("{}_stream", op.method_name);
     if api.operations.iter().any(|other| other.method_name == name) {
         return None;
@@ -56,6 +59,18 @@ fn method(op: &Operation, paging: &Paging, name: &str) -> TokenStream {
     let call = ident(&op.method_name);
     let operation_id = &op.id;
     let options = ident(op.options_type.as_deref().unwrap_or_default());
+    // Required parameters are references or `Copy` scalars: the page requests borrow them for
+    // as long as the paginator lives.
+    let required: Vec<_> = op.params.iter().filter(|p| p.required).collect();
+    let args: Vec<_> = required.iter().map(|p| ident(&p.name)).collect();
+    let (generics, receiver, lifetime) = if required.is_empty() {
+        (quote!(), quote!(&self), quote!('_))
+    } else {
+        (quote!(<'a>), quote!(&'a self), quote!('a))
+    };
+    let arg_types = required
+        .iter()
+        .map(|p| borrowed_for(super::operations::param_type(p, &models)));
     let item = rust_type(&paging.item, Some(&models));
     let error = ident(&op.error_type);
     let (before, after) = (ident(&paging.before), ident(&paging.after));
@@ -79,14 +94,14 @@ fn method(op: &Operation, paging: &Paging, name: &str) -> TokenStream {
     quote! {
         #cfg
         #deprecated
-        pub fn #name(&self, options: &crate::models::#options) -> crate::Paginator<'_, #item, crate::models::#error> {
+        pub fn #name #generics(#receiver #( , #args: #arg_types )*, options: &crate::models::#options) -> crate::Paginator<#lifetime, #item, crate::models::#error> {
             let options = options.clone();
             crate::paging::Paginator::new(#operation_id, move |cursor| {
                 let mut options = options.clone();
                 cursor.apply(&mut options.#before, &mut options.#after);
                 Box::pin(async move {
                     #allow
-                    let body = self.#call(&options).await?.into_inner();
+                    let body = self.#call(#( #args, )* &options).await?.into_inner();
                     Ok(crate::paging::Page::new(#items, #cursors))
                 })
             })
@@ -123,4 +138,16 @@ pub(super) fn request_id_docs(api: &Api, op: &Operation) -> Vec<String> {
         String::new(),
         "Make `body.request_id` with [`new_request_id`](crate::new_request_id) and keep it: the server refuses a second request with the same ID, so the client retries this call when it carries one (see [`RetryPolicy`](crate::RetryPolicy)), and after a lost answer the request can be looked up by it.".to_owned(),
     ]
+}
+
+/// `&T` as `&'a T`: a borrowed argument type, borrowed for the paginator's lifetime `'a`.
+fn borrowed_for(ty: TokenStream) -> TokenStream {
+    let mut trees = ty.clone().into_iter();
+    match trees.next() {
+        Some(proc_macro2::TokenTree::Punct(p)) if p.as_char() == '&' => {
+            let rest: TokenStream = trees.collect();
+            quote!(&'a #rest)
+        }
+        _ => ty,
+    }
 }
