@@ -28,6 +28,10 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     /// A page from a response's items and its `(before, after, total_count)`, if it had any.
+    #[allow(
+        dead_code,
+        reason = "only used by paged operations, which features may leave out"
+    )]
     pub(crate) fn new(items: Vec<T>, cursors: Option<(String, String, Option<i64>)>) -> Self {
         let (before, after, total_count) = cursors.unwrap_or_default();
         Self {
@@ -41,6 +45,10 @@ impl<T> Page<T> {
 
 /// Which cursor the next request carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(
+    dead_code,
+    reason = "only used by paged operations, which features may leave out"
+)]
 pub(crate) enum Cursor {
     /// The first request: the caller's options as given.
     Start,
@@ -52,6 +60,10 @@ pub(crate) enum Cursor {
 
 impl Cursor {
     /// Sets the options' `before` and `after` fields for this request.
+    #[allow(
+        dead_code,
+        reason = "only used by paged operations, which features may leave out"
+    )]
     pub(crate) fn apply(self, before: &mut Option<String>, after: &mut Option<String>) {
         match self {
             Self::Start => {}
@@ -110,6 +122,10 @@ impl<T, E> fmt::Debug for Paginator<'_, T, E> {
 
 impl<'a, T, E> Paginator<'a, T, E> {
     /// A paginator whose `fetch` makes one request for a cursor.
+    #[allow(
+        dead_code,
+        reason = "only used by paged operations, which features may leave out"
+    )]
     pub(crate) fn new(
         operation: &'static str,
         fetch: impl FnMut(Cursor) -> PageFuture<'a, T, E> + Send + 'a,
