@@ -4,7 +4,9 @@
 
 mod support;
 
-use fixture_paging::models::{CreateItemRequest, Item, ListItemsOptions, RenameItemRequest};
+use fixture_paging::models::{
+    CreateItemRequest, Item, ListItemsOptions, ListShelfItemsOptions, RenameItemRequest,
+};
 use fixture_paging::{ApiSecret, Client, Error, ResponseVerification, RetryPolicy};
 use serde_json::{Value, json};
 use support::{Server, run};
@@ -282,5 +284,32 @@ fn a_stream_page_is_retried_like_any_get() {
     assert_eq!(
         server.targets(),
         ["/items", "/items?after=c1", "/items?after=c1"]
+    );
+}
+
+#[test]
+fn required_parameters_are_sent_on_every_page_and_a_missing_pagination_ends_the_list() {
+    let server = Server::start(vec![
+        page(&["1"], "", "c1", 2),
+        (200, json!({"data": [{"id": "2"}]})),
+    ]);
+    let client = client_for(&server);
+    let shelf = String::from("shelf 7");
+    let items = run(async {
+        let mut stream =
+            client.list_shelf_items_stream(&shelf, 5, &ListShelfItemsOptions::default());
+        let mut items = Vec::new();
+        while let Some(item) = stream.try_next().await.expect("no error") {
+            items.push(item);
+        }
+        items
+    });
+    assert_eq!(ids(&items), ["1", "2"]);
+    assert_eq!(
+        server.targets(),
+        [
+            "/shelves/shelf%207/items?min_weight=5",
+            "/shelves/shelf%207/items?min_weight=5&after=c1",
+        ]
     );
 }
