@@ -85,6 +85,7 @@ pub struct ClientBuilder {
     timeout: Duration,
     max_response_bytes: usize,
     http: Option<reqwest::Client>,
+    retry: crate::retry::RetryPolicy,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -97,6 +98,7 @@ impl fmt::Debug for ClientBuilder {
             .field("timeout", &self.timeout)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("http_client", &self.http.is_some())
+            .field("retry", &self.retry)
             .finish()
     }
 }
@@ -131,6 +133,13 @@ impl ClientBuilder {
     /// Sets the largest response body the client reads (default 1 MiB).
     pub fn max_response_bytes(mut self, limit: usize) -> Self {
         self.max_response_bytes = limit;
+        self
+    }
+
+    /// Sets how failed requests are retried (default [`RetryPolicy::default`](crate::RetryPolicy);
+    /// [`RetryPolicy::disabled`](crate::RetryPolicy::disabled) sends every request once).
+    pub fn retry_policy(mut self, retry: crate::retry::RetryPolicy) -> Self {
+        self.retry = retry;
         self
     }
 
@@ -211,6 +220,7 @@ impl ClientBuilder {
                 timeout: self.timeout,
                 max_response_bytes: self.max_response_bytes,
                 last_nonce: AtomicU64::new(0),
+                retry: self.retry,
             }),
         })
     }
@@ -279,6 +289,7 @@ struct Inner {
     timeout: Duration,
     max_response_bytes: usize,
     last_nonce: AtomicU64,
+    retry: crate::retry::RetryPolicy,
 }
 
 impl fmt::Debug for Client {
@@ -289,6 +300,7 @@ impl fmt::Debug for Client {
             .field("response_key", &self.inner.response_key)
             .field("timeout", &self.inner.timeout)
             .field("max_response_bytes", &self.inner.max_response_bytes)
+            .field("retry", &self.inner.retry)
             .finish()
     }
 }
@@ -304,12 +316,18 @@ impl Client {
             timeout: DEFAULT_TIMEOUT,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             http: None,
+            retry: crate::retry::RetryPolicy::default(),
         }
     }
 
     /// The base URL requests go to (no trailing slash).
     pub fn base_url(&self) -> &str {
         &self.inner.base
+    }
+
+    /// How this client retries failed requests.
+    pub fn retry_policy(&self) -> &crate::retry::RetryPolicy {
+        &self.inner.retry
     }
 
     /// The API key this client sends (the hex public key of its secret).
@@ -338,14 +356,18 @@ impl Client {
         }
     }
 
-    /// Builds, signs and sends one request, then reads and verifies its response.
+    /// Builds, signs and sends one request, then reads and verifies its response: one attempt of
+    /// [`Client::send`], which retries.
     ///
     /// Each call runs in a `tracing` span named `cobo_waas2` with the operation id, method, path
     /// (without the query), status and duration in milliseconds: never a header, query or body.
     ///
     /// Not generic over the operation's error type, so it is compiled once, not once per
     /// operation; operations widen its error with [`Error::widen`].
-    pub(crate) async fn send(&self, request: Request) -> Result<RawResponse, Error<Infallible>> {
+    pub(crate) async fn send_once(
+        &self,
+        request: Request,
+    ) -> Result<RawResponse, Error<Infallible>> {
         let span = tracing::info_span!(
             "cobo_waas2",
             operation = request.operation,
@@ -485,6 +507,7 @@ impl Client {
                 headers,
                 body,
                 org: None,
+                attempts: 1,
             }),
             limit,
         };
@@ -509,6 +532,7 @@ impl Client {
             headers,
             body,
             org: None,
+            attempts: 1,
         };
         // Success responses must be signed; any other response that carries a signature must
         // carry a valid one (an unsigned error answer is taken as TLS delivers it).

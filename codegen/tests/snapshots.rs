@@ -13,6 +13,8 @@ const RUNTIME: &[&str] = &[
     "src/error.rs",
     "src/json.rs",
     "src/org.rs",
+    "src/paging.rs",
+    "src/retry.rs",
     "src/store.rs",
     "src/store_postgres.rs",
     "src/store_sqlite.rs",
@@ -122,6 +124,7 @@ fn oauth_spec() {
             "src/operations.rs",
             "src/org.rs",
             "src/receiver.rs",
+            "src/retry.rs",
             "src/store.rs",
             "src/store_postgres.rs",
             "src/store_sqlite.rs",
@@ -164,6 +167,11 @@ fn nested_inline_and_recursive_objects() {
 #[test]
 fn enums() {
     fixture("enums");
+}
+
+#[test]
+fn cursor_paging_and_request_ids() {
+    fixture("paging");
 }
 
 #[test]

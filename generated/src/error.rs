@@ -20,6 +20,8 @@ pub struct RawResponse {
     pub(crate) status: StatusCode,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Vec<u8>,
+    /// How many times the request was sent, this answer's included.
+    pub(crate) attempts: u32,
     /// Set on the answers of calls made on behalf of an organization.
     pub(crate) org: Option<OrgCall>,
 }
@@ -49,6 +51,25 @@ impl RawResponse {
     /// The response headers.
     pub fn headers(&self) -> &HeaderMap {
         &self.headers
+    }
+
+    /// How many times the request was sent under the client's
+    /// [`RetryPolicy`](crate::RetryPolicy), the attempt that got this answer included.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// An error about this response, wrapped in [`Error::Retried`] when it took more than one
+    /// attempt.
+    fn counted<E>(attempts: u32, error: Error<E>) -> Error<E> {
+        if attempts > 1 {
+            Error::Retried {
+                attempts,
+                last: Box::new(error),
+            }
+        } else {
+            error
+        }
     }
 
     /// The raw body bytes, exactly as received.
@@ -117,10 +138,13 @@ impl RawResponse {
                 headers: self.headers,
                 body,
             }),
-            Err(source) => Err(Error::Decode {
-                response: Box::new(self),
-                source,
-            }),
+            Err(source) => Err(Self::counted(
+                self.attempts,
+                Error::Decode {
+                    response: Box::new(self),
+                    source,
+                },
+            )),
         }
     }
 
@@ -146,7 +170,8 @@ impl RawResponse {
         self,
         variant: fn(B) -> E,
     ) -> Error<E> {
-        match serde_json::from_slice(&self.body) {
+        let attempts = self.attempts;
+        let error = match serde_json::from_slice(&self.body) {
             Ok(body) => Error::Api {
                 error: variant(body),
                 response: Box::new(self),
@@ -155,7 +180,8 @@ impl RawResponse {
                 response: Box::new(self),
                 source,
             },
-        }
+        };
+        Self::counted(attempts, error)
     }
 
     /// A documented error response that has no body.
@@ -164,10 +190,13 @@ impl RawResponse {
         reason = "only used by operations with error responses without a body"
     )]
     pub(crate) fn documented<E>(self, error: E) -> Error<E> {
-        Error::Api {
-            error,
-            response: Box::new(self),
-        }
+        Self::counted(
+            self.attempts,
+            Error::Api {
+                error,
+                response: Box::new(self),
+            },
+        )
     }
 
     /// A response whose status the spec does not document.
@@ -176,9 +205,12 @@ impl RawResponse {
         reason = "only used by operations with no `default` response"
     )]
     pub(crate) fn unexpected<E>(self) -> Error<E> {
-        Error::UnexpectedStatus {
-            response: Box::new(self),
-        }
+        Self::counted(
+            self.attempts,
+            Error::UnexpectedStatus {
+                response: Box::new(self),
+            },
+        )
     }
 }
 
@@ -189,6 +221,7 @@ impl fmt::Debug for RawResponse {
             .field("status", &self.status)
             .field("headers", &self.headers)
             .field("body_len", &self.body.len())
+            .field("attempts", &self.attempts)
             .finish()
     }
 }
@@ -343,6 +376,23 @@ pub enum Error<E> {
         /// The token manager's error (a `TokenError`).
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// The request was sent more than once under the client's
+    /// [`RetryPolicy`](crate::RetryPolicy), and the last attempt failed with `last`.
+    /// [`Error::response`], [`Error::status`] and [`Error::api_error`] look through to it.
+    Retried {
+        /// Attempts made in all, the first included.
+        attempts: u32,
+        /// The last attempt's error.
+        last: Box<Error<E>>,
+    },
+    /// A paged list's server handed back a cursor that was already followed; the stream ended
+    /// rather than loop.
+    RepeatedCursor {
+        /// The operation id.
+        operation: &'static str,
+        /// The repeated cursor.
+        cursor: String,
+    },
 }
 
 impl Error<std::convert::Infallible> {
@@ -368,6 +418,13 @@ impl Error<std::convert::Infallible> {
                 reauthorize,
                 source,
             },
+            Self::Retried { attempts, last } => Error::Retried {
+                attempts,
+                last: Box::new(last.widen()),
+            },
+            Self::RepeatedCursor { operation, cursor } => {
+                Error::RepeatedCursor { operation, cursor }
+            }
         }
     }
 }
@@ -381,6 +438,7 @@ impl<E> Error<E> {
             | Self::Decode { response, .. }
             | Self::Signature { response, .. }
             | Self::ResponseTooLarge { response, .. } => Some(response),
+            Self::Retried { last, .. } => last.response(),
             _ => None,
         }
     }
@@ -394,6 +452,7 @@ impl<E> Error<E> {
     pub fn api_error(&self) -> Option<&E> {
         match self {
             Self::Api { error, .. } => Some(error),
+            Self::Retried { last, .. } => last.api_error(),
             _ => None,
         }
     }
@@ -421,7 +480,9 @@ impl<E> Error<E> {
             Self::Timeout { operation }
             | Self::Transport { operation, .. }
             | Self::Request { operation, .. }
-            | Self::Token { operation, .. } => operation,
+            | Self::Token { operation, .. }
+            | Self::RepeatedCursor { operation, .. } => operation,
+            Self::Retried { last, .. } => last.operation(),
             Self::Api { response, .. }
             | Self::UnexpectedStatus { response }
             | Self::Decode { response, .. }
@@ -495,6 +556,11 @@ impl<E: fmt::Display> fmt::Display for Error<E> {
             Self::Token { source, .. } => {
                 write!(f, "{operation}: no valid Org Access Token: {source}")
             }
+            Self::Retried { attempts, last } => write!(f, "{last} (after {attempts} attempts)"),
+            Self::RepeatedCursor { .. } => write!(
+                f,
+                "{operation}: the server repeated a page cursor; the list ended to avoid a loop"
+            ),
         }
     }
 }
@@ -550,6 +616,16 @@ impl<E: fmt::Debug> fmt::Debug for Error<E> {
                 .field("reauthorize", reauthorize)
                 .field("source", source)
                 .finish(),
+            Self::Retried { attempts, last } => f
+                .debug_struct("Retried")
+                .field("attempts", attempts)
+                .field("last", last)
+                .finish(),
+            Self::RepeatedCursor { operation, cursor } => f
+                .debug_struct("RepeatedCursor")
+                .field("operation", operation)
+                .field("cursor", cursor)
+                .finish(),
         }
     }
 }
@@ -561,6 +637,7 @@ impl<E: fmt::Debug + fmt::Display> std::error::Error for Error<E> {
             Self::Signature { reason, .. } => Some(reason),
             Self::Transport { source, .. } => Some(source),
             Self::Token { source, .. } => Some(source.as_ref()),
+            Self::Retried { last, .. } => last.source(),
             _ => None,
         }
     }

@@ -72,6 +72,7 @@ mod call;
 mod client;
 mod error;
 mod json;
+mod retry;
 // Laid out by the generator; `cargo fmt` leaves them as they are.
 #[rustfmt::skip]
 pub mod models;
@@ -111,6 +112,7 @@ pub use reqwest;
 pub use reqwest::Method;
 pub use reqwest::StatusCode;
 pub use reqwest::header::HeaderMap;
+pub use retry::{RetryPolicy, new_request_id, retry_writes};
 
 // Portal Apps: Org Access Tokens, their stores, calls on an organization's behalf.
 #[cfg(feature = "oauth")]
@@ -125,7 +127,7 @@ pub use store_postgres::{PostgresStore, PostgresStores};
 pub use store_sqlite::{SqliteStore, SqliteStores};
 #[cfg(feature = "oauth")]
 pub use token::{
-    AccessToken, DEFAULT_LOCK_WAIT, DEFAULT_REFRESH_MARGIN, RetryPolicy, TokenError, TokenManager,
+    AccessToken, DEFAULT_LOCK_WAIT, DEFAULT_REFRESH_MARGIN, TokenError, TokenManager,
     TokenManagerBuilder,
 };
 #[cfg(feature = "oauth")]

@@ -5,14 +5,14 @@
 //! valid, refreshing it ahead of expiry, once, whatever the number of callers and processes.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime};
 
 use tracing::Instrument;
 use tracing::instrument::WithSubscriber;
 
 use crate::auth::Redacted;
+use crate::retry::RetryPolicy;
 use crate::store::{StoreError, TokenPair, TokenStore};
 use crate::{Client, Error, models};
 
@@ -22,58 +22,6 @@ pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(300);
 /// How long [`TokenManager::access_token`] waits for another process that holds the store's
 /// refresh lock, by default.
 pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(120);
-
-/// How a refresh that failed in a way that shows it was not acted on (a connection that could
-/// not be opened, a 503, a 429) is retried: exponential backoff with full jitter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Attempts in all, the first included (at least 1).
-    pub max_attempts: u32,
-    /// The delay before the second attempt; it doubles for each one after.
-    pub base_delay: Duration,
-    /// The longest delay between two attempts.
-    pub max_delay: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        Self {
-            max_attempts: 5,
-            base_delay: Duration::from_millis(200),
-            max_delay: Duration::from_secs(10),
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// The delay before attempt `attempt + 1`: a random point in the upper half of
-    /// `base_delay × 2^(attempt-1)`, capped at `max_delay`.
-    fn delay(&self, attempt: u32) -> Duration {
-        let ceiling = self
-            .base_delay
-            .saturating_mul(1u32 << attempt.saturating_sub(1).min(20))
-            .min(self.max_delay);
-        let half = ceiling / 2;
-        let nanos = u64::try_from(half.as_nanos()).unwrap_or(u64::MAX);
-        half + Duration::from_nanos(if nanos == 0 { 0 } else { random() % nanos })
-    }
-}
-
-/// A small xorshift generator for jitter, seeded from the clock and a counter.
-fn random() -> u64 {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let seed = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64)
-        ^ COUNTER
-            .fetch_add(1, Ordering::Relaxed)
-            .wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    let mut x = seed | 1;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    x
-}
 
 /// An Org Access Token. `Debug` does not show it.
 #[derive(Clone, PartialEq, Eq)]

@@ -649,6 +649,7 @@ async fn connection_refused_is_a_transport_error() {
     drop(listener);
     let client = Client::builder(secret())
         .base_url(format!("http://{addr}/v2"))
+        .retry_policy(cobo_waas2::RetryPolicy::disabled())
         .build()
         .unwrap();
     let err = client

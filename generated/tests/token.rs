@@ -31,6 +31,7 @@ fn quick_retry(max_attempts: u32) -> RetryPolicy {
         max_attempts,
         base_delay: Duration::from_millis(5),
         max_delay: Duration::from_millis(20),
+        ..RetryPolicy::default()
     }
 }
 

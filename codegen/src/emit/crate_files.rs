@@ -6,7 +6,13 @@ use super::Piece;
 use crate::docs::doc_lines;
 use crate::model::Api;
 
-pub(super) fn lib_rs(api: &Api, lib_name: &str, json: bool, token_lifecycle: bool) -> Vec<Piece> {
+pub(super) fn lib_rs(
+    api: &Api,
+    lib_name: &str,
+    json: bool,
+    token_lifecycle: bool,
+    paging: bool,
+) -> Vec<Piece> {
     let mut lines = vec![format!("# {}", api.title), String::new()];
     if let Some(description) = &api.description {
         lines.extend(doc_lines(description));
@@ -108,6 +114,13 @@ pub(super) fn lib_rs(api: &Api, lib_name: &str, json: bool, token_lifecycle: boo
     if json {
         text.push_str("mod json;\n");
     }
+    if paging {
+        text.push_str("pub mod paging;\n");
+    }
+    text.push_str("mod retry;\n");
+    if paging {
+        text.push_str("pub use paging::{Page, Pages, Paginator};\n");
+    }
     text.push_str(MODULES);
     // The token manager calls `get_token` and `refresh_token`: it compiles with their features.
     let token_cfg = super::features::cfg_calling(api, crate::model::TOKEN_OPERATIONS);
@@ -162,6 +175,7 @@ pub use reqwest;
 pub use reqwest::Method;
 pub use reqwest::StatusCode;
 pub use reqwest::header::HeaderMap;
+pub use retry::{RetryPolicy, new_request_id, retry_writes};
 ";
 
 /// Receiving webhooks and callbacks; the axum integration behind the `axum` feature.
@@ -199,7 +213,7 @@ const POSTGRES_USES: &str = "pub use store_postgres::{PostgresStore, PostgresSto
 const SQLITE_USES: &str = "pub use store_sqlite::{SqliteStore, SqliteStores};
 ";
 const TOKEN_MANAGER_USES: &str = "pub use token::{
-    AccessToken, DEFAULT_LOCK_WAIT, DEFAULT_REFRESH_MARGIN, RetryPolicy, TokenError, TokenManager,
+    AccessToken, DEFAULT_LOCK_WAIT, DEFAULT_REFRESH_MARGIN, TokenError, TokenManager,
     TokenManagerBuilder,
 };
 ";
@@ -257,6 +271,8 @@ publish = false
 /// in-repo crate's `Cargo.toml` by a test.
 pub(crate) const DEPENDENCIES: &str = r#"axum = { version = "0.8", optional = true, default-features = false }
 ed25519-dalek = { version = "2", default-features = false, features = ["std", "zeroize", "fast"] }
+futures-core = "0.3"
+getrandom = "0.2"
 hex = "0.4"
 reqwest = { version = "0.12", default-features = false, features = ["rustls-tls", "http2"] }
 rusqlite = { version = "0.37", features = ["bundled"], optional = true }

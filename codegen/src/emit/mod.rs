@@ -7,6 +7,7 @@ mod features;
 pub(crate) use features::Features;
 mod models;
 mod operations;
+mod paging;
 mod text;
 
 use proc_macro2::TokenStream;
@@ -29,7 +30,11 @@ const RUNTIME: &[(&str, &str)] = &[
         "webhook_axum.rs",
         include_str!("../../templates/webhook_axum.rs"),
     ),
+    ("retry.rs", include_str!("../../templates/retry.rs")),
 ];
+
+/// Cursor paging's runtime, for specs with a cursor-paged operation.
+const PAGING_RUNTIME: (&str, &str) = ("paging.rs", include_str!("../../templates/paging.rs"));
 
 /// The token lifecycle modules, for specs with Cobo's `get_token` and `refresh_token`.
 const TOKEN_RUNTIME: &[(&str, &str)] = &[
@@ -75,8 +80,15 @@ pub(crate) fn all_runtime_sources() -> impl Iterator<Item = &'static str> {
     RUNTIME
         .iter()
         .chain(TOKEN_RUNTIME)
-        .chain([&JSON_RUNTIME])
+        .chain([&JSON_RUNTIME, &PAGING_RUNTIME])
         .map(|(_, source)| *source)
+}
+
+/// Whether `api` has a cursor-paged operation.
+fn has_paged_operations(api: &Api) -> bool {
+    api.operations
+        .iter()
+        .any(|op| crate::model::paging::paging(api, op).is_some())
 }
 
 /// The runtime modules of the crate generated for `api`: (file name, source).
@@ -87,6 +99,9 @@ pub(crate) fn runtime_files(api: &Api) -> Vec<(&'static str, &'static str)> {
     }
     if has_token_operations(api) {
         files.extend_from_slice(TOKEN_RUNTIME);
+    }
+    if has_paged_operations(api) {
+        files.push(PAGING_RUNTIME);
     }
     files
 }
@@ -124,7 +139,13 @@ pub(crate) fn pieces(
     parts: usize,
 ) -> Vec<Piece> {
     match path {
-        "lib.rs" => crate_files::lib_rs(api, lib_name, needs_json(api), has_token_operations(api)),
+        "lib.rs" => crate_files::lib_rs(
+            api,
+            lib_name,
+            needs_json(api),
+            has_token_operations(api),
+            has_paged_operations(api),
+        ),
         "models.rs" => models::models(api, features, part, parts),
         _ => operations::operations(api, part, parts),
     }

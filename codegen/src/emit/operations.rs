@@ -36,10 +36,20 @@ pub(super) fn operations(api: &Api, part: usize, parts: usize) -> Vec<Piece> {
         )));
         for op in ops {
             let mut docs = String::new();
-            super::text::doc_comment(&mut docs, "    ", &receiver.docs(op, org));
+            let mut lines = receiver.docs(op, org);
+            lines.extend(super::paging::request_id_docs(api, op));
+            super::text::doc_comment(&mut docs, "    ", &lines);
             pieces.push(Piece::Text(docs));
             let method = thin_method(op);
             pieces.push(Piece::Member(quote! { impl crate::Client { #method } }));
+            if let Some((lines, stream)) =
+                super::paging::stream_method(api, op, receiver.type_name())
+            {
+                let mut docs = String::new();
+                super::text::doc_comment(&mut docs, "    ", &lines);
+                pieces.push(Piece::Text(docs));
+                pieces.push(Piece::Member(quote! { impl crate::Client { #stream } }));
+            }
         }
         pieces.push(Piece::Text("}\n".to_owned()));
     }
@@ -273,7 +283,7 @@ fn method_docs(op: &Operation) -> Vec<String> {
 }
 
 /// The argument type of a required parameter: borrowed where the value is not `Copy`.
-fn param_type(param: &Param, models: &TokenStream) -> TokenStream {
+pub(super) fn param_type(param: &Param, models: &TokenStream) -> TokenStream {
     match &param.ty {
         TypeRef::String => quote!(&str),
         TypeRef::Array(item) => {

@@ -2,6 +2,7 @@
 //! no spec quirks, names already unique. Built for Cobo's full 270-operation spec, not just OAuth.
 
 mod operation;
+pub mod paging;
 mod reserved;
 mod schema;
 mod sensitive;
