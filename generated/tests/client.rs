@@ -1,5 +1,6 @@
 //! The client against an in-process HTTP server: what goes on the wire, how responses are
 //! verified and decoded, and every way a call can fail.
+#![cfg(feature = "oauth")] // The token operations and everything built on them.
 
 mod support;
 

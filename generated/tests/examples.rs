@@ -1,5 +1,6 @@
 //! Runs the compiled `get_token` and `refresh_token` examples against the test server (in
 //! signature-verifying mode, on its own runtime thread) and checks exit codes and output.
+#![cfg(feature = "oauth")] // The token operations and everything built on them.
 
 mod support;
 

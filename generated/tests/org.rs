@@ -2,6 +2,7 @@
 //! request's signature and, on WaaS paths, its Bearer token: the token is sent beside the
 //! signature and not signed; a token the server expired early is renewed once and the call
 //! repeated once, only when that is safe; raw calls refuse paths that would change meaning.
+#![cfg(feature = "oauth")] // The token operations and everything built on them.
 
 mod support;
 

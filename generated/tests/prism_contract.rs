@@ -6,6 +6,7 @@
 //! `cargo xtask test` installs `@stoplight/prism-cli@5.14.2`). The test is ignored by plain
 //! `cargo test` (reported as ignored, never as passed); `cargo xtask test` runs it with Prism.
 //! Run without Prism, it fails. It reads `spec/` of the workspace, so it is not packaged.
+#![cfg(feature = "oauth")] // The token operations and everything built on them.
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};

@@ -1,5 +1,6 @@
 //! The built-in HTTP client does not send loopback requests to a proxy named by the environment.
 //! A test binary of its own: it sets the proxy variables for the whole process.
+#![cfg(feature = "oauth")] // The token operations and everything built on them.
 
 mod support;
 

@@ -1,6 +1,7 @@
 //! `cobo_waas2::reqwest` is the `reqwest` the crate is built with: an app builds its own HTTP
 //! client with it (a proxy, a default header) and hands it to `ClientBuilder::http_client`
 //! without adding a second, incompatible `reqwest` to its build.
+#![cfg(feature = "oauth")] // The token operations and everything built on them.
 
 mod support;
 

@@ -2,6 +2,7 @@
 //! signature: what is retried (429, unsigned 502/503, Cobo's retryable error codes, refused
 //! connections), what is not (a POST without a request ID, other errors), fresh nonces per
 //! attempt, the attempt count in the final error, the deadline, and the retry log.
+#![cfg(feature = "oauth")] // The token operations and everything built on them.
 
 mod support;
 

@@ -1,5 +1,6 @@
 //! The file store's lock file and temporary files: a symlink at `PATH.lock` is refused, and the
 //! `PATH.tmp.<pid>` copies left by dead processes are removed on the next save.
+#![cfg(feature = "oauth")] // The token operations and everything built on them.
 
 use std::time::{Duration, SystemTime};
 

@@ -1,5 +1,6 @@
 //! `Organizations`: one handle for every organization of an app, over one store database and
 //! one client.
+#![cfg(feature = "oauth")] // The token operations and everything built on them.
 
 #[path = "support/stores.rs"]
 mod stores;

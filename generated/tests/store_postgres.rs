@@ -1,6 +1,7 @@
 //! The PostgreSQL store against a throwaway cluster this test starts on 127.0.0.1: one table
 //! for many organizations, one refresh across processes, corrupt rows reported by organization,
 //! crash safety under SIGKILL, typed errors while the server restarts and recovery after.
+#![cfg(feature = "oauth")] // The token operations and everything built on them.
 
 #[path = "support/stores.rs"]
 mod stores;

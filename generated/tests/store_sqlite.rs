@@ -1,5 +1,6 @@
 //! The SQLite store: one database for many organizations, shared by processes, one refresh per
 //! rotation, corrupt rows reported by organization, crash safety under SIGKILL.
+#![cfg(feature = "oauth")] // The token operations and everything built on them.
 
 #[path = "support/stores.rs"]
 mod stores;

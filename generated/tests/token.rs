@@ -1,5 +1,6 @@
 //! The token manager and stores against the in-process server: single flight, what is retried
 //! and what is terminal, durable saves, locks, corrupt files, and no token in any output.
+#![cfg(feature = "oauth")] // The token operations and everything built on them.
 
 mod support;
 
