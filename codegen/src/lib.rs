@@ -45,7 +45,8 @@ pub struct Options {
 /// One output file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct File {
-    /// Path relative to the crate root, `/`-separated (`src/models.rs`).
+    /// Path relative to the crate root, `/`-separated (`src/models.rs`); from
+    /// [`generate_for_include`], relative to its directory (`models.rs`).
     pub path: String,
     /// Contents.
     pub contents: String,
