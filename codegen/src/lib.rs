@@ -45,7 +45,8 @@ pub struct Options {
 /// One output file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct File {
-    /// Path relative to the crate root, `/`-separated (`src/models.rs`).
+    /// Path relative to the crate root, `/`-separated (`src/models.rs`); from
+    /// [`generate_for_include`], relative to its directory (`models.rs`).
     pub path: String,
     /// Contents.
     pub contents: String,
@@ -62,6 +63,68 @@ pub struct Output {
 
 /// Generates the client crate for the spec `text`.
 pub fn generate(text: &str, options: &Options) -> Result<Output, Error> {
+    generate_in(text, options, None)
+}
+
+/// Generates the client for `include!` at the root of an app's own crate, from a build script:
+/// the files are meant for the absolute directory `dir` (in `OUT_DIR`) and their paths are
+/// relative to it (`lib.rs`, `models.rs`, …, and `Cargo.toml` with [`Options::manifest`]: the
+/// features and dependencies the app's manifest must declare).
+///
+/// `lib.rs` names each module's file in `dir` by a `#[path]` attribute and has no inner
+/// attribute: the crate docs, `#![forbid(unsafe_code)]` and, for a spec whose every operation is
+/// behind a feature, `#![cfg_attr(not(any(feature = …)), allow(dead_code))]` are the including
+/// crate's to write. A `dir` that is relative or not UTF-8 (a `#[path]` cannot name it) is an
+/// [`ErrorKind::Unsupported`] error.
+///
+/// ```no_run
+/// // build.rs
+/// let dir = std::path::PathBuf::from(std::env::var_os("OUT_DIR").ok_or("no OUT_DIR")?).join("cobo");
+/// let text = std::fs::read_to_string("dev_openapi.yaml")?;
+/// let options = codegen::Options {
+///     spec_name: "dev_openapi.yaml".into(),
+///     command: "cargo build".into(),
+///     crate_name: std::env::var("CARGO_PKG_NAME")?,
+///     manifest: false,
+/// };
+/// std::fs::create_dir_all(&dir)?;
+/// for file in codegen::generate_for_include(&text, &options, &dir)?.files {
+///     std::fs::write(dir.join(&file.path), &file.contents)?;
+/// }
+/// // src/lib.rs: include!(concat!(env!("OUT_DIR"), "/cobo/lib.rs"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn generate_for_include(
+    text: &str,
+    options: &Options,
+    dir: &std::path::Path,
+) -> Result<Output, Error> {
+    let refuse = |why: &str| {
+        let mut error = Error::at(
+            ErrorKind::Unsupported,
+            "",
+            format!("the include directory {dir:?} is {why}: a #[path] attribute cannot name it"),
+        );
+        error.file = options.spec_name.clone();
+        error
+    };
+    if dir.to_str().is_none() {
+        return Err(refuse("not UTF-8"));
+    }
+    if !dir.is_absolute() {
+        return Err(refuse(
+            "relative (included modules resolve beside the including file)",
+        ));
+    }
+    generate_in(text, options, Some(dir))
+}
+
+/// [`generate`], or with `include` [`generate_for_include`] into that directory.
+fn generate_in(
+    text: &str,
+    options: &Options,
+    include: Option<&std::path::Path>,
+) -> Result<Output, Error> {
     let locate = |mut error: Error| {
         error.file = options.spec_name.clone();
         if error.line.is_none() {
@@ -82,20 +145,26 @@ pub fn generate(text: &str, options: &Options) -> Result<Output, Error> {
     let identity = format::spec_identity(&api.version, text);
     let lib_name = options.crate_name.replace('-', "_");
     let mut files = Vec::new();
+    // Paths relative to the crate root, or to the include directory.
+    let src = if include.is_some() { "" } else { "src/" };
     for (path, source) in format::all(&api, &lib_name) {
-        let source = source.map_err(locate)?;
+        let source = match (path, include) {
+            ("lib.rs", Some(dir)) => emit::include_lib_rs(&api, &lib_name, dir),
+            _ => source,
+        }
+        .map_err(locate)?;
         let header = match path {
             "lib.rs" => format::header(&options.spec_name, &options.command, Some(&identity)),
             _ => header.clone(),
         };
         files.push(File {
-            path: format!("src/{path}"),
+            path: format!("{src}{path}"),
             contents: format!("{header}{source}"),
         });
     }
     for (name, source) in emit::runtime_files(&api) {
         files.push(File {
-            path: format!("src/{name}"),
+            path: format!("{src}{name}"),
             contents: format!("{header}{source}"),
         });
     }

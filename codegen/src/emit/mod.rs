@@ -3,6 +3,8 @@
 
 mod crate_files;
 mod features;
+mod include;
+pub(crate) use include::lib_rs as include_lib_rs;
 
 pub(crate) use features::Features;
 mod models;
@@ -139,16 +141,21 @@ pub(crate) fn pieces(
     parts: usize,
 ) -> Vec<Piece> {
     match path {
-        "lib.rs" => crate_files::lib_rs(
-            api,
-            lib_name,
-            needs_json(api),
-            has_token_operations(api),
-            has_paged_operations(api),
-        ),
+        "lib.rs" => lib_rs(api, lib_name),
         "models.rs" => models::models(api, features, part, parts),
         _ => operations::operations(api, part, parts),
     }
+}
+
+/// The crate root: its docs and inner attributes as tokens, then its modules and re-exports.
+fn lib_rs(api: &Api, lib_name: &str) -> Vec<Piece> {
+    crate_files::lib_rs(
+        api,
+        lib_name,
+        needs_json(api),
+        has_token_operations(api),
+        has_paged_operations(api),
+    )
 }
 
 pub(crate) use crate_files::{DEPENDENCIES, manifest};
