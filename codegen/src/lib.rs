@@ -163,6 +163,7 @@ fn generate_in(
         });
     }
     for (name, source) in emit::runtime_files(&api) {
+        let source = emit::runtime_source(source, &lib_name);
         files.push(File {
             path: format!("{src}{name}"),
             contents: format!("{header}{source}"),

@@ -108,6 +108,30 @@ pub(crate) fn runtime_files(api: &Api) -> Vec<(&'static str, &'static str)> {
     files
 }
 
+/// The lib name the runtime templates' doc examples use (`# use cobo_waas2::WebhookSigner;`).
+const TEMPLATE_LIB_NAME: &str = "cobo_waas2";
+
+/// A runtime template as the crate named `lib_name` holds it: its doc examples are compiled as
+/// doctests of that crate, so they name it instead of `cobo_waas2`. Code is left as it is
+/// (`cobo_waas2` is also the name of the tracing span and target, on purpose).
+pub(crate) fn runtime_source<'a>(source: &'a str, lib_name: &str) -> std::borrow::Cow<'a, str> {
+    let from = format!("{TEMPLATE_LIB_NAME}::");
+    if lib_name == TEMPLATE_LIB_NAME || !source.contains(&from) {
+        return std::borrow::Cow::Borrowed(source);
+    }
+    let to = format!("{lib_name}::");
+    let mut out = String::with_capacity(source.len());
+    for line in source.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("///") || trimmed.starts_with("//!") {
+            out.push_str(&line.replace(&from, &to));
+        } else {
+            out.push_str(line);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// The generated (non-runtime) source files, by path below `src/`.
 pub(crate) const FILES: &[&str] = &["lib.rs", "models.rs", "operations.rs"];
 
@@ -226,4 +250,30 @@ fn with_cfg(cfg: &TokenStream, items: TokenStream) -> TokenStream {
         at_start = ends_item;
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{RUNTIME, runtime_source};
+
+    #[test]
+    fn doc_examples_of_the_runtime_name_the_generated_crate() {
+        let webhook = RUNTIME
+            .iter()
+            .find(|(name, _)| *name == "webhook.rs")
+            .map(|(_, source)| *source)
+            .expect("webhook.rs is a runtime template");
+        assert!(webhook.contains("/// # use cobo_waas2::WebhookSigner;"));
+        let renamed = runtime_source(webhook, "my_cobo");
+        assert!(renamed.contains("/// # use my_cobo::WebhookSigner;"));
+        let doc_lines_naming_the_template_crate = renamed
+            .lines()
+            .filter(|l| l.trim_start().starts_with("//") && l.contains("cobo_waas2::"))
+            .count();
+        assert_eq!(doc_lines_naming_the_template_crate, 0);
+        // Code keeps the span and target name.
+        let client = runtime_source("let target = \"cobo_waas2::x\";\n", "my_cobo");
+        assert_eq!(client, "let target = \"cobo_waas2::x\";\n");
+        assert_eq!(runtime_source(webhook, "cobo_waas2"), webhook);
+    }
 }
