@@ -14,14 +14,14 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 use cobo_waas2::{
-    Delivery, EventDedup, PostgresStores, Seen, SignedDelivery, SqliteStores, WebhookReceiver,
-    WebhookSigner,
+    Delivery, EventDedup, PostgresStores, Seen, SignedDelivery, SqliteStores, StoreError,
+    WebhookReceiver, WebhookSigner,
 };
 use serde_json::{Value, json};
 use stores::{Postgres, TempDir};
 
-const LEASE: Duration = Duration::from_millis(300);
-const TTL: Duration = Duration::from_millis(1500);
+const LEASE: Duration = Duration::from_secs(1);
+const TTL: Duration = Duration::from_secs(3);
 
 /// Two handles on one store: one `First`, `InProgress` for every other claim until it is
 /// completed (then `Handled`, which a release does not undo) or released (then `First` again).
@@ -296,6 +296,28 @@ fn postgres_two_processes_claim_each_event_once() {
     let _serial = serial();
     block_on(fresh_table(&pg.url()));
     claims_across_processes(&pg.url());
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: starts a throwaway cluster (cargo xtask test provides the server programs)"]
+fn postgres_errors_are_typed_without_the_password_and_claims_recover() {
+    let Some(pg) = cluster() else { return };
+    let _serial = serial();
+    let url = pg.url().replace("postgres@", "postgres:hunter2-secret@");
+    block_on(async {
+        let dedup = PostgresStores::connect(&url).unwrap();
+        assert_eq!(dedup.claim("evt-down").await.unwrap(), Seen::First);
+        pg.stop();
+        let error = dedup.claim("evt-down-2").await.unwrap_err();
+        pg.start_again();
+        let shown = format!("{error} {error:?}");
+        assert!(matches!(error, StoreError::Database { .. }), "{shown}");
+        assert!(shown.contains("postgres@127.0.0.1:"), "{shown}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert_eq!(dedup.claim("evt-down").await.unwrap(), Seen::InProgress);
+        dedup.complete("evt-down").await.unwrap();
+        assert_eq!(dedup.claim("evt-down").await.unwrap(), Seen::Handled);
+    });
 }
 
 // Through the webhook receiver.
