@@ -10,6 +10,9 @@ use std::future::Future;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// How long a claim is held without being completed or released, by default.
+pub(crate) const DEFAULT_LEASE: Duration = Duration::from_secs(60);
+
 /// What a store knew of an `event_id` when it was claimed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Seen {
@@ -74,7 +77,7 @@ impl MemoryDedup {
         Self {
             capacity: capacity.max(1),
             ttl,
-            lease: Duration::from_secs(60),
+            lease: DEFAULT_LEASE,
             inner: Mutex::default(),
         }
     }

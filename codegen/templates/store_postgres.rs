@@ -11,7 +11,10 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio_postgres::config::Host;
 use tokio_postgres::{Client, Config, NoTls};
 
-use crate::store::{StoreError, StoreLock, TokenPair, TokenStore};
+use crate::dedup::{EventDedup, Seen};
+use crate::store::{
+    EXPIRED_EVENTS_PER_CLAIM, EventTimes, StoreError, StoreLock, TokenPair, TokenStore,
+};
 use crate::token_orgs::TokenStores;
 
 /// How long one database operation (connecting included) may take.
@@ -27,6 +30,15 @@ const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS cobo_token_pairs (
     expires_at_ms bigint NOT NULL,
     PRIMARY KEY (client_id, org_id)
 )";
+
+/// The table of [`EventDedup`], created with the token pairs' table.
+const EVENTS_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS cobo_webhook_events (
+    event_id text PRIMARY KEY,
+    state text NOT NULL CHECK (state IN ('claimed', 'handled')),
+    claimed_at timestamptz NOT NULL,
+    handled_at timestamptz
+);
+CREATE INDEX IF NOT EXISTS cobo_webhook_events_claimed_at ON cobo_webhook_events (claimed_at)";
 
 /// The advisory lock key of schema changes (`cobo` in ASCII).
 const SCHEMA_LOCK: i64 = 0x636f_626f;
@@ -53,6 +65,7 @@ const SCHEMA_LOCK: i64 = 0x636f_626f;
 #[derive(Clone)]
 pub struct PostgresStores {
     shared: Arc<Shared>,
+    events: EventTimes,
 }
 
 struct Shared {
@@ -99,6 +112,7 @@ impl PostgresStores {
             })?;
         let stores = Self {
             shared: Arc::new(Shared { location, requests }),
+            events: EventTimes::default(),
         };
         stores.shared.call(|reply| Request::Migrate { reply })?;
         Ok(stores)
@@ -138,6 +152,61 @@ impl TokenStores for PostgresStores {
     }
 }
 
+impl PostgresStores {
+    /// How long an event's claim is held without being completed or released (60 s by
+    /// default): a delivery after it takes the event over.
+    pub fn event_lease(mut self, lease: Duration) -> Self {
+        self.events.lease = lease;
+        self
+    }
+
+    /// How long an event is remembered after its claim (7 days by default); older rows are
+    /// deleted by later claims.
+    pub fn event_ttl(mut self, ttl: Duration) -> Self {
+        self.events.ttl = ttl;
+        self
+    }
+}
+
+/// Webhook events in the table `cobo_webhook_events`, shared by every replica: one delivery of
+/// an `event_id` gets [`Seen::First`] across them.
+///
+/// A claim is one statement (`INSERT … ON CONFLICT (event_id) DO UPDATE … WHERE` the lease ran
+/// out or the event expired), committed before the handler runs; times are the database
+/// server's, so replicas' clocks do not matter. [`complete`](EventDedup::complete) records the
+/// event handled even if its lease ran out meanwhile. The calls are awaited without blocking
+/// the thread; those of one [`PostgresStores`] take turns on its connection (one round trip
+/// each).
+impl EventDedup for PostgresStores {
+    type Error = StoreError;
+
+    async fn claim(&self, event_id: &str) -> Result<Seen, StoreError> {
+        let event_id = event_id.to_owned();
+        let events = self.events;
+        self.shared
+            .call_async(|reply| Request::Claim {
+                event_id,
+                events,
+                reply,
+            })
+            .await
+    }
+
+    async fn complete(&self, event_id: &str) -> Result<(), StoreError> {
+        let event_id = event_id.to_owned();
+        self.shared
+            .call_async(|reply| Request::Complete { event_id, reply })
+            .await
+    }
+
+    async fn release(&self, event_id: &str) -> Result<(), StoreError> {
+        let event_id = event_id.to_owned();
+        self.shared
+            .call_async(|reply| Request::Release { event_id, reply })
+            .await
+    }
+}
+
 /// `user@host:port/dbname`: where the store is, without the password.
 fn location(config: &Config) -> String {
     let host = match config.get_hosts().first() {
@@ -155,27 +224,50 @@ fn location(config: &Config) -> String {
 }
 
 impl Shared {
-    /// Sends a request to the driver thread and waits for its answer.
-    fn call<T>(&self, request: impl FnOnce(Reply<T>) -> Request) -> Result<T, StoreError> {
-        let (reply, answer) = sync_channel(1);
-        let gone = |action| StoreError::Database {
+    /// Sends a request to the driver thread and awaits its answer without blocking the thread.
+    async fn call_async<T>(
+        &self,
+        request: impl FnOnce(AsyncReply<T>) -> Request,
+    ) -> Result<T, StoreError> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.requests
+            .send(request(reply))
+            .map_err(|_| self.gone("reach"))?;
+        match answer.await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(failure)) => Err(self.failed(failure)),
+            Err(_) => Err(self.gone("hear from")),
+        }
+    }
+
+    fn gone(&self, action: &'static str) -> StoreError {
+        StoreError::Database {
             database: "PostgreSQL",
             action,
             location: self.location.clone(),
             source: "the store's driver thread stopped".into(),
-        };
+        }
+    }
+
+    fn failed(&self, failure: Failure) -> StoreError {
+        StoreError::Database {
+            database: "PostgreSQL",
+            action: failure.action,
+            location: self.location.clone(),
+            source: failure.source,
+        }
+    }
+
+    /// Sends a request to the driver thread and waits for its answer.
+    fn call<T>(&self, request: impl FnOnce(Reply<T>) -> Request) -> Result<T, StoreError> {
+        let (reply, answer) = sync_channel(1);
         self.requests
             .send(request(reply))
-            .map_err(|_| gone("reach"))?;
+            .map_err(|_| self.gone("reach"))?;
         match answer.recv() {
             Ok(Ok(value)) => Ok(value),
-            Ok(Err(failure)) => Err(StoreError::Database {
-                database: "PostgreSQL",
-                action: failure.action,
-                location: self.location.clone(),
-                source: failure.source,
-            }),
-            Err(_) => Err(gone("hear from")),
+            Ok(Err(failure)) => Err(self.failed(failure)),
+            Err(_) => Err(self.gone("hear from")),
         }
     }
 }
@@ -318,6 +410,9 @@ impl TokenStore for PostgresStore {
 
 type Reply<T> = SyncSender<Result<T, Failure>>;
 
+/// The answer to a request made from async code, awaited without blocking its thread.
+type AsyncReply<T> = tokio::sync::oneshot::Sender<Result<T, Failure>>;
+
 /// What the driver thread reports: what it was doing and why it failed.
 struct Failure {
     action: &'static str,
@@ -362,6 +457,19 @@ enum Request {
     Remove {
         key: Key,
         reply: Reply<bool>,
+    },
+    Claim {
+        event_id: String,
+        events: EventTimes,
+        reply: AsyncReply<Seen>,
+    },
+    Complete {
+        event_id: String,
+        reply: AsyncReply<()>,
+    },
+    Release {
+        event_id: String,
+        reply: AsyncReply<()>,
     },
 }
 
@@ -453,6 +561,22 @@ impl Worker {
                 let result = bounded("remove an organization from", self.remove(key)).await;
                 let _ = reply.send(result);
             }
+            Request::Claim {
+                event_id,
+                events,
+                reply,
+            } => {
+                let claim = self.claim(event_id, events);
+                let _ = reply.send(bounded("claim an event in", claim).await);
+            }
+            Request::Complete { event_id, reply } => {
+                let complete = self.complete(event_id);
+                let _ = reply.send(bounded("mark an event handled in", complete).await);
+            }
+            Request::Release { event_id, reply } => {
+                let release = self.release(event_id);
+                let _ = reply.send(bounded("release an event in", release).await);
+            }
         }
         if self.shared.as_ref().is_some_and(Client::is_closed) {
             // The next request reconnects.
@@ -500,7 +624,7 @@ impl Worker {
         let client = self.shared().await?;
         client
             .batch_execute(&format!(
-                "BEGIN; SELECT pg_advisory_xact_lock({SCHEMA_LOCK}); {SCHEMA}; COMMIT;"
+                "BEGIN; SELECT pg_advisory_xact_lock({SCHEMA_LOCK}); {SCHEMA}; {EVENTS_SCHEMA}; COMMIT;"
             ))
             .await
             .map_err(failure("create the table in"))
@@ -596,5 +720,76 @@ impl Worker {
             .await
             .map_err(failure("remove an organization from"))?;
         Ok(removed > 0)
+    }
+
+    /// Claims `event_id` in one statement: deletes a few rows older than the TTL (skipping rows
+    /// other claims hold), inserts the claim or takes over a run-out lease or an expired event,
+    /// and else reads the state it found. The read sees the statement's snapshot: when a
+    /// concurrent claim committed after it (or a release removed the row), the statement runs
+    /// again.
+    async fn claim(&mut self, event_id: String, events: EventTimes) -> Result<Seen, Failure> {
+        const CLAIM: &str = "WITH expired AS (
+            DELETE FROM cobo_webhook_events WHERE event_id IN (
+                SELECT event_id FROM cobo_webhook_events
+                WHERE claimed_at < now() - make_interval(secs => $3) AND event_id <> $1
+                ORDER BY claimed_at LIMIT $4 FOR UPDATE SKIP LOCKED)
+        ), claimed AS (
+            INSERT INTO cobo_webhook_events AS e (event_id, state, claimed_at)
+            VALUES ($1, 'claimed', now())
+            ON CONFLICT (event_id) DO UPDATE SET state = 'claimed', claimed_at = now(),
+                handled_at = NULL
+            WHERE (e.state = 'claimed' AND e.claimed_at <= now() - make_interval(secs => $2))
+                OR e.claimed_at < now() - make_interval(secs => $3)
+            RETURNING 'first'::text AS seen
+        )
+        SELECT seen FROM claimed
+        UNION ALL
+        SELECT state FROM cobo_webhook_events
+        WHERE event_id = $1 AND NOT EXISTS (SELECT FROM claimed)";
+        let fail = failure("claim an event in");
+        let lease = events.lease.as_secs_f64();
+        let ttl = events.ttl.as_secs_f64();
+        let client = self.shared().await?;
+        for _ in 0..3 {
+            let row = client
+                .query_opt(CLAIM, &[&event_id, &lease, &ttl, &EXPIRED_EVENTS_PER_CLAIM])
+                .await
+                .map_err(&fail)?;
+            let Some(row) = row else { continue };
+            let seen: String = row.try_get(0).map_err(&fail)?;
+            return Ok(match seen.as_str() {
+                "first" => Seen::First,
+                "handled" => Seen::Handled,
+                _ => Seen::InProgress,
+            });
+        }
+        // The row came and went three times: another delivery is busy with it.
+        Ok(Seen::InProgress)
+    }
+
+    async fn complete(&mut self, event_id: String) -> Result<(), Failure> {
+        let client = self.shared().await?;
+        client
+            .execute(
+                "INSERT INTO cobo_webhook_events (event_id, state, claimed_at, handled_at) \
+                 VALUES ($1, 'handled', now(), now()) \
+                 ON CONFLICT (event_id) DO UPDATE SET state = 'handled', handled_at = now()",
+                &[&event_id],
+            )
+            .await
+            .map_err(failure("mark an event handled in"))?;
+        Ok(())
+    }
+
+    async fn release(&mut self, event_id: String) -> Result<(), Failure> {
+        let client = self.shared().await?;
+        client
+            .execute(
+                "DELETE FROM cobo_webhook_events WHERE event_id = $1 AND state = 'claimed'",
+                &[&event_id],
+            )
+            .await
+            .map_err(failure("release an event in"))?;
+        Ok(())
     }
 }

@@ -91,11 +91,11 @@ impl fmt::Debug for TokenPair {
     }
 }
 
-fn millis(duration: Duration) -> u64 {
+pub(crate) fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
-fn millis_since_epoch(time: SystemTime) -> u64 {
+pub(crate) fn millis_since_epoch(time: SystemTime) -> u64 {
     time.duration_since(UNIX_EPOCH).map_or(0, millis)
 }
 
@@ -492,3 +492,30 @@ impl TokenStore for FileStore {
         }
     }
 }
+
+/// How long the database stores' [`EventDedup`](crate::EventDedup) claims and handled events
+/// last: a claim not completed or released within `lease` (60 s, as [`MemoryDedup`]'s) goes to
+/// the next delivery; an event is forgotten `ttl` (7 days) after it was claimed, and its row is
+/// deleted by a later claim.
+///
+/// [`MemoryDedup`]: crate::MemoryDedup
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct EventTimes {
+    pub(crate) lease: Duration,
+    pub(crate) ttl: Duration,
+}
+
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+impl Default for EventTimes {
+    fn default() -> Self {
+        Self {
+            lease: crate::dedup::DEFAULT_LEASE,
+            ttl: Duration::from_secs(7 * 24 * 3600),
+        }
+    }
+}
+
+/// How many expired event rows one claim deletes at most, so a backlog is cleared in steps.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) const EXPIRED_EVENTS_PER_CLAIM: i64 = 100;

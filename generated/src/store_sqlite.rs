@@ -6,11 +6,15 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 
-use crate::store::{StoreError, StoreLock, TokenPair, TokenStore};
+use crate::dedup::{EventDedup, Seen};
+use crate::store::{
+    EXPIRED_EVENTS_PER_CLAIM, EventTimes, StoreError, StoreLock, TokenPair, TokenStore, millis,
+    millis_since_epoch,
+};
 use crate::token_orgs::TokenStores;
 
 /// The schema version this crate writes, kept in `PRAGMA user_version`.
@@ -24,6 +28,15 @@ const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS cobo_token_pairs (
     expires_at_ms INTEGER NOT NULL,
     PRIMARY KEY (client_id, org_id)
 ) WITHOUT ROWID";
+
+/// The table of [`EventDedup`]: added without a new schema version, as older crates ignore it.
+const EVENTS_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS cobo_webhook_events (
+    event_id TEXT PRIMARY KEY NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('claimed', 'handled')),
+    claimed_at_ms INTEGER NOT NULL,
+    handled_at_ms INTEGER
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS cobo_webhook_events_claimed_at ON cobo_webhook_events (claimed_at_ms)";
 
 /// How long a save or a read waits for a busy database (a checkpoint, a schema change).
 const BUSY_WAIT: Duration = Duration::from_secs(10);
@@ -45,6 +58,7 @@ const BUSY_WAIT: Duration = Duration::from_secs(10);
 #[derive(Clone)]
 pub struct SqliteStores {
     shared: Arc<Shared>,
+    events: EventTimes,
 }
 
 struct Shared {
@@ -85,7 +99,7 @@ impl SqliteStores {
         }
         connection
             .execute_batch(&format!(
-                "BEGIN IMMEDIATE; {SCHEMA}; PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+                "BEGIN IMMEDIATE; {SCHEMA}; {EVENTS_SCHEMA}; PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
             ))
             .map_err(&fail)?;
         let location = location.clone();
@@ -95,6 +109,7 @@ impl SqliteStores {
                 location,
                 connection: Mutex::new(connection),
             }),
+            events: EventTimes::default(),
         })
     }
 
@@ -326,4 +341,135 @@ impl TokenStore for SqliteStore {
             .unwrap_or_else(|poison| poison.into_inner()) = Some(connection);
         Ok(Some(StoreLock::holding(Release(self.locked.clone()))))
     }
+}
+
+impl SqliteStores {
+    /// How long an event's claim is held without being completed or released (60 s by
+    /// default): a delivery after it takes the event over.
+    pub fn event_lease(mut self, lease: Duration) -> Self {
+        self.events.lease = lease;
+        self
+    }
+
+    /// How long an event is remembered after its claim (7 days by default); older rows are
+    /// deleted by later claims.
+    pub fn event_ttl(mut self, ttl: Duration) -> Self {
+        self.events.ttl = ttl;
+        self
+    }
+
+    /// Runs `f` on the shared connection, on tokio's blocking threads when in a runtime: a
+    /// claim may wait for the write lock (up to 10 s) and must not stall the server's tasks.
+    async fn on_connection<T: Send + 'static>(
+        &self,
+        action: &'static str,
+        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let shared = self.shared.clone();
+        let run = move || f(&mut shared.connection());
+        let result = match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => runtime
+                .spawn_blocking(run)
+                .await
+                .map_err(|e| StoreError::Database {
+                    database: "SQLite",
+                    action,
+                    location: self.shared.location.clone(),
+                    source: Box::new(e),
+                })?,
+            Err(_) => run(),
+        };
+        result.map_err(database_error(&self.shared.location, action))
+    }
+}
+
+/// Webhook events in the table `cobo_webhook_events` of the database, shared by every process
+/// that opens the file: one delivery of an `event_id` gets [`Seen::First`] across them.
+///
+/// A claim is one `BEGIN IMMEDIATE` transaction (an upsert that takes over only a lease that
+/// ran out or an event older than the TTL, then a read of the state it found), committed with
+/// `synchronous = FULL` before the handler runs. [`complete`](EventDedup::complete) records the
+/// event handled even if its lease ran out meanwhile. Claims wait for SQLite's write lock, which
+/// a token refresh holds for one round trip to Cobo: open a file of its own for events if
+/// webhooks must not wait behind refreshes.
+impl EventDedup for SqliteStores {
+    type Error = StoreError;
+
+    async fn claim(&self, event_id: &str) -> Result<Seen, StoreError> {
+        let event_id = event_id.to_owned();
+        let now = ms(millis_since_epoch(SystemTime::now()));
+        let cutoff = |age: Duration| now.saturating_sub(ms(millis(age)));
+        let (lease_cutoff, ttl_cutoff) = (cutoff(self.events.lease), cutoff(self.events.ttl));
+        self.on_connection("claim an event in", move |connection| {
+            let transaction =
+                connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            transaction.execute(
+                "DELETE FROM cobo_webhook_events WHERE event_id IN (SELECT event_id FROM \
+                 cobo_webhook_events WHERE claimed_at_ms < ?1 AND event_id <> ?2 \
+                 ORDER BY claimed_at_ms LIMIT ?3)",
+                params![ttl_cutoff, event_id, EXPIRED_EVENTS_PER_CLAIM],
+            )?;
+            let first = transaction
+                .prepare_cached(
+                    "INSERT INTO cobo_webhook_events (event_id, state, claimed_at_ms) \
+                     VALUES (?1, 'claimed', ?2) \
+                     ON CONFLICT (event_id) DO UPDATE SET state = 'claimed', \
+                     claimed_at_ms = excluded.claimed_at_ms, handled_at_ms = NULL \
+                     WHERE (state = 'claimed' AND claimed_at_ms <= ?3) OR claimed_at_ms < ?4 \
+                     RETURNING 1",
+                )?
+                .query_row(params![event_id, now, lease_cutoff, ttl_cutoff], |_| Ok(()))
+                .optional()?
+                .is_some();
+            let seen = if first {
+                Seen::First
+            } else {
+                let state: String = transaction.query_row(
+                    "SELECT state FROM cobo_webhook_events WHERE event_id = ?1",
+                    [&event_id],
+                    |row| row.get(0),
+                )?;
+                if state == "handled" {
+                    Seen::Handled
+                } else {
+                    Seen::InProgress
+                }
+            };
+            transaction.commit()?;
+            Ok(seen)
+        })
+        .await
+    }
+
+    async fn complete(&self, event_id: &str) -> Result<(), StoreError> {
+        let event_id = event_id.to_owned();
+        let now = ms(millis_since_epoch(SystemTime::now()));
+        self.on_connection("mark an event handled in", move |connection| {
+            connection.execute(
+                "INSERT INTO cobo_webhook_events (event_id, state, claimed_at_ms, handled_at_ms) \
+                 VALUES (?1, 'handled', ?2, ?2) \
+                 ON CONFLICT (event_id) DO UPDATE SET state = 'handled', handled_at_ms = ?2",
+                params![event_id, now],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn release(&self, event_id: &str) -> Result<(), StoreError> {
+        let event_id = event_id.to_owned();
+        self.on_connection("release an event in", move |connection| {
+            connection.execute(
+                "DELETE FROM cobo_webhook_events WHERE event_id = ?1 AND state = 'claimed'",
+                [event_id],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+/// Milliseconds, as SQLite's integers hold them.
+fn ms(millis: u64) -> i64 {
+    i64::try_from(millis).unwrap_or(i64::MAX)
 }
