@@ -23,6 +23,19 @@ pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(300);
 /// refresh lock, by default.
 pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(120);
 
+/// The [`Grant`] of a typed success answer. A macro, not `From` impls: the success types are
+/// named by the spec (`GetTokenResponse`, or a shared `TokenResponse`), their fields are not.
+macro_rules! grant {
+    ($response:expr) => {{
+        let response = $response;
+        Grant {
+            access_token: response.access_token,
+            refresh_token: response.refresh_token,
+            expires_in: response.expires_in.map(|secs| secs.max(0).unsigned_abs()),
+        }
+    }};
+}
+
 /// An Org Access Token. `Debug` does not show it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct AccessToken(String);
@@ -341,7 +354,7 @@ impl TokenManager {
             .get_token(&self.inner.client_id, &self.inner.org_id, "org_implicit")
             .await
         {
-            Ok(response) => Ok(Grant::from(response.into_inner())),
+            Ok(response) => Ok(grant!(response.into_inner())),
             Err(e) => Grant::lenient(e),
         }
         .map_err(|source| TokenError::Authorize { source })?;
@@ -549,7 +562,7 @@ impl TokenManager {
         let mut attempt = 1;
         loop {
             let answer = match self.inner.client.refresh_token(&body).await {
-                Ok(response) => Ok(Grant::from(response.into_inner())),
+                Ok(response) => Ok(grant!(response.into_inner())),
                 Err(e) => Grant::lenient(e),
             };
             let source = match answer {
@@ -640,26 +653,6 @@ struct Grant {
     refresh_token: Option<String>,
     /// Seconds, saturated; `None` when absent or unreadable.
     expires_in: Option<u64>,
-}
-
-impl From<models::RefreshTokenResponse> for Grant {
-    fn from(response: models::RefreshTokenResponse) -> Self {
-        Self {
-            access_token: response.access_token,
-            refresh_token: response.refresh_token,
-            expires_in: response.expires_in.map(|secs| secs.max(0).unsigned_abs()),
-        }
-    }
-}
-
-impl From<models::GetTokenResponse> for Grant {
-    fn from(response: models::GetTokenResponse) -> Self {
-        Self {
-            access_token: response.access_token,
-            refresh_token: response.refresh_token,
-            expires_in: response.expires_in.map(|secs| secs.max(0).unsigned_abs()),
-        }
-    }
 }
 
 impl Grant {
