@@ -30,8 +30,14 @@ pub(super) fn operations(api: &Api, part: usize, parts: usize) -> Vec<Piece> {
         if ops.is_empty() {
             continue;
         }
+        // `OrgClient` exists with the token manager, so with the features of its operations.
+        let gate = match receiver {
+            Receiver::Org => super::features::cfg_calling(api, crate::model::TOKEN_OPERATIONS)
+                .map_or_else(String::new, |p| format!("#[cfg({p})]\n")),
+            Receiver::App => String::new(),
+        };
         pieces.push(Piece::Text(format!(
-            "impl crate::{} {{\n",
+            "{gate}impl crate::{} {{\n",
             receiver.type_name()
         )));
         for op in ops {
@@ -160,7 +166,17 @@ fn signature(op: &Operation) -> (Vec<TokenStream>, Vec<TokenStream>, TokenStream
 
 /// The operation, once, over whichever client sends it.
 fn function(api: &Api, op: &Operation) -> TokenStream {
-    let cfg = super::features::cfg(&super::features::of_operation(op));
+    let mut cfg = super::features::cfg(&super::features::of_operation(op));
+    // Called from `OrgClient` alone: compiled with it, so with the token manager's features.
+    let org = super::has_token_operations(api);
+    if !Receiver::App.has(op, org) {
+        let token_cfg = super::features::cfg_calling(api, crate::model::TOKEN_OPERATIONS);
+        let own_cfg = super::features::cfg_calling(api, &[op.id.as_str()]);
+        let extra = token_cfg.filter(|token| Some(token) != own_cfg.as_ref());
+        if let Some(predicate) = extra.and_then(|p| p.parse::<TokenStream>().ok()) {
+            cfg.extend(quote!(#[cfg(#predicate)]));
+        }
+    }
     let name = ident(&op.method_name);
     let (args, _, result) = signature(op);
     let error = ident(&op.error_type);
