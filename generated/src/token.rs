@@ -295,6 +295,21 @@ struct State {
     last_failure: Option<(String, bool)>,
 }
 
+impl State {
+    /// The failure of a refresh that ended after the caller saw `seen_failures` failures: the
+    /// caller waited for it, so it shares it instead of sending the same refresh again.
+    fn failure_since(&self, seen_failures: u64) -> Option<TokenError> {
+        if self.failures == seen_failures {
+            return None;
+        }
+        let (message, reauthorize) = self.last_failure.as_ref()?;
+        Some(TokenError::SharedFailure {
+            message: message.clone(),
+            reauthorize: *reauthorize,
+        })
+    }
+}
+
 struct Unsaved {
     pair: TokenPair,
     lifetime: Duration,
@@ -391,13 +406,8 @@ impl TokenManager {
                     }
                 }
             }
-            if state.failures != seen_failures {
-                if let Some((message, reauthorize)) = &state.last_failure {
-                    return Err(TokenError::SharedFailure {
-                        message: message.clone(),
-                        reauthorize: *reauthorize,
-                    });
-                }
+            if let Some(failure) = state.failure_since(seen_failures) {
+                return Err(failure);
             }
         }
         self.refresh_in_task(flight, None).await
@@ -417,13 +427,8 @@ impl TokenManager {
                     return Ok(AccessToken(pair.access_token().to_owned()));
                 }
             }
-            if state.failures != seen_failures {
-                if let Some((message, reauthorize)) = &state.last_failure {
-                    return Err(TokenError::SharedFailure {
-                        message: message.clone(),
-                        reauthorize: *reauthorize,
-                    });
-                }
+            if let Some(failure) = state.failure_since(seen_failures) {
+                return Err(failure);
             }
         }
         self.refresh_in_task(flight, Some(stale.clone())).await
