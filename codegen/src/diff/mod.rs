@@ -73,11 +73,17 @@ impl Report {
         self.changes.iter().map(Change::level).max()
     }
 
+    /// The worst level for code using the generated Rust crate, or `None` when nothing changed
+    /// there. [`Report::semver`] and the Rust oracle (`cargo xtask oracle`) read it.
+    pub fn rust_level(&self) -> Option<Level> {
+        self.changes.iter().map(|c| c.rust).max()
+    }
+
     /// The suggested version bump for the generated crate. Only the Rust level counts: a wire
     /// change that the generated code absorbs (a new value of an open enum) needs no major bump,
     /// and every wire change that does reach Rust has its own Rust level.
     pub fn semver(&self) -> &'static str {
-        match self.changes.iter().map(|c| c.rust).max() {
+        match self.rust_level() {
             None => "none (no API change)",
             Some(Level::Info) => "patch (documentation only)",
             Some(Level::NonBreaking) => "patch (≥1.0: minor if it adds API)",
