@@ -115,13 +115,12 @@ impl<'a> Walk<'a> {
                 format!("`{}`", change.new_pointer)
             };
             self.op = change.operation.unwrap_or_default();
+            let message = format!("`{}` of {place} {what}", change.key);
             self.add(
                 Rule::DocumentationChanged,
                 Some(&old_at),
                 Some(&new_at),
-                format!("`{}` of {place} {what}", change.key),
-                "only doc comments change".to_owned(),
-                None,
+                message,
             );
         }
         self.op.clear();
@@ -176,25 +175,7 @@ fn walk(
     match (old.value, new.value) {
         (Value::Object(o), Value::Object(n)) => {
             if context == Context::Keywords {
-                let keys: &[&'static str] = if new.pointer == "/info" {
-                    &["description", "title", "version"]
-                } else {
-                    DOC_KEYS
-                };
-                for &key in keys {
-                    let a = old.tree.doc(old.value, &old.pointer, key);
-                    let b = new.tree.doc(new.value, &new.pointer, key);
-                    if a != b {
-                        found.push(DocChange {
-                            old_pointer: old.pointer.clone(),
-                            new_pointer: new.pointer.clone(),
-                            key,
-                            old: a.is_some(),
-                            new: b.is_some(),
-                            operation: operation.map(str::to_owned),
-                        });
-                    }
-                }
+                doc_keys(&old, &new, operation, found);
             }
             for (key, o_child) in o {
                 let Some(n_child) = n.get(key) else {
@@ -208,16 +189,7 @@ fn walk(
                     Context::Keywords if MAPS.contains(&key.as_str()) => Context::Names,
                     Context::Keywords => Context::Keywords,
                 };
-                // `/paths/{path}/{method}`: what a change below it is reported against.
-                let here = match (new.pointer.strip_prefix("/paths/"), context) {
-                    (Some(path), Context::Keywords)
-                        if !path.contains('/') && METHODS.contains(&key.as_str()) =>
-                    {
-                        let path = path.replace("~1", "/").replace("~0", "~");
-                        Some(format!("{} {path}", key.to_ascii_uppercase()))
-                    }
-                    _ => None,
-                };
+                let here = operation_at(&new.pointer, context, key);
                 walk(
                     old.child(o_child, key),
                     new.child(n_child, key),
@@ -247,5 +219,45 @@ fn walk(
             }
         }
         _ => {}
+    }
+}
+
+/// The doc keys of one object (of `info`: its description, title and version) that differ.
+fn doc_keys(
+    old: &Side<'_, '_>,
+    new: &Side<'_, '_>,
+    operation: Option<&str>,
+    found: &mut Vec<DocChange>,
+) {
+    let keys: &[&'static str] = if new.pointer == "/info" {
+        &["description", "title", "version"]
+    } else {
+        DOC_KEYS
+    };
+    for &key in keys {
+        let a = old.tree.doc(old.value, &old.pointer, key);
+        let b = new.tree.doc(new.value, &new.pointer, key);
+        if a != b {
+            found.push(DocChange {
+                old_pointer: old.pointer.clone(),
+                new_pointer: new.pointer.clone(),
+                key,
+                old: a.is_some(),
+                new: b.is_some(),
+                operation: operation.map(str::to_owned),
+            });
+        }
+    }
+}
+
+/// The operation that child `key` of the object at `pointer` is, when it is one
+/// (`/paths/{path}/{method}`): what a change below it is reported against.
+fn operation_at(pointer: &str, context: Context, key: &str) -> Option<String> {
+    match (pointer.strip_prefix("/paths/"), context) {
+        (Some(path), Context::Keywords) if !path.contains('/') && METHODS.contains(&key) => {
+            let path = path.replace("~1", "/").replace("~0", "~");
+            Some(format!("{} {path}", key.to_ascii_uppercase()))
+        }
+        _ => None,
     }
 }

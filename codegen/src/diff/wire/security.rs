@@ -1,16 +1,83 @@
-//! `components.securitySchemes`: a scheme's type, `in`, header name or flows changed. The
-//! generated client does not read them (its runtime signs every request with CoboAuth's headers),
-//! so the change reaches it only by hand, and clients on the wire send what the old scheme said.
+//! Security: an operation's effective requirements, and `components.securitySchemes` (a scheme's
+//! type, `in`, header name or flows changed). The generated client does not read the schemes (its
+//! runtime signs every request with CoboAuth's headers), and clients on the wire send what the old
+//! scheme said.
 
 use std::collections::BTreeSet;
 
-use openapiv3::OpenAPI;
+use openapiv3::{OpenAPI, Operation, SecurityRequirement};
 use serde_json::Value;
 
-use super::{Rule, Walk, effective_security};
+use super::{Rule, Walk};
 use crate::error::push_token;
 
+/// The security requirements that apply to an operation (its own, else the document's), and
+/// where they are written.
+fn effective_security<'b>(
+    op: &'b Operation,
+    api: &'b OpenAPI,
+    at: &str,
+) -> (&'b [SecurityRequirement], String) {
+    match &op.security {
+        Some(own) => (own.as_slice(), push_token(at, "security")),
+        None => (
+            api.security.as_deref().unwrap_or(&[]),
+            "/security".to_owned(),
+        ),
+    }
+}
+
+/// Requirements as one comparable text: alternatives sorted and joined by ` | `, the schemes of
+/// each (with their scopes) sorted and joined by ` + `.
+fn requirements_text(list: &[SecurityRequirement]) -> String {
+    let mut alternatives: Vec<String> = list
+        .iter()
+        .map(|req| {
+            let mut schemes: Vec<String> = req
+                .iter()
+                .map(|(k, scopes)| {
+                    if scopes.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{k}({})", scopes.join(","))
+                    }
+                })
+                .collect();
+            schemes.sort();
+            if schemes.is_empty() {
+                "none".to_owned()
+            } else {
+                schemes.join(" + ")
+            }
+        })
+        .collect();
+    alternatives.sort();
+    alternatives.dedup();
+    if alternatives.is_empty() {
+        "none".to_owned()
+    } else {
+        alternatives.join(" | ")
+    }
+}
+
 impl<'a> Walk<'a> {
+    /// An operation's effective requirements, compared as text.
+    pub(super) fn security(
+        &mut self,
+        old_at: &str,
+        old: &'a Operation,
+        new_at: &str,
+        new: &'a Operation,
+    ) {
+        let (o, o_at) = effective_security(old, self.old, old_at);
+        let (n, n_at) = effective_security(new, self.new, new_at);
+        let (o, n) = (requirements_text(o), requirements_text(n));
+        if o != n {
+            let message = format!("security `{o}` → `{n}`");
+            self.add(Rule::SecurityChanged, Some(&o_at), Some(&n_at), message);
+        }
+    }
+
     /// One change per scheme defined on both sides whose fields (other than its description,
     /// which the documentation rule reports) differ, with every operation that uses it. A scheme
     /// added or removed changes the requirements that name it: `security-changed` reports those.
@@ -50,19 +117,10 @@ impl<'a> Walk<'a> {
                 .iter()
                 .map(|k| format!("`{k}` {} → {}", show(o.get(*k)), show(n.get(*k))))
                 .collect();
-            let rust = "no signature change; the generated client does not read `securitySchemes` \
-                        (its runtime signs every request with CoboAuth's `BIZ-API-*` headers): \
-                        requests are rejected until the runtime is changed by hand"
-                .to_owned();
-            self.add(
-                Rule::SecuritySchemeChanged,
-                Some(&old_at),
-                Some(&new_at),
-                format!("security scheme `{name}`: {}", what.join(", ")),
-                rust,
-                None,
-            );
-            let key = (Rule::SecuritySchemeChanged, Some(old_at), Some(new_at));
+            let message = format!("security scheme `{name}`: {}", what.join(", "));
+            let rule = Rule::SecuritySchemeChanged;
+            self.add(rule, Some(&old_at), Some(&new_at), message);
+            let key = (rule, Some(old_at), Some(new_at));
             let users = self.operations_using(name);
             if let Some(found) = self.found.get_mut(&key) {
                 found.operations.extend(users);
