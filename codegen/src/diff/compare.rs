@@ -262,7 +262,7 @@ impl<'a> Walk<'a> {
         let mut found: Vec<Found> = self.found.into_values().collect();
         found.sort_by(|a, b| {
             (
-                b.wire.max(b.rust),
+                b.wire,
                 b.wire,
                 a.rule.id(),
                 &a.operations,
@@ -270,7 +270,7 @@ impl<'a> Walk<'a> {
                 &a.old_pointer,
             )
                 .cmp(&(
-                    a.wire.max(a.rust),
+                    a.wire,
                     a.wire,
                     b.rule.id(),
                     &b.operations,
@@ -291,7 +291,7 @@ impl<'a> Walk<'a> {
         rust_effect: String,
         rust: Option<Level>,
     ) {
-        let levels = (rule.wire_level(), rust.unwrap_or(rule.rust_level()));
+        let levels = (rule.wire_level(), rust.unwrap_or(Level::Info));
         self.add_levels(rule, levels, old_pointer, new_pointer, message, rust_effect);
     }
 
@@ -940,7 +940,7 @@ impl<'a> Walk<'a> {
             );
             self.add_levels(
                 Rule::SuccessStatusChanged,
-                (wire, Rule::SuccessStatusChanged.rust_level()),
+                (wire, Level::Info),
                 Some(&old_responses_at),
                 Some(&new_responses_at),
                 message,

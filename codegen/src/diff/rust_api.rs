@@ -1,13 +1,11 @@
-//! The generated Rust names of a spec, looked up by JSON pointer, for the "effect on the Rust API"
-//! column. The model may fail on specs the generator does not support yet; the diff then still
-//! reports wire changes and says why the Rust names are missing.
+//! The generated Rust names of a spec, looked up by JSON pointer, for the wire walk's messages
+//! (`compare.rs`), until the wire comparison no longer reads them: the Rust API's changes are
+//! `diff::rust`'s. Types are rendered by the emitter.
 
 use std::collections::HashMap;
 
-use openapiv3::OpenAPI;
-
 use crate::ident::value_name;
-use crate::model::{self, Api, Field, Operation, Param, ParamLocation, TypeDef, TypeKind, TypeRef};
+use crate::model::{Api, Field, Operation, Param, ParamLocation, TypeDef, TypeKind, TypeRef};
 
 /// The Rust names of one spec.
 pub(crate) struct Names {
@@ -17,16 +15,8 @@ pub(crate) struct Names {
 }
 
 impl Names {
-    /// Builds the model of `spec`; a model error is kept as the reason names are unavailable.
-    pub fn new(spec: &OpenAPI) -> Self {
-        let api = model::build(spec).map_err(|e| {
-            let at = if e.pointer.is_empty() {
-                String::new()
-            } else {
-                format!(" at {}", e.pointer)
-            };
-            format!("{}{at}: {}", e.kind, e.message)
-        });
+    /// Indexes a spec's model; a model error is kept as the reason names are unavailable.
+    pub fn new(api: Result<Api, String>) -> Self {
         let (mut types, mut operations) = (HashMap::new(), HashMap::new());
         if let Ok(api) = &api {
             for (index, def) in api.types.iter().enumerate() {
@@ -117,29 +107,12 @@ pub(crate) fn location_id(location: ParamLocation) -> &'static str {
     }
 }
 
-/// A type reference as Rust source.
+/// A type reference as Rust source: the emitter's.
 pub(crate) fn rust_type(ty: &TypeRef) -> String {
-    match ty {
-        TypeRef::String => "String".to_owned(),
-        TypeRef::I32 => "i32".to_owned(),
-        TypeRef::I64 => "i64".to_owned(),
-        TypeRef::F32 => "f32".to_owned(),
-        TypeRef::F64 => "f64".to_owned(),
-        TypeRef::Bool => "bool".to_owned(),
-        TypeRef::Any => "serde_json::Value".to_owned(),
-        TypeRef::Bytes => "FilePart".to_owned(),
-        TypeRef::Named(name) => name.clone(),
-        TypeRef::Array(inner) => format!("Vec<{}>", rust_type(inner)),
-        TypeRef::Map(inner) => format!("BTreeMap<String, {}>", rust_type(inner)),
-    }
+    crate::emit::surface::rust_type(ty, None)
 }
 
-/// A field's full Rust type, `Option` included.
+/// A field's full Rust type (`Option` and `Box` included): the emitter's.
 pub(crate) fn field_type(field: &Field) -> String {
-    let ty = rust_type(&field.ty);
-    if field.is_optional() {
-        format!("Option<{ty}>")
-    } else {
-        ty
-    }
+    crate::emit::surface::field_type(field)
 }
