@@ -118,7 +118,11 @@ pub fn diff(old: Input<'_>, new: Input<'_>) -> Result<Report, Error> {
             };
             format!("{}{at}: {}", e.kind, e.message)
         });
-        let surface = api.as_ref().ok().map(rust::surface);
+        let api = api.map(std::sync::Arc::new);
+        let surface = api
+            .as_ref()
+            .ok()
+            .map(|api| rust::surface(std::sync::Arc::clone(api)));
         let names = rust_api::Names::new(api);
         // The document as JSON, for the documentation walk (serializing takes as long as it).
         let json = serde_json::to_value(&document.api).map_err(|e| {

@@ -9,14 +9,14 @@ use crate::model::{Api, Field, Operation, Param, ParamLocation, TypeDef, TypeKin
 
 /// The Rust names of one spec.
 pub(crate) struct Names {
-    api: Result<Api, String>,
+    api: Result<std::sync::Arc<Api>, String>,
     types: HashMap<String, usize>,
     operations: HashMap<(String, String), usize>,
 }
 
 impl Names {
     /// Indexes a spec's model; a model error is kept as the reason names are unavailable.
-    pub fn new(api: Result<Api, String>) -> Self {
+    pub fn new(api: Result<std::sync::Arc<Api>, String>) -> Self {
         let (mut types, mut operations) = (HashMap::new(), HashMap::new());
         if let Ok(api) = &api {
             for (index, def) in api.types.iter().enumerate() {

@@ -232,7 +232,7 @@ impl<'a> Walk<'a> {
         if before.parent.is_none() {
             self.gate_changed(path, before, after);
         }
-        if !before.docs.same(&after.docs) {
+        if !self.old.same_docs(&before.docs, self.new, &after.docs) {
             let message = format!("doc comment of `{path}` changed");
             let kind = RustKind::DocsChanged;
             let (old, new) = (Some((before, None)), Some((after, None)));

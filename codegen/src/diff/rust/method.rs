@@ -124,24 +124,42 @@ fn read_args(args: TokenStream, method: &mut Method) {
     }
 }
 
-/// Tokens as compact Rust text, without the `crate::models::` and `crate::` prefixes the
-/// generated code writes out in full.
+/// Tokens as compact Rust text (`Option<&Wallet>`, `feature = "x"`), without the
+/// `crate::models::` and `crate::` prefixes the generated code writes out in full.
 pub(crate) fn text(tokens: TokenStream) -> String {
-    let mut out = tokens.to_string();
-    for (from, to) in [
-        (" :: ", "::"),
-        (":: ", "::"),
-        (" < ", "<"),
-        (" <", "<"),
-        ("< ", "<"),
-        (" >", ">"),
-        ("& ", "&"),
-        (" ,", ","),
-        ("' ", "'"),
-    ] {
-        out = out.replace(from, to);
-    }
+    let mut out = String::new();
+    write_text(tokens, &mut out);
     out.replace("crate::models::", "").replace("crate::", "")
+}
+
+/// Words are separated by a space, as are `,` and `=` from what follows; nothing else is.
+fn write_text(tokens: TokenStream, out: &mut String) {
+    let mut word_before = false;
+    for tree in tokens {
+        let word = matches!(tree, TokenTree::Ident(_) | TokenTree::Literal(_));
+        match tree {
+            TokenTree::Group(group) => {
+                let (open, close) = match group.delimiter() {
+                    Delimiter::Parenthesis => ("(", ")"),
+                    Delimiter::Bracket => ("[", "]"),
+                    Delimiter::Brace => ("{", "}"),
+                    Delimiter::None => ("", ""),
+                };
+                out.push_str(open);
+                write_text(group.stream(), out);
+                out.push_str(close);
+            }
+            TokenTree::Punct(p) if p.as_char() == '=' => out.push_str(" = "),
+            TokenTree::Punct(p) if p.as_char() == ',' => out.push_str(", "),
+            other => {
+                if word && word_before {
+                    out.push(' ');
+                }
+                out.push_str(&other.to_string());
+            }
+        }
+        word_before = word;
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,8 @@ mod compare;
 mod method;
 mod surface;
 
+use std::sync::Arc;
+
 use super::Level;
 use super::rules::RustKind;
 use crate::model::Api;
@@ -50,7 +52,7 @@ pub(crate) fn changes(old: &Surface, new: &Surface) -> Vec<RustChange> {
 }
 
 /// The surface of `api` (for [`changes`]).
-pub(crate) fn surface(api: &Api) -> Surface {
+pub(crate) fn surface(api: Arc<Api>) -> Surface {
     Surface::new(api)
 }
 

@@ -3,6 +3,7 @@
 //! so the comparison cannot disagree with the generated code.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::docs::doc_lines;
 use crate::emit::Features;
@@ -11,9 +12,11 @@ use crate::model::{Api, Field, Operation, TypeDef, TypeKind};
 
 use super::method::{self, Method};
 
-/// The public items of one generated crate.
-#[derive(Debug, Default)]
+/// The public items of one generated crate, with the model they come from (docs are rendered
+/// from it only where two items' sources differ).
+#[derive(Debug)]
 pub(crate) struct Surface {
+    pub api: Arc<Api>,
     /// Rust path (`crate`, `models::Wallet`, `models::Wallet.name`, `Client::get_wallet`,
     /// `[features] wallets`) → item.
     pub items: HashMap<String, Item>,
@@ -38,31 +41,108 @@ pub(crate) struct Item {
     pub rename_key: Option<String>,
 }
 
-/// What an item's doc comment is made from. Fields and type descriptions are most of a large
-/// spec's docs: they are rendered only where their sources differ.
+/// What an item's doc comment is made from, by index into its surface's model: docs are most of
+/// a large spec's text, so they are rendered only where their sources differ.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Docs {
     /// The doc comment as the generated code has it.
     Text(String),
-    /// A type's description.
-    Description(Option<String>),
-    /// A struct field.
-    Field(Box<Field>),
+    /// The description of type `api.types[i]`.
+    Description(usize),
+    /// Field `j` of struct `api.types[i]`.
+    Field(usize, usize),
+    /// The method of `api.operations[i]` on `OrgClient` (`org`) or `Client`, or its `_stream`
+    /// twin; `extra`: what the rest of the model adds (the request ID section).
+    Method {
+        op: usize,
+        org: bool,
+        stream: bool,
+        extra: Vec<String>,
+    },
 }
 
-impl Docs {
-    /// Whether the generated doc comments are the same.
-    pub fn same(&self, other: &Self) -> bool {
-        self == other || self.render() == other.render()
+impl Surface {
+    /// Whether `docs` (of this surface) and `other` (of `theirs`) are the same doc comment.
+    pub fn same_docs(&self, docs: &Docs, theirs: &Surface, other: &Docs) -> bool {
+        let (a, b) = (self.api.as_ref(), theirs.api.as_ref());
+        let same_source = match (docs, other) {
+            (Docs::Text(x), Docs::Text(y)) => return x == y,
+            (Docs::Description(i), Docs::Description(j)) => {
+                a.types[*i].description == b.types[*j].description
+            }
+            (Docs::Field(..), Docs::Field(..)) => field(a, docs) == field(b, other),
+            (
+                Docs::Method {
+                    op,
+                    org,
+                    stream,
+                    extra,
+                },
+                Docs::Method {
+                    op: op2,
+                    org: org2,
+                    stream: stream2,
+                    extra: extra2,
+                },
+            ) => {
+                a.operations[*op] == b.operations[*op2]
+                    && (org, stream, extra) == (org2, stream2, extra2)
+                    && has_org(a) == has_org(b)
+            }
+            _ => false,
+        };
+        same_source || self.render(docs) == theirs.render(other)
     }
 
-    fn render(&self) -> Vec<String> {
-        match self {
-            Self::Text(text) => text.lines().map(str::to_owned).collect(),
-            Self::Description(text) => text.as_deref().map(doc_lines).unwrap_or_default(),
-            Self::Field(field) => emit::field_docs(field),
+    /// The doc comment's lines.
+    fn render(&self, docs: &Docs) -> Vec<String> {
+        let api = self.api.as_ref();
+        match docs {
+            Docs::Text(text) => text.lines().map(str::to_owned).collect(),
+            Docs::Description(i) => api.types[*i]
+                .description
+                .as_deref()
+                .map(doc_lines)
+                .unwrap_or_default(),
+            Docs::Field(..) => field(api, docs).map(emit::field_docs).unwrap_or_default(),
+            Docs::Method {
+                op,
+                org,
+                stream,
+                extra,
+            } => {
+                let op = &api.operations[*op];
+                let receiver = if *org {
+                    emit::Receiver::Org
+                } else {
+                    emit::Receiver::App
+                };
+                if *stream {
+                    emit::stream_method(api, op, receiver.type_name())
+                        .map(|(docs, _)| docs)
+                        .unwrap_or_default()
+                } else {
+                    let mut lines = receiver.docs(op, has_org(api));
+                    lines.extend(extra.iter().cloned());
+                    lines
+                }
+            }
         }
     }
+}
+
+fn field<'a>(api: &'a Api, docs: &Docs) -> Option<&'a Field> {
+    let Docs::Field(i, j) = docs else {
+        return None;
+    };
+    match &api.types[*i].kind {
+        TypeKind::Struct(s) => s.fields.get(*j),
+        _ => None,
+    }
+}
+
+fn has_org(api: &Api) -> bool {
+    crate::model::has_token_operations(&api.operations)
 }
 
 /// What kind of item it is, with what decides how a change to it breaks users.
@@ -86,8 +166,14 @@ pub(crate) enum Kind {
 
 impl Surface {
     /// The surface of the crate generated for `api`.
-    pub fn new(api: &Api) -> Self {
-        let mut surface = Self::default();
+    pub fn new(model: Arc<Api>) -> Self {
+        let api = model.as_ref();
+        // Items are large: growing the map would move them several times.
+        let members: usize = api.types.iter().map(|d| 1 + member_count(&d.kind)).sum();
+        let mut surface = Self {
+            api: Arc::clone(&model),
+            items: HashMap::with_capacity(members + 4 * api.operations.len() + 16),
+        };
         let features = Features::new(api);
         let root = surface.insert(
             "crate".to_owned(),
@@ -96,8 +182,8 @@ impl Surface {
             "/info".into(),
         );
         root.docs = Docs::Text(emit::doc_head(api).join("\n"));
-        for def in &api.types {
-            surface.add_type(def, &features);
+        for (index, def) in api.types.iter().enumerate() {
+            surface.add_type(index, def, &features);
         }
         surface.add_methods(api);
         for feature in emit::all(api) {
@@ -129,7 +215,7 @@ impl Surface {
         })
     }
 
-    fn add_type(&mut self, def: &TypeDef, features: &Features) {
+    fn add_type(&mut self, index: usize, def: &TypeDef, features: &Features) {
         let path = format!("models::{}", def.name);
         let cfg: Vec<String> = cfg_predicate(&features.cfg_type_text(&def.name))
             .into_iter()
@@ -151,9 +237,9 @@ impl Surface {
         };
         let item = self.insert(path.clone(), kind, text, def.pointer.clone());
         item.cfg.clone_from(&cfg);
-        item.docs = Docs::Description(def.description.clone());
+        item.docs = Docs::Description(index);
         item.rename_key = Some(format!("type {}", def.pointer));
-        for (name, text, docs) in members(def) {
+        for (name, text, docs) in members(index, def) {
             let kind = if name.starts_with('.') {
                 Kind::Field
             } else {
@@ -170,7 +256,7 @@ impl Surface {
     fn add_methods(&mut self, api: &Api) {
         let org = crate::model::has_token_operations(&api.operations);
         let org_gate = emit::cfg_calling(api, crate::model::TOKEN_OPERATIONS);
-        for op in &api.operations {
+        for (index, op) in api.operations.iter().enumerate() {
             for receiver in [emit::Receiver::App, emit::Receiver::Org] {
                 if !receiver.has(op, org) {
                     continue;
@@ -180,12 +266,16 @@ impl Surface {
                     emit::Receiver::Org => org_gate.clone(),
                     emit::Receiver::App => None,
                 };
-                let mut docs = receiver.docs(op, org);
-                docs.extend(emit::request_id_docs(api, op));
+                let docs = |stream| Docs::Method {
+                    op: index,
+                    org: receiver == emit::Receiver::Org,
+                    stream,
+                    extra: emit::request_id_docs(api, op),
+                };
                 let thin = method::read(emit::thin_method(op));
-                self.add_method(client, op, thin, gate.clone(), docs);
-                if let Some((docs, stream)) = emit::stream_method(api, op, client) {
-                    self.add_method(client, op, method::read(stream), gate, docs);
+                self.add_method(client, op, thin, gate.clone(), docs(false));
+                if let Some((_, stream)) = emit::stream_method(api, op, client) {
+                    self.add_method(client, op, method::read(stream), gate, docs(true));
                 }
             }
         }
@@ -197,7 +287,7 @@ impl Surface {
         op: &Operation,
         method: Method,
         gate: Option<String>,
-        docs: Vec<String>,
+        docs: Docs,
     ) {
         let path = format!("{client}::{}", method.name);
         let rename_key = format!(
@@ -214,20 +304,21 @@ impl Surface {
             op.pointer.clone(),
         );
         item.cfg = cfg;
-        item.docs = Docs::Text(docs.join("\n"));
+        item.docs = docs;
         item.rename_key = Some(rename_key);
     }
 }
 
 /// A type's fields (`.name`) and variants (`::Name`): (path suffix, Rust text, docs).
-fn members(def: &TypeDef) -> Vec<(String, String, Docs)> {
+fn members(index: usize, def: &TypeDef) -> Vec<(String, String, Docs)> {
     match &def.kind {
         TypeKind::Struct(s) => {
             let mut out: Vec<_> = s
                 .fields
                 .iter()
-                .map(|f| {
-                    let docs = Docs::Field(Box::new(f.clone()));
+                .enumerate()
+                .map(|(j, f)| {
+                    let docs = Docs::Field(index, j);
                     (format!(".{}", f.name), emit::field_type(f), docs)
                 })
                 .collect();
@@ -279,6 +370,17 @@ fn members(def: &TypeDef) -> Vec<(String, String, Docs)> {
             })
             .collect(),
         TypeKind::Alias(_) => Vec::new(),
+    }
+}
+
+fn member_count(kind: &TypeKind) -> usize {
+    match kind {
+        TypeKind::Struct(s) => s.fields.len() + 1,
+        TypeKind::Enum(e) => e.variants.len(),
+        TypeKind::IntEnum(e) => e.variants.len(),
+        TypeKind::Union(u) => u.variants.len(),
+        TypeKind::Errors(v) => v.len(),
+        TypeKind::Alias(_) => 0,
     }
 }
 

@@ -63,7 +63,9 @@ fn after(edits: &[(&str, &str)]) -> Vec<(&'static str, Level, String)> {
     }
     let surface = |text: &str| {
         let document = crate::load::load_document(text).expect("spec");
-        super::surface(&crate::model::build_document(&document).expect("model"))
+        super::surface(Arc::new(
+            crate::model::build_document(&document).expect("model"),
+        ))
     };
     changes(&surface(BASE), &surface(&new))
         .into_iter()
@@ -253,7 +255,9 @@ fn arguments_and_return_types() {
     let new = BASE.replacen(path_int, swapped, 1);
     let surface = |text: &str| {
         let document = crate::load::load_document(text).expect("spec");
-        super::surface(&crate::model::build_document(&document).expect("model"))
+        super::surface(Arc::new(
+            crate::model::build_document(&document).expect("model"),
+        ))
     };
     let reordered: Vec<_> = changes(&surface(&old), &surface(&new))
         .into_iter()
