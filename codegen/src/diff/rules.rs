@@ -47,29 +47,35 @@ impl fmt::Display for Level {
     }
 }
 
-macro_rules! rules {
-    ($($variant:ident => $id:literal, $wire:ident, $doc:literal;)*) => {
-        /// A kind of change. Its id is stable: scripts and reviewers may match on it.
+/// One table of kinds of change: an enum with a stable kebab-case id, a default level and a
+/// one-sentence description per variant, and `ALL` in table order (the README's order).
+macro_rules! kinds {
+    (
+        $(#[$enum_doc:meta])* enum $name:ident;
+        $(#[$level_doc:meta])* fn $level_fn:ident;
+        $($variant:ident => $id:literal, $level:ident, $doc:literal;)*
+    ) => {
+        $(#[$enum_doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub enum Rule {
+        pub enum $name {
             $(#[doc = $doc] $variant,)*
         }
 
-        impl Rule {
-            /// Every rule, in the order of the README's table.
-            pub const ALL: &'static [Rule] = &[$(Rule::$variant,)*];
+        impl $name {
+            /// Every kind, in the order of the README's table.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
 
             /// The stable id, e.g. `request-property-added-required`.
             pub fn id(self) -> &'static str {
                 match self { $(Self::$variant => $id,)* }
             }
 
-            /// The default level for clients on the wire (any language), after oasdiff and Optic.
-            pub fn wire_level(self) -> Level {
-                match self { $(Self::$variant => Level::$wire,)* }
+            $(#[$level_doc])*
+            pub fn $level_fn(self) -> Level {
+                match self { $(Self::$variant => Level::$level,)* }
             }
 
-            /// One sentence on what the rule detects.
+            /// One sentence on what it detects.
             pub fn description(self) -> &'static str {
                 match self { $(Self::$variant => $doc,)* }
             }
@@ -77,7 +83,11 @@ macro_rules! rules {
     };
 }
 
-rules! {
+kinds! {
+    /// A kind of wire change. Its id is stable: scripts and reviewers may match on it.
+    enum Rule;
+    /// The default level for clients on the wire (any language), after oasdiff and Optic.
+    fn wire_level;
     OperationAdded => "operation-added", NonBreaking, "An operation was added.";
     OperationRemoved => "operation-removed", Breaking, "An operation was removed.";
     OperationDeprecated => "operation-deprecated", NonBreaking, "An operation became deprecated.";
@@ -122,38 +132,12 @@ rules! {
     DocumentationChanged => "documentation-changed", Info, "A description, summary, title, example or default changed (the generated doc comments change).";
 }
 
-macro_rules! rust_kinds {
-    ($($variant:ident => $id:literal, $level:ident, $doc:literal;)*) => {
-        /// A kind of change to the generated Rust API, found by comparing the two specs' models.
-        /// Its id is stable: scripts and reviewers may match on it.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub enum RustKind {
-            $(#[doc = $doc] $variant,)*
-        }
-
-        impl RustKind {
-            /// Every kind, in the order of the README's table.
-            pub const ALL: &'static [RustKind] = &[$(RustKind::$variant,)*];
-
-            /// The stable id, e.g. `field-added`.
-            pub fn id(self) -> &'static str {
-                match self { $(Self::$variant => $id,)* }
-            }
-
-            /// The default level (the README says which kinds refine it).
-            pub fn level(self) -> Level {
-                match self { $(Self::$variant => Level::$level,)* }
-            }
-
-            /// One sentence on what the kind is.
-            pub fn description(self) -> &'static str {
-                match self { $(Self::$variant => $doc,)* }
-            }
-        }
-    };
-}
-
-rust_kinds! {
+kinds! {
+    /// A kind of change to the generated Rust API, found by comparing the two specs' models.
+    /// Its id is stable: scripts and reviewers may match on it.
+    enum RustKind;
+    /// The default level (the README says which kinds refine it).
+    fn level;
     TypeAdded => "type-added", NonBreaking, "A type was added.";
     TypeRemoved => "type-removed", Breaking, "A type was removed.";
     TypeRenamed => "type-renamed", Breaking, "A type generated from the same schema has another name.";
