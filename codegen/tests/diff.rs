@@ -577,6 +577,39 @@ fn a_spec_that_does_not_load_is_a_located_error() {
     assert_eq!(error.line, Some(52), "{error}");
 }
 
+/// A spec the generator cannot build: the wire section is complete, the Rust API section says
+/// why it was not compared, and no bump is suggested.
+#[test]
+fn a_spec_the_generator_cannot_build_has_no_rust_comparison() {
+    let base = read(&fixtures().join("base.yaml"));
+    let new = base.replace("      operationId: get_wallet\n", "");
+    assert_ne!(base, new);
+    let input = |name, text| Input { name, text };
+    let report = diff(input("base.yaml", &base), input("new.yaml", &new)).expect("diff");
+    assert_eq!(summary(&report), [("operation-id-changed", N)]);
+    assert!(report.rust_changes.is_empty());
+    assert_eq!(report.rust_names_unavailable.len(), 1);
+    assert!(
+        report.rust_names_unavailable[0].starts_with("new.yaml: "),
+        "{:?}",
+        report.rust_names_unavailable
+    );
+    assert_eq!(
+        report.semver(),
+        "unknown (the Rust API could not be compared)"
+    );
+    let text = report.render(Format::Text);
+    assert!(
+        text.contains("Rust API:\n  not compared: new.yaml: "),
+        "{text}"
+    );
+    assert!(
+        report
+            .render(Format::Markdown)
+            .contains("> Not compared: new.yaml: ")
+    );
+}
+
 /// Every spec the generator's tests use, against every other and the diff base: no panic, and
 /// `Ok` or a located error.
 #[test]

@@ -129,7 +129,7 @@ pub(crate) fn field_type(field: &Field) -> String {
     if field.boxed {
         ty = format!("Box<{ty}>");
     }
-    if field.nullable || !field.required {
+    if field.is_optional() {
         ty = format!("Option<{ty}>");
     }
     ty

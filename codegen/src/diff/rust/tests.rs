@@ -54,6 +54,14 @@ components:
       items: {type: string}
 ";
 
+/// The surface of the crate generated for `text`.
+fn surface(text: &str) -> Surface {
+    let document = crate::load::load_document(text).expect("spec");
+    super::surface(Arc::new(
+        crate::model::build_document(&document).expect("model"),
+    ))
+}
+
 /// (kind id, level, item) of the changes from `BASE` to `BASE` with `from` replaced by `to`.
 fn after(edits: &[(&str, &str)]) -> Vec<(&'static str, Level, String)> {
     let mut new = BASE.to_owned();
@@ -61,12 +69,6 @@ fn after(edits: &[(&str, &str)]) -> Vec<(&'static str, Level, String)> {
         assert_eq!(new.matches(from).count(), 1, "{from}");
         new = new.replacen(from, to, 1);
     }
-    let surface = |text: &str| {
-        let document = crate::load::load_document(text).expect("spec");
-        super::surface(Arc::new(
-            crate::model::build_document(&document).expect("model"),
-        ))
-    };
     changes(&surface(BASE), &surface(&new))
         .into_iter()
         .map(|c| (c.kind.id(), c.level, c.item))
@@ -253,12 +255,6 @@ fn arguments_and_return_types() {
     let swapped = "        - {name: v, in: header, required: true, schema: {type: integer}}\n        - {name: id, in: path, required: true, schema: {type: string}}\n      requestBody";
     let old = BASE.replacen(path_int, two, 1);
     let new = BASE.replacen(path_int, swapped, 1);
-    let surface = |text: &str| {
-        let document = crate::load::load_document(text).expect("spec");
-        super::surface(Arc::new(
-            crate::model::build_document(&document).expect("model"),
-        ))
-    };
     let reordered: Vec<_> = changes(&surface(&old), &surface(&new))
         .into_iter()
         .map(|c| (c.kind.id(), c.level))
@@ -326,5 +322,34 @@ fn doc_comments_are_info() {
             "info: {title: t, version: '2'}"
         )]),
         one("docs-changed", I, "crate")
+    );
+}
+
+/// Unions are `#[non_exhaustive]` (their catch-all variant keeps unknown tags): a new tag value
+/// breaks nothing; a removed one breaks code naming it.
+#[test]
+fn union_variants() {
+    let old = include_str!("../../../tests/fixtures/unions.yaml");
+    let sub = "          Sub: '#/components/schemas/ExchangeTransferSource'\n";
+    assert_eq!(old.matches(sub).count(), 1);
+    let added = old.replacen(
+        sub,
+        &format!("{sub}          Web3: '#/components/schemas/MpcTransferSource'\n"),
+        1,
+    );
+    let removed = old.replacen(sub, "", 1);
+    let kinds = |new: &str| -> Vec<(&'static str, Level, String)> {
+        changes(&surface(old), &surface(new))
+            .into_iter()
+            .map(|c| (c.kind.id(), c.level, c.item))
+            .collect()
+    };
+    assert_eq!(
+        kinds(&added),
+        one("variant-added", N, "models::TransferSource::Web3")
+    );
+    assert_eq!(
+        kinds(&removed),
+        one("variant-removed", B, "models::TransferSource::Sub")
     );
 }
