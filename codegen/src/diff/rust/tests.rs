@@ -294,6 +294,15 @@ fn features_and_their_gates() {
         moved.contains(&("feature-gate-changed", B, "Client::get_thing".to_owned())),
         "{moved:?}"
     );
+    // An untagged operation gets a tag: a dependent without that feature loses the method.
+    let gated = after(&[(
+        "operationId: put_thing\n",
+        "operationId: put_thing\n      tags: [Things]\n",
+    )]);
+    assert!(
+        gated.contains(&("feature-gate-changed", B, "Client::put_thing".to_owned())),
+        "{gated:?}"
+    );
     // Tagged by both: every feature that compiled it still does.
     let widened = after(&[("tags: [Things]", "tags: [Things, Items]")]);
     assert!(
