@@ -110,15 +110,11 @@ pub fn diff(old: Input<'_>, new: Input<'_>) -> Result<Report, Error> {
     // Loading dominates (YAML parsing of Cobo's 1.2 MB spec): the two sides load in parallel.
     let prepare = |input: Input<'_>| {
         let document = crate::load::load_document(input.text).map_err(|e| locate(e, input))?;
-        let api = crate::model::build_document(&document).map_err(|e| {
-            let at = if e.pointer.is_empty() {
-                String::new()
-            } else {
-                format!(" at {}", e.pointer)
-            };
-            format!("{}{at}: {}", e.kind, e.message)
-        });
-        let api = api.map(std::sync::Arc::new);
+        // The generator's model of the spec, as `codegen` builds it; its error is the reason the
+        // Rust API is not compared.
+        let api = crate::model::build_document(&document)
+            .map(std::sync::Arc::new)
+            .map_err(|e| unavailable(&e));
         let surface = api
             .as_ref()
             .ok()
@@ -211,6 +207,16 @@ fn add_lines(old: &str, new: &str, changes: &mut [Change], rust_changes: &mut [R
     for (change, (o, n)) in rust_changes.iter_mut().zip(rust_old.iter().zip(rust_new)) {
         (change.old_line, change.new_line) = (*o, *n);
     }
+}
+
+/// Why the generator cannot build a spec's model: `kind at pointer: message`.
+fn unavailable(error: &Error) -> String {
+    let at = if error.pointer.is_empty() {
+        String::new()
+    } else {
+        format!(" at {}", error.pointer)
+    };
+    format!("{}{at}: {}", error.kind, error.message)
 }
 
 fn locate(mut error: Error, input: Input<'_>) -> Error {
