@@ -1,6 +1,6 @@
 //! Spec review: what changed between two versions of a spec, in two comparisons. The wire
 //! comparison walks the raw documents (so it works on specs the generator cannot build yet)
-//! with oasdiff's and Optic's conventions; the Rust comparison ([`rust`]) compares the public
+//! with oasdiff's and Optic's conventions; the Rust comparison (`rust/`) compares the public
 //! items of the crates the generator emits from the two specs' models.
 
 mod compare;
