@@ -50,7 +50,7 @@ struct Walk<'a> {
     out: Vec<RustChange>,
 }
 
-/// One side of a change: an item's path, text and spec pointer.
+/// One side of a change: the item (for its spec pointer) and its Rust text.
 type Side<'i> = Option<(&'i Item, Option<String>)>;
 
 impl<'a> Walk<'a> {
