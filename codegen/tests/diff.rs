@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use codegen::diff::{Format, Input, Level, Report, Rule, diff};
+use codegen::diff::{Format, Input, Level, Report, Rule, RustKind, diff};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -56,208 +56,335 @@ fn compare(old: &str, new: &str) -> Report {
     .unwrap_or_else(|e| panic!("{old} → {new}: {e}"))
 }
 
-/// (rule id, wire level, Rust level) of each change, in report order.
-fn summary(report: &Report) -> Vec<(&'static str, Level, Level)> {
+/// (rule id, wire level) of each wire change, in report order.
+fn summary(report: &Report) -> Vec<(&'static str, Level)> {
     report
         .changes
         .iter()
-        .map(|c| (c.rule.id(), c.wire, c.rust))
+        .map(|c| (c.rule.id(), c.wire))
+        .collect()
+}
+
+/// (kind id, level, item) of each Rust API change, in report order.
+fn rust(report: &Report) -> Vec<(&'static str, Level, &str)> {
+    report
+        .rust_changes
+        .iter()
+        .map(|c| (c.kind.id(), c.level, c.item.as_str()))
         .collect()
 }
 
 use Level::{Breaking as B, Info as I, NonBreaking as N, PotentiallyBreaking as P};
 
-/// (rule id, wire level, Rust level).
-type Expected = (&'static str, Level, Level);
+/// (rule id, wire level).
+type Wire = (&'static str, Level);
+/// (kind id, level, Rust item).
+type Rust = (&'static str, Level, &'static str);
 
-/// What each fixture must report, base → fixture.
-const FORWARD: &[(&str, &[Expected])] = &[
-    // The generator keeps the last `allOf` member's definition of a property: so does the diff.
+/// What each fixture must report, base → fixture: its wire changes, then its Rust API changes.
+/// A struct without `Default` (every struct with a required field) breaks on any new field;
+/// an options struct (all optional, `Default`) only breaks exhaustive literals.
+const FORWARD: &[(&str, &[Wire], &[Rust])] = &[
     (
         "all_of_member_type_changed",
-        &[("response-property-type-changed", B, B)],
+        &[("response-property-type-changed", B)],
+        &[("field-type-changed", B, "models::ErrorDetail.reason")],
     ),
-    // A response's description: the generated docs change, nothing else.
-    ("documentation_changed", &[("documentation-changed", I, I)]),
+    (
+        "documentation_changed",
+        &[("documentation-changed", I)],
+        &[("docs-changed", I, "models::ListWalletsResponse")],
+    ),
     (
         "enum_value_added",
         &[
-            ("response-enum-value-added", B, N),
-            ("request-enum-value-added", N, N),
+            ("response-enum-value-added", B),
+            ("request-enum-value-added", N),
         ],
+        &[("variant-added", N, "models::WalletType::SmartContract")],
     ),
     (
         "enum_value_removed",
         &[
-            ("request-enum-value-removed", B, B),
-            ("response-enum-value-removed", N, B),
+            ("request-enum-value-removed", B),
+            ("response-enum-value-removed", N),
+        ],
+        &[("variant-removed", B, "models::WalletType::Mpc")],
+    ),
+    (
+        "error_status_added",
+        &[("error-status-added", N)],
+        &[
+            ("variant-added", P, "models::GetWalletError::ClientError"),
+            ("docs-changed", I, "Client::get_wallet"),
         ],
     ),
-    ("error_status_added", &[("error-status-added", N, B)]),
-    // Rust levels are the rules' defaults until the model comparison computes them (issue 12).
-    ("media_type_removed", &[("media-type-removed", B, P)]),
-    ("operation_added", &[("operation-added", N, N)]),
-    ("operation_deprecated", &[("operation-deprecated", N, N)]),
-    ("operation_id_changed", &[("operation-id-changed", N, B)]),
-    ("operation_removed", &[("operation-removed", B, B)]),
+    (
+        "media_type_removed",
+        &[("media-type-removed", B)],
+        &[("return-type-changed", B, "Client::get_wallet")],
+    ),
+    (
+        "operation_added",
+        &[("operation-added", N)],
+        &[
+            ("method-added", N, "Client::archive_wallet"),
+            ("type-added", N, "models::ArchiveWalletError"),
+        ],
+    ),
+    (
+        "operation_deprecated",
+        &[("operation-deprecated", N)],
+        &[("method-deprecation-changed", N, "Client::get_wallet")],
+    ),
+    (
+        "operation_id_changed",
+        &[("operation-id-changed", N)],
+        &[
+            ("method-renamed", B, "Client::get_wallet"),
+            ("type-renamed", B, "models::GetWalletError"),
+        ],
+    ),
+    (
+        "operation_removed",
+        &[("operation-removed", B)],
+        &[
+            ("method-removed", B, "Client::get_wallet"),
+            ("type-removed", B, "models::GetWalletError"),
+        ],
+    ),
     (
         "parameter_added_optional",
-        &[("parameter-added-optional", N, P)],
+        &[("parameter-added-optional", N)],
+        &[("field-added", P, "models::ListWalletsOptions.offset")],
     ),
-    // The operation had no options struct: adding one adds an argument (Rust: breaking once the
-    // model comparison computes it; the rule's default until then).
     (
         "parameter_added_optional_first",
-        &[("parameter-added-optional", N, P)],
+        &[("parameter-added-optional", N)],
+        &[
+            ("argument-added", B, "Client::get_wallet(options)"),
+            ("type-added", N, "models::GetWalletOptions"),
+        ],
     ),
     (
         "parameter_added_required",
-        &[("parameter-added-required", B, B)],
+        &[("parameter-added-required", B)],
+        &[("argument-added", B, "Client::list_wallets(org_id)")],
     ),
     (
         "parameter_made_optional",
-        &[("parameter-made-optional", N, B)],
+        &[("parameter-made-optional", N)],
+        &[
+            ("argument-removed", B, "Client::list_wallets(chain_id)"),
+            ("field-added", P, "models::ListWalletsOptions.chain_id"),
+        ],
     ),
     (
         "parameter_made_required",
-        &[("parameter-made-required", B, B)],
+        &[("parameter-made-required", B)],
+        &[
+            ("argument-added", B, "Client::list_wallets(limit)"),
+            ("argument-removed", B, "Client::list_wallets(options)"),
+            ("type-removed", B, "models::ListWalletsOptions"),
+        ],
     ),
-    ("parameter_removed", &[("parameter-removed", P, B)]),
+    (
+        "parameter_removed",
+        &[("parameter-removed", P)],
+        &[
+            ("argument-removed", B, "Client::list_wallets(options)"),
+            ("type-removed", B, "models::ListWalletsOptions"),
+        ],
+    ),
     (
         "parameter_type_changed",
-        &[("parameter-type-changed", B, B)],
+        &[("parameter-type-changed", B)],
+        &[("field-type-changed", B, "models::ListWalletsOptions.limit")],
     ),
     (
         "request_body_optional",
-        &[("request-body-made-optional", N, B)],
+        &[("request-body-made-optional", N)],
+        &[("argument-type-changed", B, "Client::create_wallet(body)")],
     ),
-    ("request_body_removed", &[("request-body-removed", P, B)]),
+    (
+        "request_body_removed",
+        &[("request-body-removed", P)],
+        &[
+            ("argument-removed", B, "Client::create_wallet(body)"),
+            ("docs-changed", I, "Client::create_wallet"),
+            ("docs-changed", I, "models::CreateWalletRequest"),
+        ],
+    ),
     (
         "request_enum_constraint_added",
-        &[("request-enum-constraint-added", B, B)],
+        &[("request-enum-constraint-added", B)],
+        &[
+            ("field-type-changed", B, "models::CreateWalletRequest.memo"),
+            ("type-added", N, "models::CreateWalletRequestMemo"),
+        ],
     ),
     (
         "request_property_added_optional",
-        &[("request-property-added-optional", N, P)],
+        &[("request-property-added-optional", N)],
+        &[("field-added", B, "models::CreateWalletRequest.label")],
     ),
     (
         "request_property_added_required",
-        &[("request-property-added-required", B, B)],
+        &[("request-property-added-required", B)],
+        &[("field-added", B, "models::CreateWalletRequest.org_id")],
     ),
     (
         "request_property_made_required",
-        &[("request-property-made-required", B, B)],
+        &[("request-property-made-required", B)],
+        &[("field-type-changed", B, "models::CreateWalletRequest.memo")],
     ),
     (
         "request_property_removed",
-        &[("request-property-removed", P, B)],
+        &[("request-property-removed", P)],
+        &[("field-removed", B, "models::CreateWalletRequest.memo")],
     ),
     (
         "request_property_type_changed",
-        &[("request-property-type-changed", B, B)],
+        &[("request-property-type-changed", B)],
+        &[("field-type-changed", B, "models::CreateWalletRequest.memo")],
     ),
     (
         "response_enum_constraint_added",
-        &[("response-enum-constraint-added", N, B)],
+        &[("response-enum-constraint-added", N)],
+        &[
+            ("field-type-changed", B, "models::Wallet.balance"),
+            ("type-added", N, "models::WalletBalance"),
+        ],
     ),
     (
         "response_enum_value_added",
-        &[("response-enum-value-added", B, N)],
+        &[("response-enum-value-added", B)],
+        &[("variant-added", N, "models::WalletStatus::Frozen")],
     ),
     (
         "response_enum_value_removed",
-        &[("response-enum-value-removed", N, B)],
+        &[("response-enum-value-removed", N)],
+        &[("variant-removed", B, "models::WalletStatus::Archived")],
     ),
     (
         "response_property_added",
-        &[("response-property-added", N, P)],
+        &[("response-property-added", N)],
+        &[("field-added", B, "models::Wallet.created_at")],
     ),
     (
         "response_property_made_nullable",
-        &[("response-property-made-nullable", B, B)],
+        &[("response-property-made-nullable", B)],
+        &[("field-type-changed", B, "models::Wallet.name")],
     ),
     (
         "response_property_made_optional",
-        &[("response-property-made-optional", B, B)],
+        &[("response-property-made-optional", B)],
+        &[("field-type-changed", B, "models::Wallet.name")],
     ),
     (
         "response_property_removed",
-        &[("response-property-removed", B, B)],
+        &[("response-property-removed", B)],
+        &[("field-removed", B, "models::Wallet.balance")],
     ),
     (
         "response_property_type_changed",
-        &[("response-property-type-changed", B, B)],
+        &[("response-property-type-changed", B)],
+        &[("field-type-changed", B, "models::Wallet.balance")],
     ),
-    ("security_changed", &[("security-changed", B, P)]),
-    // The API key's header `BIZ-API-KEY` → `X-API-KEY`.
+    ("security_changed", &[("security-changed", B)], &[]),
     (
         "security_scheme_changed",
-        &[("security-scheme-changed", B, P)],
+        &[("security-scheme-changed", B)],
+        &[],
     ),
     (
         "server_url_changed",
-        &[("server-url-changed", P, N), ("server-url-changed", N, N)],
+        &[("server-url-changed", P), ("server-url-changed", N)],
+        &[("docs-changed", I, "crate")],
     ),
     (
         "success_status_changed",
-        &[("success-status-changed", B, P)],
+        &[("success-status-changed", B)],
+        &[("docs-changed", I, "models::Wallet")],
     ),
 ];
 
-/// Rules only the reverse direction (fixture → base) shows.
-const REVERSE: &[(&str, &str, Level, Level)] = &[
-    ("error_status_added", "error-status-removed", N, B),
-    ("request_body_optional", "request-body-made-required", B, B),
-    ("request_body_removed", "request-body-added", B, B),
+/// Rules only the reverse direction (fixture → base) shows: (fixture, rule, wire level, a Rust
+/// change it must bring).
+const REVERSE: &[(&str, &str, Level, Rust)] = &[
+    (
+        "error_status_added",
+        "error-status-removed",
+        N,
+        ("variant-removed", B, "models::GetWalletError::ClientError"),
+    ),
+    (
+        "request_body_optional",
+        "request-body-made-required",
+        B,
+        ("argument-type-changed", B, "Client::create_wallet(body)"),
+    ),
+    (
+        "request_body_removed",
+        "request-body-added",
+        B,
+        ("argument-added", B, "Client::create_wallet(body)"),
+    ),
     (
         "request_enum_constraint_added",
         "request-enum-constraint-removed",
         N,
-        B,
+        ("field-type-changed", B, "models::CreateWalletRequest.memo"),
     ),
     (
         "request_property_made_required",
         "request-property-made-optional",
         N,
-        B,
+        ("field-type-changed", B, "models::CreateWalletRequest.memo"),
     ),
     (
         "response_enum_constraint_added",
         "response-enum-constraint-removed",
         P,
-        B,
+        ("field-type-changed", B, "models::Wallet.balance"),
     ),
     (
         "response_property_made_optional",
         "response-property-made-required",
         N,
-        B,
+        ("field-type-changed", B, "models::Wallet.name"),
     ),
 ];
 
 #[test]
 fn each_fixture_reports_its_change() {
     let names = variants();
-    let listed: Vec<&str> = FORWARD.iter().map(|(name, _)| *name).collect();
+    let listed: Vec<&str> = FORWARD.iter().map(|(name, ..)| *name).collect();
     assert_eq!(
         names, listed,
         "every fixture has an expectation, and only those"
     );
-    for (name, expected) in FORWARD {
+    for (name, wire, rust_changes) in FORWARD {
         let report = compare("base", name);
-        assert_eq!(summary(&report), *expected, "base → {name}");
+        assert_eq!(summary(&report), *wire, "base → {name}");
+        assert_eq!(rust(&report), *rust_changes, "base → {name}");
         assert!(report.rust_names_unavailable.is_empty(), "{name}");
     }
 }
 
 #[test]
 fn reverse_diffs_report_the_inverse_rules() {
-    for (name, rule, wire, rust) in REVERSE {
+    for (name, rule, wire, rust_change) in REVERSE {
         let report = compare(name, "base");
         assert!(
-            summary(&report).contains(&(rule, *wire, *rust)),
+            summary(&report).contains(&(rule, *wire)),
             "{name} → base: {:?}",
             summary(&report)
+        );
+        assert!(
+            rust(&report).contains(rust_change),
+            "{name} → base: {:?}",
+            rust(&report)
         );
     }
 }
@@ -266,7 +393,7 @@ fn reverse_diffs_report_the_inverse_rules() {
 fn every_rule_is_exercised() {
     let mut seen: BTreeSet<&str> = FORWARD
         .iter()
-        .flat_map(|(_, changes)| changes.iter().map(|c| c.0))
+        .flat_map(|(_, changes, _)| changes.iter().map(|c| c.0))
         .collect();
     seen.extend(REVERSE.iter().map(|r| r.1));
     let all: BTreeSet<&str> = Rule::ALL.iter().map(|r| r.id()).collect();
@@ -277,26 +404,53 @@ fn every_rule_is_exercised() {
 fn identical_specs_have_no_changes() {
     let report = compare("base", "base");
     assert!(report.changes.is_empty());
+    assert!(report.rust_changes.is_empty());
     assert_eq!(report.worst(), None);
     assert_eq!(report.semver(), "none (no API change)");
 }
 
 #[test]
-#[ignore = "the Rust effects move to the model comparison (issue 12)"]
-fn rust_effects_name_the_generated_items() {
-    let effect = |name: &str| compare("base", name).changes[0].rust_effect.clone();
+fn rust_changes_name_the_generated_items_and_their_types() {
+    let first = |name: &str| compare("base", name).rust_changes[0].clone();
+    let added = first("request_property_added_required");
     assert_eq!(
-        effect("request_property_added_required"),
-        "`CreateWalletRequest` gains required field `org_id`: every construction site breaks"
+        added.message,
+        "field `models::CreateWalletRequest.org_id: String` added to a struct without `Default`: every struct literal breaks"
     );
+    assert_eq!((added.old, added.new.as_deref()), (None, Some("String")));
     assert_eq!(
-        effect("operation_id_changed"),
-        "method `Client::get_wallet` is renamed `Client::fetch_wallet`: every call site breaks"
+        added.new_pointer.as_deref(),
+        Some("/components/schemas/CreateWalletRequest")
+    );
+    assert_eq!(added.new_line, Some(87));
+    let renamed = first("operation_id_changed");
+    assert_eq!(
+        renamed.message,
+        "`Client::get_wallet` renamed `Client::fetch_wallet`: every call breaks"
+    );
+    let optional = first("response_property_made_optional");
+    assert_eq!(
+        (optional.old.as_deref(), optional.new.as_deref()),
+        (Some("String"), Some("Option<String>"))
+    );
+    let returned = first("media_type_removed");
+    assert_eq!(
+        returned.new.as_deref(),
+        Some("Result<ResponseValue<()>, Error<GetWalletError>>")
+    );
+    let body = first("request_body_optional");
+    assert_eq!(
+        (body.old.as_deref(), body.new.as_deref()),
+        (
+            Some("&CreateWalletRequest"),
+            Some("Option<&CreateWalletRequest>")
+        )
     );
     assert!(
-        effect("parameter_added_optional").starts_with("`ListWalletsOptions` gains field `offset`")
+        first("response_enum_value_added")
+            .message
+            .contains("`#[non_exhaustive]`")
     );
-    assert!(effect("response_enum_value_added").contains("`Unknown(\"frozen\")`"));
 }
 
 #[test]
@@ -306,9 +460,14 @@ fn semver_follows_the_worst_rust_level() {
         "0.x: minor (breaking); ≥1.0: major"
     );
     assert!(
-        compare("base", "response_property_added")
+        compare("base", "parameter_added_optional")
             .semver()
             .starts_with("0.x: minor (potentially breaking)")
+    );
+    // Wire-breaking nowhere, Rust-breaking: the generated struct has no `Default`.
+    assert_eq!(
+        compare("base", "response_property_added").semver(),
+        "0.x: minor (breaking); ≥1.0: major"
     );
     // Breaking on the wire, absorbed by the open Rust enum.
     assert_eq!(
@@ -328,15 +487,43 @@ fn a_shared_schema_change_is_reported_once_with_every_operation() {
     assert_eq!(report.changes[0].old_line, Some(110));
 }
 
+/// One snapshot per case, in text.
 #[test]
 fn snapshots() {
     insta::with_settings!({ snapshot_path => "snapshots", prepend_module_to_snapshot => false }, {
         for name in variants() {
             let report = compare("base", &name);
-            insta::assert_snapshot!(format!("diff__{name}__text"), report.render(Format::Text));
-            insta::assert_snapshot!(format!("diff__{name}__markdown"), report.render(Format::Markdown));
-            insta::assert_snapshot!(format!("diff__{name}__json"), report.render(Format::Json));
+            insta::assert_snapshot!(format!("diff__{name}"), report.render(Format::Text));
         }
+    });
+}
+
+/// The case each format is shown on: wire and Rust changes at several levels, with lines.
+const RICH: &str = "request_body_removed";
+
+#[test]
+fn text_format() {
+    insta::with_settings!({ snapshot_path => "snapshots", prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!("diff__format_text", compare("base", RICH).render(Format::Text));
+    });
+}
+
+#[test]
+fn markdown_format() {
+    insta::with_settings!({ snapshot_path => "snapshots", prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!("diff__format_markdown", compare("base", RICH).render(Format::Markdown));
+    });
+}
+
+#[test]
+fn json_format() {
+    let report = compare("base", RICH);
+    let json: serde_json::Value =
+        serde_json::from_str(&report.render(Format::Json)).expect("valid JSON");
+    assert_eq!(json["summary"]["worst"], "breaking");
+    assert_eq!(json["rust_changes"][0]["kind"], "argument-removed");
+    insta::with_settings!({ snapshot_path => "snapshots", prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!("diff__format_json", report.render(Format::Json));
     });
 }
 
@@ -388,6 +575,39 @@ fn a_spec_that_does_not_load_is_a_located_error() {
         "/paths/~1wallets/post/requestBody/content/application~1json/schema/$ref"
     );
     assert_eq!(error.line, Some(52), "{error}");
+}
+
+/// A spec the generator cannot build: the wire section is complete, the Rust API section says
+/// why it was not compared, and no bump is suggested.
+#[test]
+fn a_spec_the_generator_cannot_build_has_no_rust_comparison() {
+    let base = read(&fixtures().join("base.yaml"));
+    let new = base.replace("      operationId: get_wallet\n", "");
+    assert_ne!(base, new);
+    let input = |name, text| Input { name, text };
+    let report = diff(input("base.yaml", &base), input("new.yaml", &new)).expect("diff");
+    assert_eq!(summary(&report), [("operation-id-changed", N)]);
+    assert!(report.rust_changes.is_empty());
+    assert_eq!(report.rust_names_unavailable.len(), 1);
+    assert!(
+        report.rust_names_unavailable[0].starts_with("new.yaml: "),
+        "{:?}",
+        report.rust_names_unavailable
+    );
+    assert_eq!(
+        report.semver(),
+        "unknown (the Rust API could not be compared)"
+    );
+    let text = report.render(Format::Text);
+    assert!(
+        text.contains("Rust API:\n  not compared: new.yaml: "),
+        "{text}"
+    );
+    assert!(
+        report
+            .render(Format::Markdown)
+            .contains("> Not compared: new.yaml: ")
+    );
 }
 
 /// Every spec the generator's tests use, against every other and the diff base: no panic, and
@@ -452,14 +672,23 @@ fn full_cobo_spec() {
         "full spec diff: {:.0} ms (this profile)",
         started.elapsed().as_secs_f64() * 1000.0
     );
-    assert_eq!(summary(&report), [("operation-id-changed", N, B)]);
+    assert_eq!(summary(&report), [("operation-id-changed", N)]);
     assert_eq!(report.changes[0].operations, ["GET /recon/ledger"]);
     assert_eq!(
-        report.changes[0].message,
-        "operationId `get_reconciliation_ledger` renamed `get_ledger`"
+        rust(&report),
+        [
+            ("method-renamed", B, "Client::get_reconciliation_ledger"),
+            ("method-renamed", B, "OrgClient::get_reconciliation_ledger"),
+            ("type-renamed", B, "models::GetReconciliationLedgerError"),
+        ]
     );
     let same = diff(input("full.yaml", &old), input("full.yaml", &old)).expect("full spec");
     assert!(same.changes.is_empty(), "{:?}", same.changes.first());
+    assert!(
+        same.rust_changes.is_empty(),
+        "{:?}",
+        same.rust_changes.first()
+    );
     // A summary edited: the method's doc changes, so the report says so (at the info level).
     let summary_line = "      summary: Get reconciliation ledger\n";
     assert_eq!(old.matches(summary_line).count(), 1, "the spec changed");
@@ -468,8 +697,13 @@ fn full_cobo_spec() {
         "      summary: Get the reconciliation ledger\n",
     );
     let report = diff(input("full.yaml", &old), input("changed.yaml", &new)).expect("full spec");
-    assert_eq!(summary(&report), [("documentation-changed", I, I)]);
+    assert_eq!(summary(&report), [("documentation-changed", I)]);
     assert_eq!(report.changes[0].operations, ["GET /recon/ledger"]);
+    // `OrgClient`'s method doc points to `Client`'s, which has the summary.
+    assert_eq!(
+        rust(&report),
+        [("docs-changed", I, "Client::get_reconciliation_ledger")]
+    );
 }
 
 #[test]
@@ -482,7 +716,7 @@ fn adding_a_success_status_is_not_wire_breaking() {
     assert_ne!(base, new);
     let input = |name, text| Input { name, text };
     let report = diff(input("base.yaml", &base), input("new.yaml", &new)).expect("diff");
-    assert_eq!(summary(&report), [("success-status-changed", N, P)]);
+    assert_eq!(summary(&report), [("success-status-changed", N)]);
 }
 
 /// The issue's example, on the real OAuth spec: a required property in the `refresh_token` body.
@@ -500,15 +734,24 @@ fn oauth_spec_required_body_property() {
     );
     let input = |name, text| Input { name, text };
     let report = diff(input("old.yaml", &old), input("new.yaml", &new)).expect("diff");
+    assert_eq!(summary(&report), [("request-property-added-required", B)]);
+    // The body struct had only optional fields: it loses `Default` too.
     assert_eq!(
-        summary(&report),
-        [("request-property-added-required", B, B)]
+        rust(&report),
+        [
+            ("default-lost", B, "models::TokenEndpointBody"),
+            ("field-added", B, "models::TokenEndpointBody.device_id"),
+        ]
     );
     let change = &report.changes[0];
     assert_eq!(change.operations, ["POST /oauth/token"]);
     assert_eq!(
         change.message,
         "required request property `tokenEndpointBody.device_id` added"
+    );
+    assert_eq!(
+        report.rust_changes[1].message,
+        "field `models::TokenEndpointBody.device_id: String` added to a struct without `Default`: every struct literal breaks"
     );
 }
 
@@ -525,15 +768,20 @@ fn recursive_schemas_terminate_and_report_once_per_direction() {
     assert_eq!(
         summary(&report),
         [
-            ("request-property-type-changed", B, B),
-            ("response-property-type-changed", B, B),
+            ("request-property-type-changed", B),
+            ("response-property-type-changed", B),
         ]
     );
     assert!(
         report
             .changes
             .iter()
-            .all(|c| c.operations == ["PUT /nodes"] && c.message.contains("`Node.weight`"))
+            .all(|c| c.operations == ["PUT /nodes"])
+    );
+    // One struct in the generated code: one Rust change.
+    assert_eq!(
+        rust(&report),
+        [("field-type-changed", B, "models::Node.weight")]
     );
 }
 
@@ -567,10 +815,22 @@ fn deeply_nested_all_of_members_are_merged_as_the_generator_merges_them() {
     let input = |name, text| Input { name, text };
     let report = diff(input("old.yaml", &old), input("new.yaml", &new)).expect("diff");
     assert!(report.rust_names_unavailable.is_empty(), "{report:?}");
-    assert_eq!(summary(&report), [("response-property-type-changed", B, B)]);
+    assert_eq!(summary(&report), [("response-property-type-changed", B)]);
+    // Every level's struct has the innermost property merged in: each field changes.
+    let rust_changes = rust(&report);
+    assert_eq!(rust_changes.len(), 21, "{rust_changes:?}");
+    assert!(
+        rust_changes
+            .iter()
+            .all(|(kind, level, item)| *kind == "field-type-changed"
+                && *level == B
+                && item.ends_with(".innermost"))
+    );
+    assert_eq!(rust_changes[0].2, "models::Level0.innermost");
+    let change = &report.rust_changes[0];
     assert_eq!(
-        report.changes[0].message,
-        "`Level0.innermost` type string → boolean"
+        (change.old.as_deref(), change.new.as_deref()),
+        (Some("Option<String>"), Some("Option<bool>"))
     );
     let too_deep = nested(40, "string");
     let error = diff(input("old.yaml", &old), input("deep.yaml", &too_deep)).unwrap_err();
@@ -596,10 +856,10 @@ fn an_all_of_wrapper_is_the_type_it_wraps() {
     let changed = wrapped.replace("enum: [active, archived]", "enum: [active]");
     let input = |name, text| Input { name, text };
     let report = diff(input("old.yaml", &wrapped), input("new.yaml", &changed)).expect("diff");
-    assert_eq!(summary(&report), [("response-enum-value-removed", N, B)]);
+    assert_eq!(summary(&report), [("response-enum-value-removed", N)]);
     assert_eq!(
-        report.changes[0].message,
-        "`WalletStatus` enum value `archived` removed"
+        rust(&report),
+        [("variant-removed", B, "models::WalletStatus::Archived")]
     );
 }
 
@@ -625,13 +885,15 @@ fn a_security_scheme_change_names_its_operations_and_fields() {
     let input = |name, text| Input { name, text };
     let moved = base.replace("      in: header\n", "      in: query\n");
     let report = diff(input("base.yaml", &base), input("new.yaml", &moved)).expect("diff");
-    assert_eq!(summary(&report), [("security-scheme-changed", B, P)]);
+    assert_eq!(summary(&report), [("security-scheme-changed", B)]);
+    // The generated client does not read `securitySchemes`: its API is the same.
+    assert_eq!(rust(&report), []);
     let bearer = base.replace(
         "      type: apiKey\n      in: header\n      name: BIZ-API-KEY\n",
         "      type: http\n      scheme: bearer\n",
     );
     let report = diff(input("base.yaml", &base), input("new.yaml", &bearer)).expect("diff");
-    assert_eq!(summary(&report), [("security-scheme-changed", B, P)]);
+    assert_eq!(summary(&report), [("security-scheme-changed", B)]);
     assert!(
         report.changes[0]
             .message
@@ -642,7 +904,7 @@ fn a_security_scheme_change_names_its_operations_and_fields() {
         "      name: BIZ-API-KEY\n      description: The app's public key.\n",
     );
     let report = diff(input("base.yaml", &base), input("new.yaml", &described)).expect("diff");
-    assert_eq!(summary(&report), [("documentation-changed", I, I)]);
+    assert_eq!(summary(&report), [("documentation-changed", I)]);
 }
 
 /// Documentation changes are informational: they never raise the bump above a patch, and each
@@ -696,8 +958,13 @@ fn documentation_changes_are_informational_and_follow_the_generated_docs() {
         let report = diff(input("base.yaml", &base), input("new.yaml", &new)).expect("diff");
         assert_eq!(
             summary(&report),
-            [("documentation-changed", I, I)],
+            [("documentation-changed", I)],
             "{pointer}"
+        );
+        assert!(
+            report.rust_changes.iter().all(|c| c.level == I),
+            "{pointer}: {:?}",
+            rust(&report)
         );
         assert_eq!(report.changes[0].new_pointer.as_deref(), Some(*pointer));
         assert!(report.changes[0].new_line.is_some(), "{pointer}");
@@ -710,42 +977,47 @@ fn documentation_changes_are_informational_and_follow_the_generated_docs() {
         "        memo:\n          type: string\n        description:\n          type: string\n          description: Free text.\n",
     );
     let report = diff(input("base.yaml", &base), input("new.yaml", &added)).expect("diff");
+    assert_eq!(summary(&report), [("request-property-added-optional", N)]);
     assert_eq!(
-        summary(&report),
-        [("request-property-added-optional", N, P)]
+        rust(&report),
+        [("field-added", B, "models::CreateWalletRequest.description")]
     );
 }
 
-/// The README's rule table lists every rule, in order, with its default levels and description.
+/// The README's tables list every wire rule and every kind of Rust change, in order, with their
+/// default levels and descriptions.
 #[test]
-fn the_readme_rule_table_matches_the_rules() {
+fn the_readme_tables_match_the_rules() {
     let readme = read(&root().join("README.md"));
     let rows: Vec<&str> = readme
         .lines()
-        .filter(|l| l.starts_with("| `") && l.split('|').count() == 6)
+        .filter(|l| l.starts_with("| `") && l.split('|').count() == 5)
         .collect();
-    let ids: Vec<&str> = rows
-        .iter()
-        .filter_map(|r| r.split('`').nth(1))
-        .filter(|id| Rule::ALL.iter().any(|rule| rule.id() == *id))
-        .collect();
-    let all: Vec<&str> = Rule::ALL.iter().map(|r| r.id()).collect();
-    assert_eq!(ids, all, "README rule table order");
-    for rule in Rule::ALL {
-        let level = |l: Level| l.id().replace("potentially-", "potentially ");
-        let prefix = format!("| `{}` | {}", rule.id(), level(rule.wire_level()));
-        let row = rows
+    let level = |l: Level| l.id().replace("potentially-", "potentially ");
+    let check = |ids: Vec<&str>, table: Vec<(&str, Level, &str)>| {
+        let listed: Vec<&str> = rows
             .iter()
-            .find(|r| r.starts_with(&format!("| `{}` |", rule.id())))
-            .expect("row");
-        assert!(row.starts_with(&prefix), "{row}");
-        assert!(
-            row.ends_with(&format!(
-                "| {} | {} |",
-                level(rule.rust_level()),
-                rule.description()
-            )),
-            "{row}"
-        );
-    }
+            .filter_map(|r| r.split('`').nth(1))
+            .filter(|id| ids.contains(id))
+            .collect();
+        assert_eq!(listed, ids, "README table order");
+        for (id, default, description) in table {
+            let row = format!("| `{id}` | {} | {description} |", level(default));
+            assert!(rows.contains(&row.as_str()), "missing README row: {row}");
+        }
+    };
+    check(
+        Rule::ALL.iter().map(|r| r.id()).collect(),
+        Rule::ALL
+            .iter()
+            .map(|r| (r.id(), r.wire_level(), r.description()))
+            .collect(),
+    );
+    check(
+        RustKind::ALL.iter().map(|k| k.id()).collect(),
+        RustKind::ALL
+            .iter()
+            .map(|k| (k.id(), k.level(), k.description()))
+            .collect(),
+    );
 }

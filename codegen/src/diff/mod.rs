@@ -1,16 +1,16 @@
-//! Spec review: what changed between two versions of a spec, how it affects clients on the wire,
-//! and what it does to the generated Rust API. [`diff`] compares the raw documents (so it works
-//! on specs the generator cannot build yet) and asks the model only for Rust names.
+//! Spec review: what changed between two versions of a spec, in two comparisons. The wire
+//! comparison walks the raw documents (so it works on specs the generator cannot build yet)
+//! with oasdiff's and Optic's conventions; the Rust comparison (`rust/`) compares the public
+//! items of the crates the generator emits from the two specs' models.
 
 mod report;
 mod rules;
-// Only `Names::new` and `unavailable` are used until the Rust API comparison replaces it.
-#[allow(dead_code)]
-mod rust_api;
+mod rust;
 mod wire;
 
 pub use report::Format;
-pub use rules::{Level, Rule};
+pub use rules::{Level, Rule, RustKind};
+pub use rust::RustChange;
 
 use crate::error::{Error, ErrorKind};
 use crate::lines;
@@ -24,15 +24,13 @@ pub struct Input<'a> {
     pub text: &'a str,
 }
 
-/// One change between the two specs.
+/// One change between the two specs, on the wire.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
     /// What kind of change it is.
     pub rule: Rule,
     /// Its level for clients on the wire, in any language.
     pub wire: Level,
-    /// Its level for code using the generated Rust crate.
-    pub rust: Level,
     /// The operations it affects (`POST /oauth/token`), sorted; empty for document-wide changes.
     pub operations: Vec<String>,
     /// Where it is in the old spec (JSON pointer), if it exists there.
@@ -45,14 +43,12 @@ pub struct Change {
     pub new_line: Option<usize>,
     /// One line on what changed.
     pub message: String,
-    /// One line on what it does to the generated Rust API.
-    pub rust_effect: String,
 }
 
 impl Change {
-    /// The worse of the wire and Rust levels: what `--fail-on` and the semver bump look at.
+    /// Its level: the wire level (the Rust API's changes are [`Report::rust_changes`]).
     pub fn level(&self) -> Level {
-        self.wire.max(self.rust)
+        self.wire
     }
 }
 
@@ -63,28 +59,34 @@ pub struct Report {
     pub old_name: String,
     /// The new spec's name.
     pub new_name: String,
-    /// Changes, worst first, then by rule id, operations and pointers.
+    /// Wire changes, worst first, then by rule id, operations and pointers.
     pub changes: Vec<Change>,
-    /// Why Rust names are missing from the effects, when the generator cannot build a spec.
+    /// Changes to the generated crate's public API, worst first, then by item.
+    pub rust_changes: Vec<RustChange>,
+    /// Why the Rust API was not compared, when the generator cannot build a spec.
     pub rust_names_unavailable: Vec<String>,
 }
 
 impl Report {
-    /// The worst level of any change, or `None` without changes.
+    /// The worst level of any wire or Rust change, or `None` without changes: what
+    /// `--fail-on` looks at.
     pub fn worst(&self) -> Option<Level> {
-        self.changes.iter().map(Change::level).max()
+        let wire = self.changes.iter().map(Change::level);
+        wire.chain(self.rust_changes.iter().map(|c| c.level)).max()
     }
 
     /// The worst level for code using the generated Rust crate, or `None` when nothing changed
     /// there. [`Report::semver`] and the Rust oracle (`cargo xtask oracle`) read it.
     pub fn rust_level(&self) -> Option<Level> {
-        self.changes.iter().map(|c| c.rust).max()
+        self.rust_changes.iter().map(|c| c.level).max()
     }
 
-    /// The suggested version bump for the generated crate. Only the Rust level counts: a wire
-    /// change that the generated code absorbs (a new value of an open enum) needs no major bump,
-    /// and every wire change that does reach Rust has its own Rust level.
+    /// The suggested version bump for the generated crate. Only the Rust API counts: a wire
+    /// change that the generated code absorbs (a new value of an open enum) needs no major bump.
     pub fn semver(&self) -> &'static str {
+        if !self.rust_names_unavailable.is_empty() {
+            return "unknown (the Rust API could not be compared)";
+        }
         match self.rust_level() {
             None => "none (no API change)",
             Some(Level::Info) => "patch (documentation only)",
@@ -107,13 +109,22 @@ pub fn diff(old: Input<'_>, new: Input<'_>) -> Result<Report, Error> {
     // Loading dominates (YAML parsing of Cobo's 1.2 MB spec): the two sides load in parallel.
     let prepare = |input: Input<'_>| {
         let document = crate::load::load_document(input.text).map_err(|e| locate(e, input))?;
-        let names = rust_api::Names::new(&document.api);
+        // The generator's model of the spec, as `codegen` builds it; its error is the reason the
+        // Rust API is not compared.
+        let api = crate::model::build_document(&document)
+            .map(std::sync::Arc::new)
+            .map_err(|e| unavailable(&e));
+        let surface = api
+            .as_ref()
+            .ok()
+            .map(|api| rust::surface(std::sync::Arc::clone(api)));
+        let unavailable = api.as_ref().err().cloned();
         // The document as JSON, for the documentation walk (serializing takes as long as it).
         let json = serde_json::to_value(&document.api).map_err(|e| {
             let error = Error::at(ErrorKind::Internal, "", format!("cannot re-serialize: {e}"));
             locate(error, input)
         })?;
-        Ok::<_, Error>((wire::Loaded { document, json }, names))
+        Ok::<_, Error>((wire::Loaded { document, json }, unavailable, surface))
     };
     let (old_side, new_side) = std::thread::scope(|scope| {
         let old_side = scope.spawn(|| prepare(old));
@@ -121,7 +132,8 @@ pub fn diff(old: Input<'_>, new: Input<'_>) -> Result<Report, Error> {
         (old_side.join(), new_side)
     });
     let old_side = old_side.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-    let ((old_doc, old_names), (new_doc, new_names)) = (old_side?, new_side?);
+    let ((old_doc, old_unavailable, old_surface), (new_doc, new_unavailable, new_surface)) =
+        (old_side?, new_side?);
     let (found, errors) = wire::Walk::new(&old_doc, &new_doc).run();
     if let Some((side, error)) = errors.into_iter().next() {
         let input = match side {
@@ -131,12 +143,40 @@ pub fn diff(old: Input<'_>, new: Input<'_>) -> Result<Report, Error> {
         return Err(locate(error, input));
     }
     let mut rust_names_unavailable = Vec::new();
-    for (input, names) in [(old, &old_names), (new, &new_names)] {
-        if let Some(reason) = names.unavailable() {
+    for (input, reason) in [(old, old_unavailable), (new, new_unavailable)] {
+        if let Some(reason) = reason {
             rust_names_unavailable.push(format!("{}: {reason}", input.name));
         }
     }
-    // One scan per document for all lines; a missing pointer has no line.
+    let mut rust_changes = match (&old_surface, &new_surface) {
+        (Some(old), Some(new)) => rust::changes(old, new),
+        _ => Vec::new(),
+    };
+    let mut changes: Vec<Change> = found
+        .into_iter()
+        .map(|f| Change {
+            rule: f.rule,
+            wire: f.wire,
+            operations: f.operations.into_iter().collect(),
+            old_line: None,
+            new_line: None,
+            old_pointer: f.old_pointer,
+            new_pointer: f.new_pointer,
+            message: f.message,
+        })
+        .collect();
+    add_lines(old.text, new.text, &mut changes, &mut rust_changes);
+    Ok(Report {
+        old_name: old.name.to_owned(),
+        new_name: new.name.to_owned(),
+        changes,
+        rust_changes,
+        rust_names_unavailable,
+    })
+}
+
+/// Fills in the line of every pointer: one scan per document; a missing pointer has no line.
+fn add_lines(old: &str, new: &str, changes: &mut [Change], rust_changes: &mut [RustChange]) {
     let lines = |text: &str, pointers: Vec<Option<&str>>| {
         let present: Vec<&str> = pointers.iter().flatten().copied().collect();
         let mut found = lines::lines_of(text, &present).into_iter();
@@ -145,38 +185,37 @@ pub fn diff(old: Input<'_>, new: Input<'_>) -> Result<Report, Error> {
             .map(|p| p.and_then(|_| found.next().flatten()))
             .collect::<Vec<_>>()
     };
-    let old_lines = lines(
-        old.text,
-        found.iter().map(|f| f.old_pointer.as_deref()).collect(),
-    );
-    let new_lines = lines(
-        new.text,
-        found.iter().map(|f| f.new_pointer.as_deref()).collect(),
-    );
-    let mut changes: Vec<Change> = found
-        .into_iter()
-        .zip(old_lines.into_iter().zip(new_lines))
-        .map(|(f, (old_line, new_line))| Change {
-            rule: f.rule,
-            wire: f.wire,
-            rust: f.rule.rust_level(),
-            operations: f.operations.into_iter().collect(),
-            old_line,
-            new_line,
-            old_pointer: f.old_pointer,
-            new_pointer: f.new_pointer,
-            message: f.message,
-            rust_effect: String::new(),
-        })
-        .collect();
-    // Worst first; the wire walk's order (wire level, rule, operations, pointers) within a level.
-    changes.sort_by_key(|c| std::cmp::Reverse(c.level()));
-    Ok(Report {
-        old_name: old.name.to_owned(),
-        new_name: new.name.to_owned(),
-        changes,
-        rust_names_unavailable,
-    })
+    let pointers = |old_side: bool| -> Vec<Option<&str>> {
+        let wire = changes.iter().map(|c| match old_side {
+            true => c.old_pointer.as_deref(),
+            false => c.new_pointer.as_deref(),
+        });
+        let rust = rust_changes.iter().map(|c| match old_side {
+            true => c.old_pointer.as_deref(),
+            false => c.new_pointer.as_deref(),
+        });
+        wire.chain(rust).collect()
+    };
+    let old_lines = lines(old, pointers(true));
+    let new_lines = lines(new, pointers(false));
+    let (wire_old, rust_old) = old_lines.split_at(changes.len());
+    let (wire_new, rust_new) = new_lines.split_at(changes.len());
+    for (change, (o, n)) in changes.iter_mut().zip(wire_old.iter().zip(wire_new)) {
+        (change.old_line, change.new_line) = (*o, *n);
+    }
+    for (change, (o, n)) in rust_changes.iter_mut().zip(rust_old.iter().zip(rust_new)) {
+        (change.old_line, change.new_line) = (*o, *n);
+    }
+}
+
+/// Why the generator cannot build a spec's model: `kind at pointer: message`.
+fn unavailable(error: &Error) -> String {
+    let at = if error.pointer.is_empty() {
+        String::new()
+    } else {
+        format!(" at {}", error.pointer)
+    };
+    format!("{}{at}: {}", error.kind, error.message)
 }
 
 fn locate(mut error: Error, input: Input<'_>) -> Error {

@@ -4,16 +4,16 @@ use std::fmt::Write;
 
 use serde_json::{Value, json};
 
-use super::{Change, Level, Report};
+use super::{Level, Report, RustChange};
 
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
-    /// Plain text, one block per change.
+    /// Plain text, one block per change: the wire's, then the Rust API's.
     Text,
-    /// A Markdown summary and table, to paste into a pull request.
+    /// A Markdown summary and two tables (wire, Rust API), to paste into a pull request.
     Markdown,
-    /// A JSON object with `summary` and `changes`.
+    /// A JSON object with `summary`, `changes` (wire) and `rust_changes`.
     Json,
 }
 
@@ -36,15 +36,15 @@ const LEVELS: [Level; 4] = [
     Level::Info,
 ];
 
-fn counts(report: &Report, level_of: fn(&Change) -> Level) -> String {
-    LEVELS
+/// How many of `levels` are at each level, worst first.
+fn tally(levels: impl Iterator<Item = Level> + Clone) -> [(Level, usize); 4] {
+    LEVELS.map(|level| (level, levels.clone().filter(|l| *l == level).count()))
+}
+
+fn counts(levels: impl Iterator<Item = Level> + Clone) -> String {
+    tally(levels)
         .iter()
-        .map(|&level| {
-            let n = report
-                .changes
-                .iter()
-                .filter(|c| level_of(c) == level)
-                .count();
+        .map(|(level, n)| {
             let name = match level {
                 Level::PotentiallyBreaking => "potentially breaking",
                 other => other.id(),
@@ -55,13 +55,22 @@ fn counts(report: &Report, level_of: fn(&Change) -> Level) -> String {
         .join(", ")
 }
 
+fn wire_levels(report: &Report) -> impl Iterator<Item = Level> + Clone {
+    report.changes.iter().map(|c| c.wire)
+}
+
+fn rust_levels(report: &Report) -> impl Iterator<Item = Level> + Clone {
+    report.rust_changes.iter().map(|c| c.level)
+}
+
 /// The one-line summary every format starts with.
 fn summary(report: &Report) -> String {
     format!(
-        "{} change(s). Wire: {}. Rust API: {}. Suggested cobo-waas2 bump: {}.",
+        "{} wire change(s): {}. {} Rust API change(s): {}. Suggested cobo-waas2 bump: {}.",
         report.changes.len(),
-        counts(report, |c| c.wire),
-        counts(report, |c| c.rust),
+        counts(wire_levels(report)),
+        report.rust_changes.len(),
+        counts(rust_levels(report)),
         report.semver()
     )
 }
@@ -83,9 +92,9 @@ pub(super) fn render(report: &Report, format: Format) -> String {
 }
 
 fn text(report: &Report) -> String {
-    let mut out = format!("{} → {}\n", report.old_name, report.new_name);
-    for note in &report.rust_names_unavailable {
-        let _ = writeln!(out, "note: Rust names unavailable ({note})");
+    let mut out = format!("{} → {}\n\nWire:\n", report.old_name, report.new_name);
+    if report.changes.is_empty() {
+        out.push_str("  no changes\n");
     }
     for change in &report.changes {
         let ops = if change.operations.is_empty() {
@@ -95,16 +104,43 @@ fn text(report: &Report) -> String {
         };
         let _ = writeln!(
             out,
-            "\n{} (wire: {}, rust: {}) {}{ops}\n  {}\n  rust: {}\n  old: {}\n  new: {}",
-            change.level().id().to_uppercase(),
-            change.wire,
-            change.rust,
+            "\n{} {}{ops}\n  {}\n  old: {}\n  new: {}",
+            change.wire.id().to_uppercase(),
             change.rule.id(),
             change.message,
-            change.rust_effect,
             location(&change.old_pointer, change.old_line),
             location(&change.new_pointer, change.new_line),
         );
+    }
+    out.push_str("\nRust API:\n");
+    for note in &report.rust_names_unavailable {
+        let _ = writeln!(out, "  not compared: {note}");
+    }
+    if report.rust_changes.is_empty() && report.rust_names_unavailable.is_empty() {
+        out.push_str("  no changes\n");
+    }
+    for change in &report.rust_changes {
+        let _ = write!(
+            out,
+            "\n{} {} {}\n  {}\n",
+            change.level.id().to_uppercase(),
+            change.kind.id(),
+            change.item,
+            change.message,
+        );
+        if change.old.is_some() || change.new.is_some() {
+            let text = |t: &Option<String>| t.as_deref().unwrap_or("-").to_owned();
+            let _ = writeln!(out, "  rust: {} → {}", text(&change.old), text(&change.new));
+        }
+        let (old, new) = (
+            location(&change.old_pointer, change.old_line),
+            location(&change.new_pointer, change.new_line),
+        );
+        if old == new {
+            let _ = writeln!(out, "  spec: {old}");
+        } else {
+            let _ = writeln!(out, "  spec: {old} → {new}");
+        }
     }
     let _ = writeln!(out, "\n{}", summary(report));
     out
@@ -115,79 +151,112 @@ fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
+fn icon(level: Level) -> &'static str {
+    match level {
+        Level::Breaking => "🔴",
+        Level::PotentiallyBreaking => "🟠",
+        Level::NonBreaking => "🟢",
+        Level::Info => "ℹ️",
+    }
+}
+
+/// `pointer` L12 → `pointer` L40, or one side when both are the same.
+fn places(old: (&Option<String>, Option<usize>), new: (&Option<String>, Option<usize>)) -> String {
+    let at = |(p, l): (&Option<String>, Option<usize>)| match (p, l) {
+        (Some(p), Some(l)) => format!("`{}` L{l}", cell(p)),
+        (Some(p), None) => format!("`{}`", cell(p)),
+        (None, _) => "-".to_owned(),
+    };
+    let (old_at, new_at) = (at(old), at(new));
+    if old_at == new_at {
+        old_at
+    } else {
+        format!("{old_at} → {new_at}")
+    }
+}
+
 fn markdown(report: &Report) -> String {
     let mut out = format!(
-        "### API changes: `{}` → `{}`\n\n**{}**\n",
+        "### API changes: `{}` → `{}`\n\n**{}**\n\n#### Wire\n",
         report.old_name,
         report.new_name,
         summary(report)
     );
-    for note in &report.rust_names_unavailable {
-        let _ = write!(out, "\n> Rust names unavailable: {}\n", cell(note));
-    }
     if report.changes.is_empty() {
         out.push_str("\nNo changes.\n");
-        return out;
-    }
-    out.push_str(
-        "\n| level | wire | Rust | rule | operations | change | effect on the Rust API | old → new |\n\
-         |---|---|---|---|---|---|---|---|\n",
-    );
-    for change in &report.changes {
-        let icon = match change.level() {
-            Level::Breaking => "🔴",
-            Level::PotentiallyBreaking => "🟠",
-            Level::NonBreaking => "🟢",
-            Level::Info => "ℹ️",
-        };
-        let ops = change
-            .operations
-            .iter()
-            .map(|o| format!("`{o}`"))
-            .collect::<Vec<_>>()
-            .join("<br>");
-        let ops = if ops.is_empty() { "-".to_owned() } else { ops };
-        let at = |p: &Option<String>, l: Option<usize>| match (p, l) {
-            (Some(p), Some(l)) => format!("`{}` L{l}", cell(p)),
-            (Some(p), None) => format!("`{}`", cell(p)),
-            (None, _) => "-".to_owned(),
-        };
-        let (old_at, new_at) = (
-            at(&change.old_pointer, change.old_line),
-            at(&change.new_pointer, change.new_line),
+    } else {
+        out.push_str(
+            "\n| level | rule | operations | change | old → new |\n|---|---|---|---|---|\n",
         );
-        let where_ = if old_at == new_at {
-            old_at
+    }
+    for change in &report.changes {
+        let ops: Vec<String> = change.operations.iter().map(|o| format!("`{o}`")).collect();
+        let ops = if ops.is_empty() {
+            "-".to_owned()
         } else {
-            format!("{old_at} → {new_at}")
+            ops.join("<br>")
         };
         let _ = writeln!(
             out,
-            "| {icon} {} | {} | {} | `{}` | {} | {} | {} | {} |",
-            change.level(),
+            "| {} {} | `{}` | {} | {} | {} |",
+            icon(change.wire),
             change.wire,
-            change.rust,
             change.rule.id(),
             ops,
             cell(&change.message),
-            cell(&change.rust_effect),
-            where_,
+            places(
+                (&change.old_pointer, change.old_line),
+                (&change.new_pointer, change.new_line)
+            ),
         );
     }
+    out.push_str("\n#### Rust API\n");
+    rust_markdown(report, &mut out);
     out
 }
 
-fn json(report: &Report) -> String {
-    let count = |level_of: fn(&Change) -> Level| {
-        let mut map = serde_json::Map::new();
-        for level in LEVELS {
-            let n = report
-                .changes
-                .iter()
-                .filter(|c| level_of(c) == level)
-                .count();
-            map.insert(level.id().to_owned(), json!(n));
+fn rust_markdown(report: &Report, out: &mut String) {
+    for note in &report.rust_names_unavailable {
+        let _ = write!(out, "\n> Not compared: {}\n", cell(note));
+    }
+    if report.rust_changes.is_empty() {
+        if report.rust_names_unavailable.is_empty() {
+            out.push_str("\nNo changes.\n");
         }
+        return;
+    }
+    out.push_str(
+        "\n| level | kind | item | change | Rust: old → new | spec |\n|---|---|---|---|---|---|\n",
+    );
+    for change in &report.rust_changes {
+        let code = |t: &Option<String>| {
+            t.as_deref()
+                .map_or("-".to_owned(), |t| format!("`{}`", cell(t)))
+        };
+        let _ = writeln!(
+            out,
+            "| {} {} | `{}` | `{}` | {} | {} → {} | {} |",
+            icon(change.level),
+            change.level,
+            change.kind.id(),
+            cell(&change.item),
+            cell(&change.message),
+            code(&change.old),
+            code(&change.new),
+            places(
+                (&change.old_pointer, change.old_line),
+                (&change.new_pointer, change.new_line)
+            ),
+        );
+    }
+}
+
+fn json(report: &Report) -> String {
+    let count = |levels: [(Level, usize); 4]| {
+        let map: serde_json::Map<String, Value> = levels
+            .iter()
+            .map(|(level, n)| (level.id().to_owned(), json!(n)))
+            .collect();
         Value::Object(map)
     };
     let changes: Vec<Value> = report
@@ -196,31 +265,42 @@ fn json(report: &Report) -> String {
         .map(|c| {
             json!({
                 "rule": c.rule.id(),
-                "level": c.level().id(),
-                "wire": c.wire.id(),
-                "rust": c.rust.id(),
+                "level": c.wire.id(),
                 "operations": c.operations,
                 "message": c.message,
-                "rust_effect": c.rust_effect,
                 "old": { "pointer": c.old_pointer, "line": c.old_line },
                 "new": { "pointer": c.new_pointer, "line": c.new_line },
             })
         })
         .collect();
+    let rust_changes: Vec<Value> = report.rust_changes.iter().map(rust_json).collect();
     let value = json!({
         "old": report.old_name,
         "new": report.new_name,
         "summary": {
             "changes": report.changes.len(),
+            "rust_changes": report.rust_changes.len(),
             "worst": report.worst().map(Level::id),
-            "wire": count(|c| c.wire),
-            "rust": count(|c| c.rust),
+            "wire": count(tally(wire_levels(report))),
+            "rust": count(tally(rust_levels(report))),
             "semver": report.semver(),
         },
         "rust_names_unavailable": report.rust_names_unavailable,
         "changes": changes,
+        "rust_changes": rust_changes,
     });
     let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
     text.push('\n');
     text
+}
+
+fn rust_json(c: &RustChange) -> Value {
+    json!({
+        "kind": c.kind.id(),
+        "level": c.level.id(),
+        "item": c.item,
+        "message": c.message,
+        "old": { "rust": c.old, "pointer": c.old_pointer, "line": c.old_line },
+        "new": { "rust": c.new, "pointer": c.new_pointer, "line": c.new_line },
+    })
 }

@@ -6,13 +6,8 @@ use super::Piece;
 use crate::docs::doc_lines;
 use crate::model::Api;
 
-pub(super) fn lib_rs(
-    api: &Api,
-    lib_name: &str,
-    json: bool,
-    token_lifecycle: bool,
-    paging: bool,
-) -> Vec<Piece> {
+/// The crate doc's lines that come from the spec: title, description, version and servers.
+pub(crate) fn doc_head(api: &Api) -> Vec<String> {
     let mut lines = vec![format!("# {}", api.title), String::new()];
     if let Some(description) = &api.description {
         lines.extend(doc_lines(description));
@@ -27,6 +22,17 @@ pub(super) fn lib_rs(
         let description = server.description.as_deref().unwrap_or_default();
         lines.push(format!("- <{}> {description}", server.url));
     }
+    lines
+}
+
+pub(super) fn lib_rs(
+    api: &Api,
+    lib_name: &str,
+    json: bool,
+    token_lifecycle: bool,
+    paging: bool,
+) -> Vec<Piece> {
+    let mut lines = doc_head(api);
     lines.extend(
         [
             "",

@@ -184,6 +184,18 @@ fn lib_rs(api: &Api, lib_name: &str) -> Vec<Piece> {
 
 pub(crate) use crate_files::{DEPENDENCIES, manifest};
 
+/// What the diff's Rust API comparison (`diff::rust`) reads: the emitter's own decisions.
+pub(crate) mod surface {
+    pub(crate) use super::crate_files::doc_head;
+    pub(crate) use super::features::{all, cfg_calling, of_operation};
+    pub(crate) use super::models::{
+        derives_default, field_docs, field_type, is_non_exhaustive, union_payload,
+    };
+    pub(crate) use super::operations::{Receiver, thin_method};
+    pub(crate) use super::paging::{request_id_docs, stream_method};
+    pub(crate) use super::text::rust_type;
+}
+
 /// `#[doc = "…"]` attributes for a description (nothing for none).
 fn docs(text: Option<&str>) -> TokenStream {
     doc_attrs(&text.map(doc_lines).unwrap_or_default())

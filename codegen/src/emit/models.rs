@@ -12,6 +12,7 @@ use crate::docs::doc_lines;
 use crate::ident::ident;
 use crate::model::{
     Api, Enum, ErrorVariant, Field, IntEnum, Struct, TypeDef, TypeKind, TypeRef, Union,
+    UnionVariant,
 };
 
 /// The model items of one chunk (`part` of `parts`): large specs are emitted and formatted in
@@ -79,13 +80,12 @@ pub(super) fn models(api: &Api, features: &Features, part: usize, parts: usize) 
 fn struct_def(def: &TypeDef, s: &Struct, cfg: &str) -> String {
     let mut out = item_head(def, cfg);
     let has_secret = s.fields.iter().any(|f| f.secret);
-    let all_optional = s.fields.iter().all(Field::is_optional);
     out.push_str("#[derive(");
     if !has_secret {
         out.push_str("Debug, ");
     }
     out.push_str("Clone, PartialEq");
-    if all_optional {
+    if derives_default(s) {
         out.push_str(", Default");
     }
     out.push_str(")]\n");
@@ -97,14 +97,12 @@ fn struct_def(def: &TypeDef, s: &Struct, cfg: &str) -> String {
     let _ = writeln!(out, "pub struct {name} {{");
     for field in &s.fields {
         text::doc_comment(&mut out, "    ", &field_docs(field));
-        let mut ty = text::rust_type(&field.ty, None);
-        if field.boxed {
-            ty = format!("Box<{ty}>");
-        }
-        if field.nullable || !field.required {
-            ty = format!("Option<{ty}>");
-        }
-        let _ = writeln!(out, "    pub {}: {ty},", ident(&field.name));
+        let _ = writeln!(
+            out,
+            "    pub {}: {},",
+            ident(&field.name),
+            field_type(field)
+        );
     }
     if let Some(ty) = &s.additional {
         out.push_str(
@@ -118,6 +116,42 @@ fn struct_def(def: &TypeDef, s: &Struct, cfg: &str) -> String {
     }
     out.push_str("}\n");
     out
+}
+
+/// Whether a struct derives `Default`: when every field is an `Option` (the diff reads it too).
+pub(crate) fn derives_default(s: &Struct) -> bool {
+    s.fields.iter().all(Field::is_optional)
+}
+
+/// A field's full Rust type, as text: `Box` for recursion, then `Option` when optional.
+pub(crate) fn field_type(field: &Field) -> String {
+    let mut ty = text::rust_type(&field.ty, None);
+    if field.boxed {
+        ty = format!("Box<{ty}>");
+    }
+    if field.is_optional() {
+        ty = format!("Option<{ty}>");
+    }
+    ty
+}
+
+/// Whether a type is `#[non_exhaustive]`: the open enums and unions are (their catch-all
+/// variant takes unknown values); structs and error enums are not.
+pub(crate) fn is_non_exhaustive(kind: &TypeKind) -> bool {
+    matches!(
+        kind,
+        TypeKind::Enum(_) | TypeKind::IntEnum(_) | TypeKind::Union(_)
+    )
+}
+
+/// A union variant's payload type, as text.
+pub(crate) fn union_payload(variant: &UnionVariant) -> String {
+    let ty = text::rust_type(&variant.ty, None);
+    if variant.boxed {
+        format!("Box<{ty}>")
+    } else {
+        ty
+    }
 }
 
 /// A struct's hand-written impls: `Debug` that redacts secrets, `Display` for error bodies.
@@ -153,7 +187,7 @@ fn object(def: &TypeDef, s: &Struct, cfg: &str) -> String {
 }
 
 /// A field's doc lines: its description, then what the type alone does not say.
-fn field_docs(field: &Field) -> Vec<String> {
+pub(crate) fn field_docs(field: &Field) -> Vec<String> {
     let mut lines = field
         .description
         .as_deref()
@@ -364,7 +398,9 @@ fn open_enum(
 ) -> String {
     let mut out = item_head(def, cfg);
     let _ = writeln!(out, "#[derive(Debug, Clone, {derives})]");
-    out.push_str("#[non_exhaustive]\n");
+    if is_non_exhaustive(&def.kind) {
+        out.push_str("#[non_exhaustive]\n");
+    }
     let _ = writeln!(out, "pub enum {} {{", ident(&def.name));
     for ((name, _), doc) in variants.iter().zip(docs) {
         let _ = writeln!(out, "    /// `{}`\n    {name},", doc.trim_end_matches(' '));
@@ -378,18 +414,17 @@ fn open_enum(
 /// route by the tag property and write it back from the variant.
 fn union_def(def: &TypeDef, u: &Union, cfg: &str) -> String {
     let mut out = item_head(def, cfg);
-    out.push_str("#[derive(Debug, Clone, PartialEq)]\n#[non_exhaustive]\n");
+    out.push_str("#[derive(Debug, Clone, PartialEq)]\n");
+    if is_non_exhaustive(&def.kind) {
+        out.push_str("#[non_exhaustive]\n");
+    }
     let _ = writeln!(out, "pub enum {} {{", ident(&def.name));
     let mut variants = Vec::new();
     for variant in &u.variants {
         let name = ident(&variant.name).to_string();
         let ty = text::rust_type(&variant.ty, None);
         let _ = writeln!(out, "    /// `{}` is `{}`.", u.tag, variant.tag);
-        if variant.boxed {
-            let _ = writeln!(out, "    {name}(Box<{ty}>),");
-        } else {
-            let _ = writeln!(out, "    {name}({ty}),");
-        }
+        let _ = writeln!(out, "    {name}({}),", union_payload(variant));
         variants.push((name, ty, literal(&variant.tag)));
     }
     out.push_str("    /// A tag value this version of the spec does not list, kept as sent.\n");

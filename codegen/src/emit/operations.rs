@@ -67,13 +67,13 @@ pub(super) fn operations(api: &Api, part: usize, parts: usize) -> Vec<Piece> {
 
 /// Which client a thin method is generated on.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Receiver {
+pub(crate) enum Receiver {
     App,
     Org,
 }
 
 impl Receiver {
-    fn type_name(self) -> &'static str {
+    pub(crate) fn type_name(self) -> &'static str {
         match self {
             Self::App => "Client",
             Self::Org => "OrgClient",
@@ -81,14 +81,14 @@ impl Receiver {
     }
 
     /// Whether `op` is a method of this client; `org`: the crate has `OrgClient`.
-    fn has(self, op: &Operation, org: bool) -> bool {
+    pub(crate) fn has(self, op: &Operation, org: bool) -> bool {
         match self {
             Self::App => op.bearer != Bearer::Required || !org,
             Self::Org => org && op.bearer != Bearer::Never,
         }
     }
 
-    fn docs(self, op: &Operation, org: bool) -> Vec<String> {
+    pub(crate) fn docs(self, op: &Operation, org: bool) -> Vec<String> {
         let scope = (!op.scopes.is_empty()).then(|| {
             let scopes: Vec<String> = op.scopes.iter().map(|s| format!("`{s}`")).collect();
             format!("OAuth2 scope: {}.", scopes.join(", "))
@@ -113,7 +113,7 @@ impl Receiver {
 }
 
 /// A method that calls the operation's function with its receiver as the sender.
-fn thin_method(op: &Operation) -> TokenStream {
+pub(crate) fn thin_method(op: &Operation) -> TokenStream {
     let cfg = super::features::cfg(&super::features::of_operation(op));
     let deprecated = op
         .deprecated

@@ -11,7 +11,7 @@ use crate::model::{Api, Operation, TypeKind, TypeRef};
 
 /// The doc comment lines and the method, when `op` is cursor-paged and its stream method's
 /// name is free.
-pub(super) fn stream_method(
+pub(crate) fn stream_method(
     api: &Api,
     op: &Operation,
     client: &str,
@@ -125,7 +125,7 @@ fn value(base: TokenStream, field: &FieldAccess) -> TokenStream {
 
 /// For an operation whose JSON body has a string `request_id`: how to make one, and that it
 /// makes the call safe to retry.
-pub(super) fn request_id_docs(api: &Api, op: &Operation) -> Vec<String> {
+pub(crate) fn request_id_docs(api: &Api, op: &Operation) -> Vec<String> {
     let Some(TypeRef::Named(name)) = op.body.as_ref().map(|b| &b.ty) else {
         return Vec::new();
     };

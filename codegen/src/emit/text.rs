@@ -21,7 +21,7 @@ pub(super) fn doc_comment(out: &mut String, indent: &str, lines: &[String]) {
 
 /// The Rust type for a reference, as source text; `models` prefixes named types when used
 /// outside `models.rs`. The text twin of [`super::rust_type`].
-pub(super) fn rust_type(ty: &TypeRef, models: Option<&str>) -> String {
+pub(crate) fn rust_type(ty: &TypeRef, models: Option<&str>) -> String {
     match ty {
         TypeRef::String => "String".to_owned(),
         TypeRef::I32 => "i32".to_owned(),
