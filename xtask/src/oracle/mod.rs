@@ -118,8 +118,13 @@ fn run(args: &Args) -> Result<bool, String> {
     let self_checks: Vec<(usize, usize)> = (0..cases.specs.len()).map(|i| (i, i)).collect();
     let uses = write_uses(&cases, &olds, &dir, cases.pairs.iter().chain(&self_checks))?;
     workspace::write_root(&dir, &root.join("Cargo.lock"))?;
-    let target_dir = std::env::var_os("ORACLE_TARGET_DIR")
-        .map_or_else(|| root.join("target/fixture-target"), PathBuf::from);
+    // Relative to the current directory, as cargo reads CARGO_TARGET_DIR (cargo runs elsewhere).
+    let target_dir = match std::env::var_os("ORACLE_TARGET_DIR") {
+        Some(dir) => std::env::current_dir()
+            .map_err(|e| format!("no current directory: {e}"))?
+            .join(dir),
+        None => root.join("target/fixture-target"),
+    };
     println!(
         "oracle: {} specs, {} pairs, {} usage crates: cargo check in {} (target {})",
         cases.specs.len(),
@@ -416,4 +421,79 @@ fn print_rows(cases: &Cases, rows: &[Row]) -> usize {
         rows.len()
     );
     failures
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(rust: Option<Level>, normal: bool, strict: bool) -> Row {
+        let result = |ok: bool| if ok { Ok(()) } else { Err("e".to_owned()) };
+        Row {
+            pair: (0, 1),
+            rules: BTreeSet::new(),
+            rust,
+            normal: result(normal),
+            strict: result(strict),
+        }
+    }
+
+    #[test]
+    fn breaking_exactly_when_normal_fails_and_potentially_when_strict_fails() {
+        use Level::*;
+        assert!(row(Some(Breaking), false, false).agrees());
+        assert!(row(Some(PotentiallyBreaking), true, false).agrees());
+        assert!(row(Some(NonBreaking), true, true).agrees());
+        assert!(row(None, true, true).agrees());
+        assert!(!row(Some(Breaking), true, false).agrees());
+        assert!(!row(Some(PotentiallyBreaking), false, false).agrees());
+        assert!(!row(Some(PotentiallyBreaking), true, true).agrees());
+        assert!(!row(Some(Info), true, false).agrees());
+        assert_eq!(
+            row(Some(Breaking), true, false).oracle(),
+            "potentially-breaking"
+        );
+    }
+
+    #[test]
+    fn a_dependency_is_named_only_by_a_path_that_starts_with_it() {
+        assert!(names_crate("let _: serde_json::Value = v;", "serde_json"));
+        assert!(names_crate("Vec<serde_json::Value>", "serde_json"));
+        assert!(!names_crate(
+            "let _: api::serde_json::Value = v;",
+            "serde_json"
+        ));
+        assert!(!names_crate(
+            "let _: my_serde_json::Value = v;",
+            "serde_json"
+        ));
+        assert!(!names_crate("let url: String = v.url;", "url"));
+    }
+
+    #[test]
+    fn a_usage_crate_failing_against_its_own_crate_stops_the_run() {
+        let spec = |stem: &str| cases::Spec {
+            stem: stem.to_owned(),
+            file: PathBuf::from(format!("{stem}.yaml")),
+            text: String::new(),
+        };
+        let cases = Cases {
+            specs: vec![spec("base"), spec("variant")],
+            pairs: vec![(0, 1), (1, 0)],
+        };
+        let fails_on_variant = |pair: (usize, usize), mode: Mode| match (pair, mode) {
+            ((1, 1), Mode::Strict) => Err("error[E0004]: non-exhaustive patterns".to_owned()),
+            _ => Ok(()),
+        };
+        let error = self_check(&cases, &[(0, 0), (1, 1)], &fails_on_variant).expect_err("a bug");
+        assert!(
+            error.contains("bug in the oracle's usage generator"),
+            "{error}"
+        );
+        assert!(
+            error.contains("variant → variant (strict): error[E0004]"),
+            "{error}"
+        );
+        assert!(self_check(&cases, &[(0, 0)], &fails_on_variant).is_ok());
+    }
 }
