@@ -148,6 +148,16 @@ fn literal(path: &TokenStream, fields: &Fields, parts: &[Part], rest: TokenStrea
     }
 }
 
+/// `p0: T0, …`: the parameters that carry one value of each part, of its old type.
+fn parameters(parts: &[Part]) -> TokenStream {
+    let (cfg, param, ty) = (
+        parts.iter().map(|p| &p.cfg),
+        parts.iter().map(|p| &p.param),
+        parts.iter().map(|p| &p.ty),
+    );
+    quote!(#(#(#cfg)* #param: #ty),*)
+}
+
 /// `let _: T0 = p0; …`: each binding has its old type.
 fn typed_bindings(parts: &[Part]) -> TokenStream {
     let (cfg, param, ty) = (
@@ -191,15 +201,10 @@ pub fn structure(s: &ItemStruct, traits: &Traits, mode: Mode) -> TokenStream {
         }
         _ => TokenStream::new(),
     };
-    let value = literal(&path, &s.fields, &parts, rest);
-    let (param_cfg, param, ty) = (
-        parts.iter().map(|p| &p.cfg),
-        parts.iter().map(|p| &p.param),
-        parts.iter().map(|p| &p.ty),
-    );
+    let (value, params) = (literal(&path, &s.fields, &parts, rest), parameters(&parts));
     out.extend(quote! {
         #(#cfg)*
-        pub fn #build(#(#(#param_cfg)* #param: #ty),*) -> #name { #value }
+        pub fn #build(#params) -> #name { #value }
     });
     if mode == Mode::Strict {
         let pattern = literal(&path, &s.fields, &parts, TokenStream::new());
@@ -237,14 +242,10 @@ pub fn enumeration(e: &ItemEnum, traits: &Traits, mode: Mode) -> TokenStream {
         }
         let function = format_ident!("variant_{name}_{ident}");
         let value = literal(&path, &variant.fields, &parts, TokenStream::new());
-        let (param_cfg, param, ty) = (
-            parts.iter().map(|p| &p.cfg),
-            parts.iter().map(|p| &p.param),
-            parts.iter().map(|p| &p.ty),
-        );
+        let params = parameters(&parts);
         out.extend(quote! {
             #(#cfg)* #(#variant_cfg)*
-            pub fn #function(#(#(#param_cfg)* #param: #ty),*) -> #name { #value }
+            pub fn #function(#params) -> #name { #value }
         });
     }
     if mode == Mode::Normal || has_attr(&e.attrs, "non_exhaustive") {
