@@ -126,10 +126,12 @@ fn run(args: &Args) -> Result<bool, String> {
         None => root.join("target/fixture-target"),
     };
     println!(
-        "oracle: {} specs, {} pairs, {} usage crates: cargo check in {} (target {})",
+        "oracle: {} specs, {} pairs, {} usage crates written in {:.1} s; cargo check in {} \
+         (target {})",
         cases.specs.len(),
         cases.pairs.len(),
         uses.len(),
+        started.elapsed().as_secs_f64(),
         dir.display(),
         target_dir.display()
     );
@@ -495,5 +497,23 @@ mod tests {
             "{error}"
         );
         assert!(self_check(&cases, &[(0, 0)], &fails_on_variant).is_ok());
+    }
+
+    #[test]
+    fn a_usage_crate_forwards_every_old_feature_to_the_new_crate() {
+        let old = Old {
+            manifest: Manifest::parse(
+                "[features]\ndefault = [\"wallets\"]\nwallets = []\naxum = [\"dep:axum\"]\n\
+                 [dependencies]\nserde_json = \"1\"\nurl = \"2\"\n",
+            ),
+            usage: ["fn f(v: serde_json::Value) {}".to_owned(), String::new()],
+        };
+        let manifest = usage_manifest("base--variant--normal", "variant", &old, 0);
+        assert!(manifest.contains("name = \"oracle-use-base--variant--normal\""));
+        assert!(manifest.contains("default = [\"wallets\", \"axum\"]\nwallets = [\"api/wallets\"]\naxum = [\"api/axum\"]\n"));
+        assert!(manifest.contains(
+            "api = { package = \"oracle-variant\", path = \"../../crates/variant\" }\nserde_json = \"1\"\n"
+        ));
+        assert!(!manifest.contains("url"), "{manifest}");
     }
 }
