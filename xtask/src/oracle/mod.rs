@@ -117,7 +117,18 @@ fn run(args: &Args) -> Result<bool, String> {
     let olds = generate(&cases, &dir)?;
     let self_checks: Vec<(usize, usize)> = (0..cases.specs.len()).map(|i| (i, i)).collect();
     let uses = write_uses(&cases, &olds, &dir, cases.pairs.iter().chain(&self_checks))?;
-    workspace::write_root(&dir, &root.join("Cargo.lock"))?;
+    let members: BTreeSet<String> = uses
+        .iter()
+        .filter(|u| u.missing_feature.is_none())
+        .filter_map(|u| u.dir.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    workspace::write_root(&dir, &root.join("Cargo.lock"), &members)?;
+    if args.only.is_empty() {
+        // The cases of earlier runs; a run with --only keeps them for the next full run.
+        let specs = cases.specs.iter().map(|s| s.stem.clone()).collect();
+        workspace::remove_others(&dir.join("crates"), &specs)?;
+        workspace::remove_others(&dir.join("use"), &members)?;
+    }
     // Relative to the current directory, as cargo reads CARGO_TARGET_DIR (cargo runs elsewhere).
     let target_dir = match std::env::var_os("ORACLE_TARGET_DIR") {
         Some(dir) => std::env::current_dir()
@@ -202,8 +213,6 @@ fn coverage(cases: &Cases, reports: &[Said]) -> bool {
 /// Generates every spec's crate into `dir/crates/<stem>` and derives its usage files.
 fn generate(cases: &Cases, dir: &Path) -> Result<Vec<Old>, String> {
     let crates = dir.join("crates");
-    let keep = cases.specs.iter().map(|s| s.stem.clone()).collect();
-    workspace::remove_others(&crates, &keep)?;
     cases
         .specs
         .iter()
@@ -283,12 +292,6 @@ fn write_uses<'a>(
             workspace::write_files(&dir.join("use").join(&name), &files)?;
         }
     }
-    let keep = uses
-        .iter()
-        .filter(|u| u.missing_feature.is_none())
-        .filter_map(|u| u.dir.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .collect();
-    workspace::remove_others(&dir.join("use"), &keep)?;
     Ok(uses)
 }
 

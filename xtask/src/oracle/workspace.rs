@@ -42,11 +42,19 @@ pub fn remove_others(dir: &Path, keep: &BTreeSet<String>) -> Result<(), String> 
     Ok(())
 }
 
-/// The workspace manifest and the repository's lock file (so `--offline` finds every version).
-pub fn write_root(dir: &Path, lock: &Path) -> Result<(), String> {
-    let manifest = "# Written by `cargo xtask oracle`.\n[workspace]\nresolver = \"3\"\n\
-                    members = [\"use/*\"]\nexclude = [\"crates\"]\n";
-    write_files(dir, &vec![("Cargo.toml".to_owned(), manifest.to_owned())])?;
+/// The workspace manifest, whose members are the usage crates `use/<name>` of this run, and the
+/// repository's lock file (so `--offline` finds every version).
+pub fn write_root(dir: &Path, lock: &Path, members: &BTreeSet<String>) -> Result<(), String> {
+    let members: Vec<String> = members
+        .iter()
+        .map(|m| format!("    \"use/{m}\",\n"))
+        .collect();
+    let manifest = format!(
+        "# Written by `cargo xtask oracle`.\n[workspace]\nresolver = \"3\"\nexclude = [\"crates\"]\n\
+         members = [\n{}]\n",
+        members.concat()
+    );
+    write_files(dir, &vec![("Cargo.toml".to_owned(), manifest)])?;
     std::fs::copy(lock, dir.join("Cargo.lock"))
         .map_err(|e| format!("cannot copy {}: {e}", lock.display()))?;
     Ok(())
