@@ -70,6 +70,38 @@ impl Cases {
         Ok(Self { specs, pairs })
     }
 
+    /// The specs `files`, without pairs: for `--self-check`.
+    pub fn files(files: &[PathBuf]) -> Result<Self, String> {
+        let mut specs: Vec<Spec> = Vec::new();
+        for file in files {
+            // It names a package: `a.v2.yaml` is `a_v2`.
+            let stem: String = file
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '-' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            if specs.iter().any(|s| s.stem == stem) {
+                return Err(format!("{}: the stem {stem:?} is taken", file.display()));
+            }
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let file = file.clone();
+            specs.push(Spec { stem, file, text });
+        }
+        Ok(Self {
+            specs,
+            pairs: Vec::new(),
+        })
+    }
+
     /// `base → variant`.
     pub fn name(&self, (old, new): (usize, usize)) -> String {
         format!("{} → {}", self.specs[old].stem, self.specs[new].stem)
