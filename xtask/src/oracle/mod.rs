@@ -137,7 +137,7 @@ fn run(args: &Args) -> Result<bool, String> {
     let dir = root.join("target/oracle");
     let olds = generate(&cases, &dir)?;
     let self_checks: Vec<(usize, usize)> = (0..cases.specs.len()).map(|i| (i, i)).collect();
-    let uses = write_uses(&cases, &olds, &dir, cases.pairs.iter().chain(&self_checks))?;
+    let (uses, crates) = write_uses(&cases, &olds, &dir, cases.pairs.iter().chain(&self_checks))?;
     let members: BTreeSet<String> = uses
         .iter()
         .filter(|u| u.missing_feature.is_none())
@@ -146,8 +146,7 @@ fn run(args: &Args) -> Result<bool, String> {
     workspace::write_root(&dir, &root.join("Cargo.lock"), &members)?;
     if args.full() {
         // The cases of earlier runs; a partial run keeps them for the next full run.
-        let specs = cases.specs.iter().map(|s| s.stem.clone()).collect();
-        workspace::remove_others(&dir.join("crates"), &specs)?;
+        workspace::remove_others(&dir.join("crates"), &crates)?;
         workspace::remove_others(&dir.join("use"), &members)?;
     }
     // Relative to the current directory, as cargo reads CARGO_TARGET_DIR (cargo runs elsewhere).
@@ -232,27 +231,11 @@ fn coverage(cases: &Cases, reports: &[Said]) -> bool {
 
 /// Generates every spec's crate into `dir/crates/<stem>` and derives its usage files.
 fn generate(cases: &Cases, dir: &Path) -> Result<Vec<Old>, String> {
-    let crates = dir.join("crates");
     cases
         .specs
         .iter()
         .map(|spec| {
-            let options = codegen::Options {
-                spec_name: format!("{}.yaml", spec.stem),
-                command: "cargo xtask oracle".to_owned(),
-                crate_name: format!("oracle-{}", spec.stem),
-                manifest: true,
-            };
-            let output = codegen::generate(&spec.text, &options).map_err(|mut e| {
-                e.file = spec.file.display().to_string();
-                e.to_string()
-            })?;
-            let files: workspace::Files = output
-                .files
-                .into_iter()
-                .map(|f| (f.path, f.contents))
-                .collect();
-            workspace::write_files(&crates.join(&spec.stem), &files)?;
+            let files = write_crate(spec, &spec.stem, dir)?;
             let file = |path: &str| {
                 files
                     .iter()
@@ -273,21 +256,53 @@ fn generate(cases: &Cases, dir: &Path) -> Result<Vec<Old>, String> {
         .collect()
 }
 
-/// Writes the usage crates of `pairs` (both modes) into `dir/use/`.
+/// Generates `spec`'s crate as the package `oracle-<name>` into `dir/crates/<name>`.
+fn write_crate(spec: &cases::Spec, name: &str, dir: &Path) -> Result<workspace::Files, String> {
+    let options = codegen::Options {
+        spec_name: format!("{}.yaml", spec.stem),
+        command: "cargo xtask oracle".to_owned(),
+        crate_name: format!("oracle-{name}"),
+        manifest: true,
+    };
+    let output = codegen::generate(&spec.text, &options).map_err(|mut e| {
+        e.file = spec.file.display().to_string();
+        e.to_string()
+    })?;
+    let files: workspace::Files = output
+        .files
+        .into_iter()
+        .map(|f| (f.path, f.contents))
+        .collect();
+    workspace::write_files(&dir.join("crates").join(name), &files)?;
+    Ok(files)
+}
+
+/// Writes the usage crates of `pairs` (both modes) into `dir/use/`; returns them and the
+/// crates they depend on. Cargo unifies a package's features across the workspace, so a usage
+/// whose old features differ from the new crate's depends on a copy of it of its own,
+/// `crates/<new>--features-of-<old>`.
 fn write_uses<'a>(
     cases: &Cases,
     olds: &[Old],
     dir: &Path,
     pairs: impl Iterator<Item = &'a (usize, usize)>,
-) -> Result<Vec<Use>, String> {
+) -> Result<(Vec<Use>, BTreeSet<String>), String> {
     let mut uses = Vec::new();
+    let mut crates: BTreeSet<String> = cases.specs.iter().map(|s| s.stem.clone()).collect();
     for &(old, new) in pairs {
-        let missing_feature = olds[old]
-            .manifest
-            .features
+        let (old_features, new_features) =
+            (&olds[old].manifest.features, &olds[new].manifest.features);
+        let missing_feature = old_features
             .iter()
-            .find(|f| !olds[new].manifest.features.contains(f))
+            .find(|f| !new_features.contains(f))
             .cloned();
+        let mut api = cases.specs[new].stem.clone();
+        if missing_feature.is_none() && old_features.len() != new_features.len() {
+            api = format!("{api}--features-of-{}", cases.specs[old].stem);
+            if crates.insert(api.clone()) {
+                write_crate(&cases.specs[new], &api, dir)?;
+            }
+        }
         for (index, mode) in MODES.into_iter().enumerate() {
             let name = format!(
                 "{}--{}--{}",
@@ -304,7 +319,7 @@ fn write_uses<'a>(
             if missing_feature.is_some() {
                 continue; // a manifest error would stop the whole cargo run
             }
-            let manifest = usage_manifest(&name, &cases.specs[new].stem, &olds[old], index);
+            let manifest = usage_manifest(&name, &api, &olds[old], index);
             let files = vec![
                 ("Cargo.toml".to_owned(), manifest),
                 ("lib.rs".to_owned(), olds[old].usage[index].clone()),
@@ -312,11 +327,13 @@ fn write_uses<'a>(
             workspace::write_files(&dir.join("use").join(&name), &files)?;
         }
     }
-    Ok(uses)
+    Ok((uses, crates))
 }
 
-/// A usage crate's manifest: `api` is the new crate with every feature of the old one, and the
-/// old crate's dependencies that its usage file names (`serde_json::Value`).
+/// A usage crate's manifest: `api` is the new crate with exactly the features of the old one
+/// (`default-features = false`: a user who picked features keeps them, and an item that a new
+/// feature gates is lost to them), and the old crate's dependencies that its usage file names
+/// (`serde_json::Value`).
 fn usage_manifest(name: &str, new: &str, old: &Old, mode: usize) -> String {
     let features = &old.manifest.features;
     let mut text = format!(
@@ -332,7 +349,8 @@ fn usage_manifest(name: &str, new: &str, old: &Old, mode: usize) -> String {
         text.push_str(&format!("{feature} = [\"api/{feature}\"]\n"));
     }
     text.push_str(&format!(
-        "\n[dependencies]\napi = {{ package = \"oracle-{new}\", path = \"../../crates/{new}\" }}\n"
+        "\n[dependencies]\napi = {{ package = \"oracle-{new}\", path = \"../../crates/{new}\", \
+         default-features = false }}\n"
     ));
     for (dependency, line) in &old.manifest.dependencies {
         if names_crate(&old.usage[mode], &dependency.replace('-', "_")) {
@@ -538,7 +556,8 @@ mod tests {
         assert!(manifest.contains("name = \"oracle-use-base--variant--normal\""));
         assert!(manifest.contains("default = [\"wallets\", \"axum\"]\nwallets = [\"api/wallets\"]\naxum = [\"api/axum\"]\n"));
         assert!(manifest.contains(
-            "api = { package = \"oracle-variant\", path = \"../../crates/variant\" }\nserde_json = \"1\"\n"
+            "api = { package = \"oracle-variant\", path = \"../../crates/variant\", \
+             default-features = false }\nserde_json = \"1\"\n"
         ));
         assert!(!manifest.contains("url"), "{manifest}");
     }
