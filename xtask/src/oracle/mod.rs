@@ -290,18 +290,15 @@ fn write_uses<'a>(
     let mut uses = Vec::new();
     let mut crates: BTreeSet<String> = cases.specs.iter().map(|s| s.stem.clone()).collect();
     for &(old, new) in pairs {
-        let (old_features, new_features) =
-            (&olds[old].manifest.features, &olds[new].manifest.features);
-        let missing_feature = old_features
-            .iter()
-            .find(|f| !new_features.contains(f))
-            .cloned();
-        let mut api = cases.specs[new].stem.clone();
-        if missing_feature.is_none() && old_features.len() != new_features.len() {
-            api = format!("{api}--features-of-{}", cases.specs[old].stem);
-            if crates.insert(api.clone()) {
-                write_crate(&cases.specs[new], &api, dir)?;
-            }
+        let (old_stem, new_stem) = (&cases.specs[old].stem, &cases.specs[new].stem);
+        let api = api_crate(
+            (old_stem, &olds[old].manifest.features),
+            (new_stem, &olds[new].manifest.features),
+        );
+        let missing_feature = api.as_ref().err().cloned();
+        let api = api.unwrap_or_default();
+        if missing_feature.is_none() && crates.insert(api.clone()) {
+            write_crate(&cases.specs[new], &api, dir)?;
         }
         for (index, mode) in MODES.into_iter().enumerate() {
             let name = format!(
@@ -317,7 +314,7 @@ fn write_uses<'a>(
                 missing_feature: missing_feature.clone(),
             });
             if missing_feature.is_some() {
-                continue; // a manifest error would stop the whole cargo run
+                continue;
             }
             let manifest = usage_manifest(&name, &api, &olds[old], index);
             let files = vec![
@@ -328,6 +325,20 @@ fn write_uses<'a>(
         }
     }
     Ok((uses, crates))
+}
+
+/// The crate that usages of `old` (stem, features) depend on for `new`: `new` itself when the
+/// feature sets are the same, else a copy of it for `old`'s features; `Err` names a feature of
+/// `old` that `new` lacks (the usage fails: a manifest error would stop the whole cargo run).
+fn api_crate(old: (&str, &[String]), new: (&str, &[String])) -> Result<String, String> {
+    if let Some(missing) = old.1.iter().find(|f| !new.1.contains(f)) {
+        return Err(missing.clone());
+    }
+    Ok(if old.1.len() == new.1.len() {
+        new.0.to_owned()
+    } else {
+        format!("{}--features-of-{}", new.0, old.0)
+    })
 }
 
 /// A usage crate's manifest: `api` is the new crate with exactly the features of the old one
@@ -560,5 +571,20 @@ mod tests {
              default-features = false }\nserde_json = \"1\"\n"
         ));
         assert!(!manifest.contains("url"), "{manifest}");
+    }
+
+    #[test]
+    fn a_usage_gets_a_copy_of_the_new_crate_when_the_feature_sets_differ() {
+        let features = |list: &[&str]| list.iter().map(|f| f.to_string()).collect::<Vec<_>>();
+        let (plain, tagged) = (features(&["axum"]), features(&["wallets", "axum"]));
+        assert_eq!(api_crate(("a", &plain), ("b", &plain)), Ok("b".to_owned()));
+        assert_eq!(
+            api_crate(("base", &plain), ("tagged", &tagged)),
+            Ok("tagged--features-of-base".to_owned())
+        );
+        assert_eq!(
+            api_crate(("tagged", &tagged), ("base", &plain)),
+            Err("wallets".to_owned())
+        );
     }
 }
