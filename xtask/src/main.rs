@@ -1,7 +1,9 @@
 //! Project tasks: `cargo xtask codegen [--check] [--spec PATH --out DIR [--crate-name NAME]]`,
-//! `cargo xtask diff` (see [`diff::USAGE`]) and `cargo xtask test` (see [`test::USAGE`]).
+//! `cargo xtask diff` (see [`diff::USAGE`]), `cargo xtask oracle` (see [`oracle::USAGE`]) and
+//! `cargo xtask test` (see [`test::USAGE`]).
 
 mod diff;
+mod oracle;
 mod test;
 mod warnings;
 
@@ -33,14 +35,16 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("codegen") => Codegen::parse(&args[1..]).and_then(|c| c.run()),
         Some("diff") => return diff::main(&args[1..]),
+        Some("oracle") => return oracle::main(&args[1..]),
         Some("test") => test::main(&args[1..]),
         Some("-h" | "--help") | None => {
-            println!("{USAGE}{}{}", diff::USAGE, test::USAGE);
+            println!("{USAGE}{}{}{}", diff::USAGE, oracle::USAGE, test::USAGE);
             Ok(())
         }
         Some(other) => Err(format!(
-            "unknown task {other:?}\n{USAGE}{}{}",
+            "unknown task {other:?}\n{USAGE}{}{}{}",
             diff::USAGE,
+            oracle::USAGE,
             test::USAGE
         )),
     };
