@@ -1,10 +1,13 @@
 //! OpenAPI 3.0 → Rust client generator for Cobo's WaaS 2.0 API.
 //!
-//! The pipeline, one module per stage: [`load`] (YAML → `openapiv3`), `resolve` (`$ref`s),
-//! [`model`] (a resolved, named intermediate model), `emit` (model → tokens) and `format`
-//! (tokens → text). [`generate`] runs them all. It is pure: it reads only what it is handed,
-//! returns the same bytes for the same input, and reports every problem as a located [`Error`]
-//! instead of panicking.
+//! The pipeline, one module per stage, each using only the ones before it: [`load`] (YAML →
+//! `openapiv3`, `$ref` siblings kept), `resolve` (`$ref`s followed by one walker, `allOf`
+//! merged, path templates parsed), [`model`] (a resolved, named intermediate model), `emit`
+//! (model → pieces of each file: tokens and text), `format` (pieces → text) and the files
+//! (headers, runtime modules, manifest). [`generate`] runs them in that order. It is pure: it
+//! reads only what it is handed, returns the same bytes for the same input, and reports every
+//! problem as a located [`Error`] instead of panicking. [`diff`] compares two specs with the
+//! same stages.
 
 pub mod diff;
 mod docs;
@@ -16,6 +19,7 @@ mod lines;
 pub mod load;
 pub mod model;
 mod resolve;
+mod runtime;
 mod warning_kind;
 mod wide;
 
@@ -132,8 +136,10 @@ fn generate_in(
         }
         error
     };
+    // load → resolve → model
     let document = load::load_document(text).map_err(locate)?;
-    let mut api = model::build_document(&document).map_err(locate)?;
+    let resolver = resolve::Resolver { api: &document.api };
+    let mut api = model::build_resolved(resolver, &document.ref_siblings).map_err(locate)?;
     let pointers: Vec<&str> = api.warnings.iter().map(|w| w.pointer.as_str()).collect();
     let lines = lines::lines_of(text, &pointers);
     for (warning, line) in api.warnings.iter_mut().zip(lines) {
@@ -147,7 +153,8 @@ fn generate_in(
     let mut files = Vec::new();
     // Paths relative to the crate root, or to the include directory.
     let src = if include.is_some() { "" } else { "src/" };
-    for (path, source) in format::all(&api, &lib_name) {
+    // → emit → format → the files
+    for (path, source) in emit_and_format(&api, &lib_name) {
         let source = match (path, include) {
             ("lib.rs", Some(dir)) => emit::include_lib_rs(&api, &lib_name, dir),
             _ => source,
@@ -181,6 +188,54 @@ fn generate_in(
         files,
         warnings: api.warnings,
     })
+}
+
+/// Emits every generated file and formats it, in chunks on their own threads: for the full
+/// spec, formatting the models is most of the generator's time. (Token streams cannot cross
+/// threads, so each thread emits the pieces it formats.)
+fn emit_and_format(api: &model::Api, lib_name: &str) -> Vec<(&'static str, Result<String, Error>)> {
+    // Which features gate each type: computed once, read by every models chunk.
+    let features = &emit::Features::new(api);
+    std::thread::scope(|scope| {
+        let files: Vec<_> = emit::FILES
+            .iter()
+            .map(|&path| {
+                let parts = emit::chunks(api, path);
+                let chunks: Vec<_> = (0..parts)
+                    .map(|part| {
+                        scope.spawn(move || {
+                            let pieces = emit::pieces(api, features, lib_name, path, part, parts);
+                            format::rust(path, pieces)
+                        })
+                    })
+                    .collect();
+                (path, chunks)
+            })
+            .collect();
+        files
+            .into_iter()
+            .map(|(path, chunks)| (path, join(path, chunks)))
+            .collect()
+    })
+}
+
+/// The text of a file formatted in chunks, in order; the first chunk's error, if any.
+fn join(
+    path: &str,
+    chunks: Vec<std::thread::ScopedJoinHandle<'_, Result<String, Error>>>,
+) -> Result<String, Error> {
+    let mut text = String::new();
+    for chunk in chunks {
+        let chunk = chunk.join().unwrap_or_else(|_| {
+            Err(Error::at(
+                ErrorKind::Internal,
+                "",
+                format!("generating {path} panicked"),
+            ))
+        });
+        text.push_str(&chunk?);
+    }
+    Ok(text)
 }
 
 /// The dependencies generated code needs, as `Cargo.toml` lines.

@@ -7,7 +7,9 @@ mod reserved;
 mod schema;
 mod sensitive;
 
-pub(crate) use schema::{ObjectView, object_view, wrapped_ref};
+// The spec diff reads these through the model until it imports them from `resolve`.
+pub(crate) use crate::resolve::{ObjectView, object_view, wrapped_ref};
+pub use crate::resolve::{PathTemplate, Segment};
 
 use openapiv3::OpenAPI;
 
@@ -236,6 +238,8 @@ pub struct Operation {
     pub http_method: String,
     /// Path template as written, e.g. `/wallets/{wallet_id}`.
     pub path: String,
+    /// The path template parsed: what the client writes as is, and where each path parameter goes.
+    pub template: PathTemplate,
     /// JSON pointer of the operation.
     pub pointer: String,
     /// `summary`.
@@ -389,17 +393,21 @@ pub(crate) fn has_token_operations(operations: &[Operation]) -> bool {
 
 /// Builds the model of a loaded document, without the siblings of its `$ref`s.
 pub fn build(api: &OpenAPI) -> Result<Api, Error> {
-    build_with(api, &RefSiblings::new())
+    build_resolved(Resolver { api }, &RefSiblings::new())
 }
 
 /// Builds the model of a loaded document: what [`build`] does, and a property's `$ref` siblings
 /// `description` and `example` become its docs; other siblings are reported.
 pub fn build_document(document: &Document) -> Result<Api, Error> {
-    build_with(&document.api, &document.ref_siblings)
+    build_resolved(Resolver { api: &document.api }, &document.ref_siblings)
 }
 
-fn build_with(api: &OpenAPI, ref_siblings: &RefSiblings) -> Result<Api, Error> {
-    let resolver = Resolver { api };
+/// Builds the model from the resolved view of a document.
+pub(crate) fn build_resolved(
+    resolver: Resolver<'_>,
+    ref_siblings: &RefSiblings,
+) -> Result<Api, Error> {
+    let api = resolver.api;
     // Names the generated crate defines itself; models may not take them.
     let runtime_types: Vec<&str> = reserved::reserved()
         .types
