@@ -146,10 +146,8 @@ impl<'a> Resolver<'a> {
 
     /// Follows a schema `$ref` and every `$ref` after it to a definition.
     pub fn schema(&self, reference: &'a str, at: &str) -> Result<Found<'a, Schema>, Error> {
-        match self.walk(SchemaNode::Ref(reference), String::new(), at, Follow::REFS)? {
-            Reached::Schema(found) => Ok(found),
-            Reached::Component(_) => unreachable!("`Follow::REFS` follows component `$ref`s"),
-        }
+        let reached = self.walk(SchemaNode::Ref(reference), String::new(), at, Follow::REFS)?;
+        definition_of(reached, at)
     }
 
     /// The one schema `$ref` walker: from the schema position `node` written at `pointer`,
@@ -223,10 +221,20 @@ impl<'a> Resolver<'a> {
                 .iter()
                 .fold(pointer.clone(), |at, token| push_token(&at, token)),
         };
-        match self.walk(node, pointer, &at, Follow::WRAPPERS)? {
-            Reached::Schema(found) => Ok(found),
-            Reached::Component(_) => unreachable!("`Follow::WRAPPERS` follows component `$ref`s"),
-        }
+        let reached = self.walk(node, pointer, &at, Follow::WRAPPERS)?;
+        definition_of(reached, &at)
+    }
+}
+
+/// The definition a walk that follows component `$ref`s reached.
+fn definition_of<'a>(reached: Reached<'a>, at: &str) -> Result<Found<'a, Schema>, Error> {
+    match reached {
+        Reached::Schema(found) => Ok(found),
+        Reached::Component(reference) => Err(Error::at(
+            ErrorKind::Internal,
+            at,
+            format!("the walk stopped at {reference} although it follows component $refs"),
+        )),
     }
 }
 
