@@ -138,8 +138,8 @@ fn generate_in(
     };
     // load → resolve → model
     let document = load::load_document(text).map_err(locate)?;
-    let resolver = resolve::Resolver { api: &document.api };
-    let mut api = model::build_resolved(resolver, &document.ref_siblings).map_err(locate)?;
+    let resolved = resolve::resolve(&document.api, &document.ref_siblings).map_err(locate)?;
+    let mut api = model::build_resolved(&resolved).map_err(locate)?;
     let pointers: Vec<&str> = api.warnings.iter().map(|w| w.pointer.as_str()).collect();
     let lines = lines::lines_of(text, &pointers);
     for (warning, line) in api.warnings.iter_mut().zip(lines) {

@@ -16,7 +16,7 @@ use openapiv3::OpenAPI;
 use crate::error::{Error, Warning};
 use crate::ident::Namer;
 use crate::load::{Document, RefSiblings};
-use crate::resolve::Resolver;
+use crate::resolve::{self, Resolved};
 
 /// A whole API, ready to emit.
 #[derive(Debug, Clone, PartialEq)]
@@ -393,20 +393,18 @@ pub(crate) fn has_token_operations(operations: &[Operation]) -> bool {
 
 /// Builds the model of a loaded document, without the siblings of its `$ref`s.
 pub fn build(api: &OpenAPI) -> Result<Api, Error> {
-    build_resolved(Resolver { api }, &RefSiblings::new())
+    build_resolved(&resolve::resolve(api, &RefSiblings::new())?)
 }
 
 /// Builds the model of a loaded document: what [`build`] does, and a property's `$ref` siblings
 /// `description` and `example` become its docs; other siblings are reported.
 pub fn build_document(document: &Document) -> Result<Api, Error> {
-    build_resolved(Resolver { api: &document.api }, &document.ref_siblings)
+    build_resolved(&resolve::resolve(&document.api, &document.ref_siblings)?)
 }
 
 /// Builds the model from the resolved view of a document.
-pub(crate) fn build_resolved(
-    resolver: Resolver<'_>,
-    ref_siblings: &RefSiblings,
-) -> Result<Api, Error> {
+pub(crate) fn build_resolved(resolved: &Resolved<'_>) -> Result<Api, Error> {
+    let (resolver, ref_siblings) = (resolved.resolver, resolved.ref_siblings);
     let api = resolver.api;
     // Names the generated crate defines itself; models may not take them.
     let runtime_types: Vec<&str> = reserved::reserved()
@@ -417,7 +415,7 @@ pub(crate) fn build_resolved(
     let mut types =
         schema::Types::new(resolver, Namer::with_reserved(&runtime_types), ref_siblings);
     types.components()?;
-    let operations = operation::operations(resolver, &mut types)?;
+    let operations = operation::operations(resolved, &mut types)?;
     let token_lifecycle = has_token_operations(&operations);
     for op in operations.iter().filter(|op| op.bearer == Bearer::Required) {
         if !token_lifecycle {

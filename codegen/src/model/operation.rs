@@ -13,25 +13,25 @@ use super::{
 };
 use crate::error::{Error, ErrorKind, push_token};
 use crate::ident::{Namer, type_name, value_name};
-use crate::resolve::{PathTemplate, Resolver};
+use crate::resolve::{PathTemplate, Resolved, Resolver};
 
 /// Security scheme header names that together make Cobo's Ed25519 request signature.
 const COBO_SIGNATURE_HEADERS: &[&str] = &["biz-api-key", "biz-api-signature", "biz-api-nonce"];
 
 /// Every operation of the document, in document order.
 pub(crate) fn operations<'a>(
-    resolver: Resolver<'a>,
+    resolved: &Resolved<'a>,
     types: &mut Types<'a>,
 ) -> Result<Vec<Operation>, Error> {
+    let resolver = resolved.resolver;
     // Method names the runtime's `Client` defines itself, read from its templates.
     let client_methods = &super::reserved::reserved().client_methods;
     let reserved: Vec<&str> = client_methods.iter().map(String::as_str).collect();
     let mut methods = Namer::with_reserved(&reserved);
     let mut ids = BTreeSet::new();
     let mut out = Vec::new();
-    for (path, item) in resolver.api.paths.iter() {
+    for ((path, item), template) in resolver.api.paths.iter().zip(&resolved.templates) {
         let path_pointer = push_token("/paths", path);
-        let template = PathTemplate::parse(path, &path_pointer)?;
         let ReferenceOr::Item(item) = item else {
             return Err(Error::at(
                 ErrorKind::Unsupported,
@@ -67,7 +67,7 @@ pub(crate) fn operations<'a>(
                 id,
                 pointer: &pointer,
             };
-            let mut operation = context.build(types, &template, method, op, &item.parameters)?;
+            let mut operation = context.build(types, template, method, op, &item.parameters)?;
             let base = value_name(id, "call");
             operation.method_name = methods.unique(&base, "_operation");
             if client_methods.contains(&base) {
