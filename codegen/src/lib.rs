@@ -140,26 +140,48 @@ fn generate_in(
     let document = load::load_document(text).map_err(locate)?;
     let resolved = resolve::resolve(&document.api, &document.ref_siblings).map_err(locate)?;
     let mut api = model::build_resolved(&resolved).map_err(locate)?;
-    let pointers: Vec<&str> = api.warnings.iter().map(|w| w.pointer.as_str()).collect();
+    locate_warnings(text, &mut api.warnings);
+    // → emit → format
+    let lib_name = options.crate_name.replace('-', "_");
+    let sources = emit_and_format(&api, &lib_name);
+    // → the files
+    let files = write(&api, sources, text, options, include).map_err(locate)?;
+    Ok(Output {
+        files,
+        warnings: api.warnings,
+    })
+}
+
+/// Gives each warning the line of its pointer, and sorts them by line.
+fn locate_warnings(text: &str, warnings: &mut [Warning]) {
+    let pointers: Vec<&str> = warnings.iter().map(|w| w.pointer.as_str()).collect();
     let lines = lines::lines_of(text, &pointers);
-    for (warning, line) in api.warnings.iter_mut().zip(lines) {
+    for (warning, line) in warnings.iter_mut().zip(lines) {
         warning.line = line;
     }
-    api.warnings
-        .sort_by(|a, b| (a.line, &a.pointer).cmp(&(b.line, &b.pointer)));
+    warnings.sort_by(|a, b| (a.line, &a.pointer).cmp(&(b.line, &b.pointer)));
+}
+
+/// The files of the crate: the formatted sources and the runtime modules with their headers,
+/// and the manifest; sorted by path.
+fn write(
+    api: &model::Api,
+    sources: Vec<(&'static str, Result<String, Error>)>,
+    text: &str,
+    options: &Options,
+    include: Option<&std::path::Path>,
+) -> Result<Vec<File>, Error> {
     let header = format::header(&options.spec_name, &options.command, None);
     let identity = format::spec_identity(&api.version, text);
     let lib_name = options.crate_name.replace('-', "_");
     let mut files = Vec::new();
     // Paths relative to the crate root, or to the include directory.
     let src = if include.is_some() { "" } else { "src/" };
-    // → emit → format → the files
-    for (path, source) in emit_and_format(&api, &lib_name) {
+    for (path, source) in sources {
         let source = match (path, include) {
-            ("lib.rs", Some(dir)) => emit::include_lib_rs(&api, &lib_name, dir),
+            ("lib.rs", Some(dir)) => emit::include_lib_rs(api, &lib_name, dir),
             _ => source,
-        }
-        .map_err(locate)?;
+        }?;
         let header = match path {
             "lib.rs" => format::header(&options.spec_name, &options.command, Some(&identity)),
             _ => header.clone(),
@@ -169,7 +191,7 @@ fn generate_in(
             contents: format!("{header}{source}"),
         });
     }
-    for (name, source) in emit::runtime_files(&api) {
+    for (name, source) in emit::runtime_files(api) {
         let source = emit::runtime_source(source, &lib_name);
         files.push(File {
             path: format!("{src}{name}"),
@@ -180,14 +202,11 @@ fn generate_in(
         files.push(File {
             path: "Cargo.toml".to_owned(),
             contents: format::toml_header(&options.spec_name, &options.command, &identity)
-                + &emit::manifest(&options.crate_name, &api),
+                + &emit::manifest(&options.crate_name, api),
         });
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(Output {
-        files,
-        warnings: api.warnings,
-    })
+    Ok(files)
 }
 
 /// Emits every generated file and formats it, in chunks on their own threads: for the full
