@@ -170,9 +170,8 @@ impl<'a> Resolver<'a> {
                     // `allOf: [$ref]` alone is the referenced type, as in the generated code.
                     Some(reference) => reference,
                     None => {
-                        let value = schema;
                         return Ok(Reached::Schema(Found {
-                            value,
+                            value: schema,
                             pointer,
                             component,
                         }));
