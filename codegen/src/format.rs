@@ -1,10 +1,10 @@
-//! Stage 5: token streams → source text, with the header that marks each file as generated.
+//! Stage 5: the emitted pieces of a file → source text, and the header that marks each file as
+//! generated.
 
 use proc_macro2::TokenStream;
 
-use crate::emit::{self, Piece};
+use crate::emit::Piece;
 use crate::error::{Error, ErrorKind};
-use crate::model::Api;
 
 /// The first words of every generated file: `cargo xtask codegen` overwrites or removes only
 /// files that start with them (after the comment marker, `//` or `#`).
@@ -36,53 +36,6 @@ pub(crate) fn spec_identity(version: &str, text: &str) -> String {
     let hash = Sha256::digest(text.as_bytes());
     let hex: String = hash.iter().map(|byte| format!("{byte:02x}")).collect();
     format!("Spec info.version `{version}`, SHA-256 of its text `{hex}`.")
-}
-
-/// Emits and formats every generated file, each on its own thread: for the full spec, parsing
-/// and printing the models is most of the generator's time. (Token streams cannot cross threads,
-/// so each thread emits its own.)
-pub(crate) fn all(api: &Api, lib_name: &str) -> Vec<(&'static str, Result<String, Error>)> {
-    // Which features gate each type: computed once, read by every models chunk.
-    let features = &emit::Features::new(api);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = emit::FILES
-            .iter()
-            .map(|&path| {
-                let parts = emit::chunks(api, path);
-                let chunks: Vec<_> = (0..parts)
-                    .map(|part| {
-                        scope.spawn(move || {
-                            rust(
-                                path,
-                                emit::pieces(api, features, lib_name, path, part, parts),
-                            )
-                        })
-                    })
-                    .collect();
-                (path, chunks)
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|(path, chunks)| {
-                let mut text = String::new();
-                for chunk in chunks {
-                    let chunk = chunk.join().unwrap_or_else(|_| {
-                        Err(Error::at(
-                            ErrorKind::Internal,
-                            "",
-                            format!("generating {path} panicked"),
-                        ))
-                    });
-                    match chunk {
-                        Ok(chunk) => text.push_str(&chunk),
-                        Err(error) => return (path, Err(error)),
-                    }
-                }
-                (path, Ok(text))
-            })
-            .collect()
-    })
 }
 
 /// Lays out a generated file: each run of token pieces is pretty-printed with `prettyplease`;

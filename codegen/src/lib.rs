@@ -1,10 +1,13 @@
 //! OpenAPI 3.0 → Rust client generator for Cobo's WaaS 2.0 API.
 //!
-//! The pipeline, one module per stage: [`load`] (YAML → `openapiv3`), `resolve` (`$ref`s),
-//! [`model`] (a resolved, named intermediate model), `emit` (model → tokens) and `format`
-//! (tokens → text). [`generate`] runs them all. It is pure: it reads only what it is handed,
-//! returns the same bytes for the same input, and reports every problem as a located [`Error`]
-//! instead of panicking.
+//! The pipeline, one module per stage, each using only the ones before it: [`load`] (YAML →
+//! `openapiv3`, `$ref` siblings kept), `resolve` (`$ref`s followed by one walker, `allOf`
+//! merged, path templates parsed), [`model`] (a resolved, named intermediate model), `emit`
+//! (model → pieces of each file: tokens and text), `format` (pieces → text) and the files
+//! (headers, runtime modules, manifest). [`generate`] runs them in that order. It is pure: it
+//! reads only what it is handed, returns the same bytes for the same input, and reports every
+//! problem as a located [`Error`] instead of panicking. [`diff`] compares two specs with the
+//! same stages.
 
 pub mod diff;
 mod docs;
@@ -16,6 +19,7 @@ mod lines;
 pub mod load;
 pub mod model;
 mod resolve;
+mod runtime;
 mod warning_kind;
 mod wide;
 
@@ -132,27 +136,52 @@ fn generate_in(
         }
         error
     };
+    // load → resolve → model
     let document = load::load_document(text).map_err(locate)?;
-    let mut api = model::build_document(&document).map_err(locate)?;
-    let pointers: Vec<&str> = api.warnings.iter().map(|w| w.pointer.as_str()).collect();
+    let resolved = resolve::resolve(&document.api, &document.ref_siblings).map_err(locate)?;
+    let mut api = model::build_resolved(&resolved).map_err(locate)?;
+    locate_warnings(text, &mut api.warnings);
+    // → emit → format
+    let lib_name = options.crate_name.replace('-', "_");
+    let sources = emit_and_format(&api, &lib_name);
+    // → the files
+    let files = write(&api, sources, text, options, include).map_err(locate)?;
+    Ok(Output {
+        files,
+        warnings: api.warnings,
+    })
+}
+
+/// Gives each warning the line of its pointer, and sorts them by line.
+fn locate_warnings(text: &str, warnings: &mut [Warning]) {
+    let pointers: Vec<&str> = warnings.iter().map(|w| w.pointer.as_str()).collect();
     let lines = lines::lines_of(text, &pointers);
-    for (warning, line) in api.warnings.iter_mut().zip(lines) {
+    for (warning, line) in warnings.iter_mut().zip(lines) {
         warning.line = line;
     }
-    api.warnings
-        .sort_by(|a, b| (a.line, &a.pointer).cmp(&(b.line, &b.pointer)));
+    warnings.sort_by(|a, b| (a.line, &a.pointer).cmp(&(b.line, &b.pointer)));
+}
+
+/// The files of the crate: the formatted sources and the runtime modules with their headers,
+/// and the manifest; sorted by path.
+fn write(
+    api: &model::Api,
+    sources: Vec<(&'static str, Result<String, Error>)>,
+    text: &str,
+    options: &Options,
+    include: Option<&std::path::Path>,
+) -> Result<Vec<File>, Error> {
     let header = format::header(&options.spec_name, &options.command, None);
     let identity = format::spec_identity(&api.version, text);
     let lib_name = options.crate_name.replace('-', "_");
     let mut files = Vec::new();
     // Paths relative to the crate root, or to the include directory.
     let src = if include.is_some() { "" } else { "src/" };
-    for (path, source) in format::all(&api, &lib_name) {
+    for (path, source) in sources {
         let source = match (path, include) {
-            ("lib.rs", Some(dir)) => emit::include_lib_rs(&api, &lib_name, dir),
+            ("lib.rs", Some(dir)) => emit::include_lib_rs(api, &lib_name, dir),
             _ => source,
-        }
-        .map_err(locate)?;
+        }?;
         let header = match path {
             "lib.rs" => format::header(&options.spec_name, &options.command, Some(&identity)),
             _ => header.clone(),
@@ -162,7 +191,7 @@ fn generate_in(
             contents: format!("{header}{source}"),
         });
     }
-    for (name, source) in emit::runtime_files(&api) {
+    for (name, source) in emit::runtime_files(api) {
         let source = emit::runtime_source(source, &lib_name);
         files.push(File {
             path: format!("{src}{name}"),
@@ -173,14 +202,59 @@ fn generate_in(
         files.push(File {
             path: "Cargo.toml".to_owned(),
             contents: format::toml_header(&options.spec_name, &options.command, &identity)
-                + &emit::manifest(&options.crate_name, &api),
+                + &emit::manifest(&options.crate_name, api),
         });
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(Output {
-        files,
-        warnings: api.warnings,
+    Ok(files)
+}
+
+/// Emits every generated file and formats it, in chunks on their own threads: for the full
+/// spec, formatting the models is most of the generator's time. (Token streams cannot cross
+/// threads, so each thread emits the pieces it formats.)
+fn emit_and_format(api: &model::Api, lib_name: &str) -> Vec<(&'static str, Result<String, Error>)> {
+    // Which features gate each type: computed once, read by every models chunk.
+    let features = &emit::Features::new(api);
+    std::thread::scope(|scope| {
+        let files: Vec<_> = emit::FILES
+            .iter()
+            .map(|&path| {
+                let parts = emit::chunks(api, path);
+                let chunks: Vec<_> = (0..parts)
+                    .map(|part| {
+                        scope.spawn(move || {
+                            let pieces = emit::pieces(api, features, lib_name, path, part, parts);
+                            format::rust(path, pieces)
+                        })
+                    })
+                    .collect();
+                (path, chunks)
+            })
+            .collect();
+        files
+            .into_iter()
+            .map(|(path, chunks)| (path, join(path, chunks)))
+            .collect()
     })
+}
+
+/// The text of a file formatted in chunks, in order; the first chunk's error, if any.
+fn join(
+    path: &str,
+    chunks: Vec<std::thread::ScopedJoinHandle<'_, Result<String, Error>>>,
+) -> Result<String, Error> {
+    let mut text = String::new();
+    for chunk in chunks {
+        let chunk = chunk.join().unwrap_or_else(|_| {
+            Err(Error::at(
+                ErrorKind::Internal,
+                "",
+                format!("generating {path} panicked"),
+            ))
+        });
+        text.push_str(&chunk?);
+    }
+    Ok(text)
 }
 
 /// The dependencies generated code needs, as `Cargo.toml` lines.

@@ -18,47 +18,7 @@ use quote::quote;
 use crate::docs::doc_lines;
 use crate::ident::ident;
 use crate::model::{Api, TypeRef};
-
-/// The runtime modules every generated crate contains: (file name, source).
-const RUNTIME: &[(&str, &str)] = &[
-    ("auth.rs", include_str!("../../templates/auth.rs")),
-    ("call.rs", include_str!("../../templates/call.rs")),
-    ("client.rs", include_str!("../../templates/client.rs")),
-    ("error.rs", include_str!("../../templates/error.rs")),
-    ("dedup.rs", include_str!("../../templates/dedup.rs")),
-    ("receiver.rs", include_str!("../../templates/receiver.rs")),
-    ("webhook.rs", include_str!("../../templates/webhook.rs")),
-    (
-        "webhook_axum.rs",
-        include_str!("../../templates/webhook_axum.rs"),
-    ),
-    ("retry.rs", include_str!("../../templates/retry.rs")),
-];
-
-/// Cursor paging's runtime, for specs with a cursor-paged operation.
-const PAGING_RUNTIME: (&str, &str) = ("paging.rs", include_str!("../../templates/paging.rs"));
-
-/// The token lifecycle modules, for specs with Cobo's `get_token` and `refresh_token`.
-const TOKEN_RUNTIME: &[(&str, &str)] = &[
-    ("store.rs", include_str!("../../templates/store.rs")),
-    ("token.rs", include_str!("../../templates/token.rs")),
-    (
-        "token_orgs.rs",
-        include_str!("../../templates/token_orgs.rs"),
-    ),
-    (
-        "store_sqlite.rs",
-        include_str!("../../templates/store_sqlite.rs"),
-    ),
-    (
-        "store_postgres.rs",
-        include_str!("../../templates/store_postgres.rs"),
-    ),
-    ("org.rs", include_str!("../../templates/org.rs")),
-];
-
-/// How generated types read and write JSON, for specs with a struct, an enum or a union.
-const JSON_RUNTIME: (&str, &str) = ("json.rs", include_str!("../../templates/json.rs"));
+use crate::runtime::{JSON_RUNTIME, PAGING_RUNTIME, RUNTIME, TOKEN_RUNTIME};
 
 /// Whether `api` has a type whose impls the `json` runtime module writes.
 fn needs_json(api: &Api) -> bool {
@@ -74,16 +34,6 @@ fn needs_json(api: &Api) -> bool {
 /// Whether `api` has the two operations the token manager is built on (and so `OrgClient`).
 pub(crate) fn has_token_operations(api: &Api) -> bool {
     crate::model::has_token_operations(&api.operations)
-}
-
-/// The source of every runtime module the generator may copy, whichever `api` needs: the
-/// names they define are reserved (`model::reserved`).
-pub(crate) fn all_runtime_sources() -> impl Iterator<Item = &'static str> {
-    RUNTIME
-        .iter()
-        .chain(TOKEN_RUNTIME)
-        .chain([&JSON_RUNTIME, &PAGING_RUNTIME])
-        .map(|(_, source)| *source)
 }
 
 /// Whether `api` has a cursor-paged operation.
@@ -266,7 +216,8 @@ fn with_cfg(cfg: &TokenStream, items: TokenStream) -> TokenStream {
 
 #[cfg(test)]
 mod tests {
-    use super::{RUNTIME, runtime_source};
+    use super::runtime_source;
+    use crate::runtime::RUNTIME;
 
     #[test]
     fn doc_examples_of_the_runtime_name_the_generated_crate() {

@@ -6,7 +6,9 @@ use quote::quote;
 use super::{Piece, rust_type};
 use crate::docs::doc_lines;
 use crate::ident::ident;
-use crate::model::{Api, Auth, Bearer, Operation, Param, ParamLocation, Status, TypeKind, TypeRef};
+use crate::model::{
+    Api, Auth, Bearer, Operation, Param, ParamLocation, Segment, Status, TypeKind, TypeRef,
+};
 
 /// The operations of one chunk (`part` of `parts`): each compiled once as a function over
 /// `&dyn Sender`, with a thin method on `Client` and, when it accepts an Org Access Token and the
@@ -318,24 +320,24 @@ pub(super) fn param_type(param: &Param, models: &TokenStream) -> TokenStream {
 fn path_expr(op: &Operation) -> TokenStream {
     let mut template = String::new();
     let mut values = Vec::new();
-    let mut rest = op.path.as_str();
-    while let Some(open) = rest.find('{') {
-        template.push_str(&rest[..open].replace('{', "{{").replace('}', "}}"));
-        let after = &rest[open + 1..];
-        let close = after.find('}').unwrap_or(after.len());
-        let wire = &after[..close];
-        if let Some(param) = op
-            .params
-            .iter()
-            .find(|p| p.location == ParamLocation::Path && p.wire == wire)
-        {
-            let arg = ident(&param.name);
-            values.push(quote!(crate::client::encode_path(#arg)));
+    for segment in &op.template.segments {
+        match segment {
+            // A literal holds no brace: the template parser refused those.
+            Segment::Literal(text) => template.push_str(text),
+            Segment::Param(wire) => {
+                // The model checked that every template parameter is a path parameter.
+                if let Some(param) = op
+                    .params
+                    .iter()
+                    .find(|p| p.location == ParamLocation::Path && p.wire == *wire)
+                {
+                    let arg = ident(&param.name);
+                    values.push(quote!(crate::client::encode_path(#arg)));
+                }
+                template.push_str("{}");
+            }
         }
-        template.push_str("{}");
-        rest = after.get(close + 1..).unwrap_or_default();
     }
-    template.push_str(&rest.replace('{', "{{").replace('}', "}}"));
     if values.is_empty() {
         let path = op.path.as_str();
         quote!(#path.to_owned())

@@ -7,14 +7,15 @@ mod reserved;
 mod schema;
 mod sensitive;
 
-pub(crate) use schema::{ObjectView, object_view, wrapped_ref};
+// The spec diff reads these through the model until it imports them from `resolve`.
+pub use crate::resolve::{PathTemplate, Segment};
 
 use openapiv3::OpenAPI;
 
 use crate::error::{Error, Warning};
 use crate::ident::Namer;
 use crate::load::{Document, RefSiblings};
-use crate::resolve::Resolver;
+use crate::resolve::{self, Resolved};
 
 /// A whole API, ready to emit.
 #[derive(Debug, Clone, PartialEq)]
@@ -236,6 +237,8 @@ pub struct Operation {
     pub http_method: String,
     /// Path template as written, e.g. `/wallets/{wallet_id}`.
     pub path: String,
+    /// The path template parsed: what the client writes as is, and where each path parameter goes.
+    pub template: PathTemplate,
     /// JSON pointer of the operation.
     pub pointer: String,
     /// `summary`.
@@ -389,17 +392,19 @@ pub(crate) fn has_token_operations(operations: &[Operation]) -> bool {
 
 /// Builds the model of a loaded document, without the siblings of its `$ref`s.
 pub fn build(api: &OpenAPI) -> Result<Api, Error> {
-    build_with(api, &RefSiblings::new())
+    build_resolved(&resolve::resolve(api, &RefSiblings::new())?)
 }
 
 /// Builds the model of a loaded document: what [`build`] does, and a property's `$ref` siblings
 /// `description` and `example` become its docs; other siblings are reported.
 pub fn build_document(document: &Document) -> Result<Api, Error> {
-    build_with(&document.api, &document.ref_siblings)
+    build_resolved(&resolve::resolve(&document.api, &document.ref_siblings)?)
 }
 
-fn build_with(api: &OpenAPI, ref_siblings: &RefSiblings) -> Result<Api, Error> {
-    let resolver = Resolver { api };
+/// Builds the model from the resolved view of a document.
+pub(crate) fn build_resolved(resolved: &Resolved<'_>) -> Result<Api, Error> {
+    let (resolver, ref_siblings) = (resolved.resolver, resolved.ref_siblings);
+    let api = resolver.api;
     // Names the generated crate defines itself; models may not take them.
     let runtime_types: Vec<&str> = reserved::reserved()
         .types
@@ -409,7 +414,7 @@ fn build_with(api: &OpenAPI, ref_siblings: &RefSiblings) -> Result<Api, Error> {
     let mut types =
         schema::Types::new(resolver, Namer::with_reserved(&runtime_types), ref_siblings);
     types.components()?;
-    let operations = operation::operations(resolver, &mut types)?;
+    let operations = operation::operations(resolved, &mut types)?;
     let token_lifecycle = has_token_operations(&operations);
     for op in operations.iter().filter(|op| op.bearer == Bearer::Required) {
         if !token_lifecycle {

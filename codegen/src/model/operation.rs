@@ -13,23 +13,24 @@ use super::{
 };
 use crate::error::{Error, ErrorKind, push_token};
 use crate::ident::{Namer, type_name, value_name};
-use crate::resolve::Resolver;
+use crate::resolve::{PathTemplate, Resolved, Resolver};
 
 /// Security scheme header names that together make Cobo's Ed25519 request signature.
 const COBO_SIGNATURE_HEADERS: &[&str] = &["biz-api-key", "biz-api-signature", "biz-api-nonce"];
 
 /// Every operation of the document, in document order.
 pub(crate) fn operations<'a>(
-    resolver: Resolver<'a>,
+    resolved: &Resolved<'a>,
     types: &mut Types<'a>,
 ) -> Result<Vec<Operation>, Error> {
+    let resolver = resolved.resolver;
     // Method names the runtime's `Client` defines itself, read from its templates.
     let client_methods = &super::reserved::reserved().client_methods;
     let reserved: Vec<&str> = client_methods.iter().map(String::as_str).collect();
     let mut methods = Namer::with_reserved(&reserved);
     let mut ids = BTreeSet::new();
     let mut out = Vec::new();
-    for (path, item) in resolver.api.paths.iter() {
+    for ((path, item), template) in resolver.api.paths.iter().zip(&resolved.templates) {
         let path_pointer = push_token("/paths", path);
         let ReferenceOr::Item(item) = item else {
             return Err(Error::at(
@@ -66,7 +67,7 @@ pub(crate) fn operations<'a>(
                 id,
                 pointer: &pointer,
             };
-            let mut operation = context.build(types, path, method, op, &item.parameters)?;
+            let mut operation = context.build(types, template, method, op, &item.parameters)?;
             let base = value_name(id, "call");
             operation.method_name = methods.unique(&base, "_operation");
             if client_methods.contains(&base) {
@@ -95,7 +96,7 @@ impl<'a> Context<'_, 'a> {
     fn build(
         &self,
         types: &mut Types<'a>,
-        path: &str,
+        template: &PathTemplate,
         method: &str,
         op: &'a SpecOperation,
         path_params: &'a [ReferenceOr<Parameter>],
@@ -103,7 +104,7 @@ impl<'a> Context<'_, 'a> {
         let type_base = type_name(self.id, "Operation");
         let (auth, bearer, scopes) = self.auth(types, op)?;
         let mut arg_names = Namer::with_reserved(&["body", "options", "self"]);
-        let params = self.params(types, path, op, path_params, &type_base, &mut arg_names)?;
+        let params = self.params(types, template, op, path_params, &type_base, &mut arg_names)?;
         let body = self.body(types, op, &type_base)?;
         let (success, responses, error_variants) = self.responses(types, op, &type_base)?;
         let error_type = types.error_enum(
@@ -118,7 +119,8 @@ impl<'a> Context<'_, 'a> {
             id: self.id.to_owned(),
             method_name: String::new(),
             http_method: method.to_uppercase(),
-            path: path.to_owned(),
+            path: template.to_string(),
+            template: template.clone(),
             pointer: self.pointer.to_owned(),
             summary: op.summary.clone(),
             description: op.description.clone(),
@@ -139,7 +141,7 @@ impl<'a> Context<'_, 'a> {
     fn params(
         &self,
         types: &mut Types<'a>,
-        path: &str,
+        template: &PathTemplate,
         op: &'a SpecOperation,
         path_params: &'a [ReferenceOr<Parameter>],
         type_base: &str,
@@ -220,11 +222,14 @@ impl<'a> Context<'_, 'a> {
                     "object-valued parameters are not supported",
                 ));
             }
-            if location == ParamLocation::Path && !path.contains(&format!("{{{}}}", data.name)) {
+            if location == ParamLocation::Path && !template.params().any(|p| p == data.name) {
                 return Err(Error::at(
                     ErrorKind::Invalid,
                     push_token(pointer, "name"),
-                    format!("path parameter `{}` does not appear in `{path}`", data.name),
+                    format!(
+                        "path parameter `{}` does not appear in `{template}`",
+                        data.name
+                    ),
                 ));
             }
             params.push(Param {
@@ -238,8 +243,7 @@ impl<'a> Context<'_, 'a> {
                 example: data.example.as_ref().map(|e| e.to_string()),
             });
         }
-        for segment in path.split('{').skip(1) {
-            let name = segment.split('}').next().unwrap_or_default();
+        for name in template.params() {
             if !params
                 .iter()
                 .any(|p| p.location == ParamLocation::Path && p.wire == name)

@@ -24,7 +24,7 @@ const STD_NAMES: &[&str] = &[
 /// The reserved names, read once.
 pub(crate) fn reserved() -> &'static Reserved {
     static RESERVED: OnceLock<Reserved> = OnceLock::new();
-    RESERVED.get_or_init(|| read(crate::emit::all_runtime_sources()))
+    RESERVED.get_or_init(|| read(crate::runtime::all_sources()))
 }
 
 fn read(sources: impl IntoIterator<Item = &'static str>) -> Reserved {
@@ -108,7 +108,7 @@ mod tests {
 
     #[test]
     fn every_template_parses() {
-        for source in crate::emit::all_runtime_sources() {
+        for source in crate::runtime::all_sources() {
             syn::parse_file(source).expect("a runtime template syn cannot parse");
         }
     }

@@ -17,7 +17,9 @@ use super::{
 use crate::error::{Error, ErrorKind, Warning, push_token};
 use crate::ident::{Namer, type_name, value_name};
 use crate::load::RefSiblings;
-use crate::resolve::{Resolver, SchemaNode};
+use crate::resolve::all_of::{Member, Merged, merge, own_properties};
+use crate::resolve::shape::{Shape, shape, wrapped};
+use crate::resolve::{Follow, Reached, Resolver, SchemaNode};
 
 /// Collects the named types of one document.
 pub(crate) struct Types<'a> {
@@ -107,7 +109,7 @@ impl<'a> Types<'a> {
                     self.nested_component(name, reference, &pointer)?;
                 }
                 ReferenceOr::Reference { reference } => {
-                    let target = self.alias_target(key, reference, &pointer)?;
+                    let target = self.alias_target(reference, &pointer)?;
                     self.defs.push(TypeDef {
                         name,
                         pointer,
@@ -131,8 +133,9 @@ impl<'a> Types<'a> {
     ) -> Result<(), Error> {
         let at = push_token(pointer, "$ref");
         let kind = match self.follow(reference, &at)? {
-            Target::Component(reference) => TypeKind::Alias(self.named(reference, &at)?),
-            Target::Schema(target, schema) => {
+            Reached::Component(reference) => TypeKind::Alias(self.named(reference, &at)?),
+            Reached::Schema(found) => {
+                let (target, schema) = (found.pointer, found.value);
                 self.define_owner(&target)?;
                 match self.inline.get(&target) {
                     Some(known) => TypeKind::Alias(known.clone()),
@@ -155,30 +158,10 @@ impl<'a> Types<'a> {
 
     /// Follows a schema `$ref` through `$ref`s to the first component schema or definition
     /// reached; a chain back to where it was is an error at `at`.
-    fn follow(&self, reference: &'a str, at: &str) -> Result<Target<'a>, Error> {
-        let mut reference = reference;
-        let mut seen: Vec<String> = Vec::new();
-        loop {
-            if Resolver::is_component(reference) {
-                return Ok(Target::Component(reference));
-            }
-            let (pointer, node) = self.resolver.schema_at(reference, at)?;
-            if seen.contains(&pointer) {
-                seen.push(pointer);
-                return Err(Error::at(
-                    ErrorKind::RefCycle,
-                    at,
-                    format!("$refs lead back to themselves: {}", seen.join(" -> ")),
-                ));
-            }
-            match node {
-                SchemaNode::Ref(next) => {
-                    seen.push(pointer);
-                    reference = next;
-                }
-                SchemaNode::Item(schema) => return Ok(Target::Schema(pointer, schema)),
-            }
-        }
+    fn follow(&self, reference: &'a str, at: &str) -> Result<Reached<'a>, Error> {
+        let node = SchemaNode::Ref(reference);
+        self.resolver
+            .walk(node, String::new(), at, Follow::TO_COMPONENT)
     }
 
     /// Defines the component schema a nested pointer lies in, so the schema there keeps the
@@ -211,8 +194,8 @@ impl<'a> Types<'a> {
     ) -> Result<TypeRef, Error> {
         let at = push_token(pointer, "$ref");
         let (target, schema) = match self.follow(reference, &at)? {
-            Target::Component(reference) => return self.named(reference, &at),
-            Target::Schema(target, schema) => (target, schema),
+            Reached::Component(reference) => return self.named(reference, &at),
+            Reached::Schema(found) => (found.pointer, found.value),
         };
         self.define_owner(&target)?;
         if let Some(known) = self.inline.get(&target) {
@@ -238,49 +221,20 @@ impl<'a> Types<'a> {
     /// being a component: its description, example and format are the property's.
     fn nested_schema(&self, reference: &'a str, at: &str) -> Option<&'a Schema> {
         match self.follow(reference, at) {
-            Ok(Target::Schema(_, schema)) => Some(schema),
+            Ok(Reached::Schema(found)) => Some(found.value),
             _ => None,
         }
     }
 
-    /// The type a component that is only a `$ref` stands for; a chain that returns to itself is an error.
-    fn alias_target(
-        &self,
-        key: &'a str,
-        reference: &'a str,
-        pointer: &str,
-    ) -> Result<TypeRef, Error> {
-        let mut seen = vec![key];
-        let mut next = (reference, push_token(pointer, "$ref"));
-        let first = self.named(reference, &next.1)?;
-        loop {
-            let target = self.resolver.schema_key(next.0, &next.1)?;
-            if seen.contains(&target) {
-                return Err(Error::at(
-                    ErrorKind::RefCycle,
-                    push_token(pointer, "$ref"),
-                    format!(
-                        "schema `{key}` is defined only by $refs that lead back to it: {} -> {target}",
-                        seen.join(" -> ")
-                    ),
-                ));
-            }
-            seen.push(target);
-            match self
-                .resolver
-                .schemas()
-                .find(|(k, _)| k.as_str() == target)
-                .map(|(_, s)| s)
-            {
-                Some(ReferenceOr::Reference { reference }) => {
-                    next = (
-                        reference,
-                        push_token(&push_token("/components/schemas", target), "$ref"),
-                    );
-                }
-                _ => return Ok(first),
-            }
-        }
+    /// The type a component that is only a `$ref` stands for; a chain of `$ref`s that returns
+    /// to where it was is an error.
+    fn alias_target(&self, reference: &'a str, pointer: &str) -> Result<TypeRef, Error> {
+        let at = push_token(pointer, "$ref");
+        let first = self.named(reference, &at)?;
+        let node = SchemaNode::Ref(reference);
+        self.resolver
+            .walk(node, pointer.to_owned(), &at, Follow::REFS)?;
+        Ok(first)
     }
 
     fn named(&self, reference: &'a str, at: &str) -> Result<TypeRef, Error> {
@@ -298,7 +252,7 @@ impl<'a> Types<'a> {
                 required,
                 additional,
             } => {
-                let members = own_properties(properties, pointer, &name);
+                let members = own_properties(properties, pointer, None);
                 TypeKind::Struct(self.object(&name, members, required, additional, pointer)?)
             }
             Shape::AllOf {
@@ -506,8 +460,8 @@ impl<'a> Types<'a> {
         }
     }
 
-    /// Merges `allOf` members (objects, or `allOf`s of objects) and the schema's own properties
-    /// into one struct.
+    /// One struct from `allOf` members (objects, or `allOf`s of objects) and the schema's own
+    /// properties, merged by [`merge`].
     fn all_of(
         &mut self,
         owner: &str,
@@ -516,134 +470,36 @@ impl<'a> Types<'a> {
         required: &'a [String],
         pointer: &str,
     ) -> Result<TypeKind, Error> {
-        let mut collected = Collected::default();
-        self.collect_members(
-            members,
-            &push_token(pointer, "allOf"),
-            owner,
-            &mut collected,
-            0,
-        )?;
-        collected.add(own_properties(properties, pointer, owner), required, None);
-        let Collected {
+        let Merged {
             properties,
             required,
-            additional,
-        } = collected;
+            additional: extras,
+        } = merge(self.resolver, members, properties, required, pointer)?;
+        // Every member's map type is defined (in order, as types are named in order); the last
+        // one is the struct's.
+        let mut additional = None;
+        for extra in extras {
+            let owner = self.owner_name(extra.owner, owner);
+            additional = Some(match extra.schema {
+                AdditionalProperties::Schema(s) => self.type_of(
+                    s,
+                    &push_token(&extra.pointer, "additionalProperties"),
+                    &format!("{owner}Value"),
+                )?,
+                AdditionalProperties::Any(_) => TypeRef::Any,
+            });
+        }
         Ok(TypeKind::Struct(
-            self.object_from(properties, &required, additional)?,
+            self.object_from(owner, properties, &required, additional)?,
         ))
     }
 
-    fn collect_members(
-        &mut self,
-        members: &'a [ReferenceOr<Schema>],
-        pointer: &str,
-        owner: &str,
-        into: &mut Collected<'a>,
-        depth: usize,
-    ) -> Result<(), Error> {
-        if depth > 32 {
-            return Err(Error::at(
-                ErrorKind::RefCycle,
-                pointer,
-                "`allOf` members nest more than 32 levels deep",
-            ));
+    /// The Rust name of the component schema `key`, or `owner` when there is none.
+    fn owner_name(&self, key: Option<&str>, owner: &str) -> String {
+        match key {
+            Some(key) => self.components.get(key).cloned().unwrap_or_default(),
+            None => owner.to_owned(),
         }
-        for (index, member) in members.iter().enumerate() {
-            let at = push_token(pointer, &index.to_string());
-            let (schema, at, member_owner) = match member {
-                ReferenceOr::Item(schema) => (schema, at, owner.to_owned()),
-                ReferenceOr::Reference { reference } if !Resolver::is_component(reference) => {
-                    let ref_at = push_token(&at, "$ref");
-                    let found = self.resolver.schema(reference, &ref_at)?;
-                    let member_owner = match found.component {
-                        Some(key) => self.components.get(key).cloned().unwrap_or_default(),
-                        None => owner.to_owned(),
-                    };
-                    (found.value, found.pointer, member_owner)
-                }
-                ReferenceOr::Reference { reference } => {
-                    let ref_at = push_token(&at, "$ref");
-                    let key = self.resolver.schema_key(reference, &ref_at)?;
-                    let schema = self.component_schema(key, &ref_at)?;
-                    let name = self.components.get(key).cloned().unwrap_or_default();
-                    (schema, push_token("/components/schemas", key), name)
-                }
-            };
-            match shape(schema) {
-                Shape::Object {
-                    properties,
-                    required,
-                    additional,
-                } => {
-                    let extra = match additional {
-                        Some(AdditionalProperties::Any(true)) => Some(TypeRef::Any),
-                        Some(AdditionalProperties::Schema(s)) => Some(self.type_of(
-                            s,
-                            &push_token(&at, "additionalProperties"),
-                            &format!("{member_owner}Value"),
-                        )?),
-                        _ => None,
-                    };
-                    into.add(
-                        own_properties(properties, &at, &member_owner),
-                        required,
-                        extra,
-                    );
-                }
-                Shape::AllOf {
-                    members,
-                    properties,
-                    required,
-                } => {
-                    self.collect_members(
-                        members,
-                        &push_token(&at, "allOf"),
-                        &member_owner,
-                        into,
-                        depth + 1,
-                    )?;
-                    into.add(
-                        own_properties(properties, &at, &member_owner),
-                        required,
-                        None,
-                    );
-                }
-                _ => {
-                    return Err(Error::at(
-                        ErrorKind::Unsupported,
-                        at,
-                        "an `allOf` member must be an object (or an `allOf` of objects) to be merged",
-                    ));
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// A component schema, following `$ref`-only components to the definition.
-    fn component_schema(&self, key: &'a str, at: &str) -> Result<&'a Schema, Error> {
-        let mut key = key;
-        for _ in 0..32 {
-            match self
-                .resolver
-                .schemas()
-                .find(|(k, _)| k.as_str() == key)
-                .map(|(_, s)| s)
-            {
-                Some(ReferenceOr::Item(schema)) => return Ok(schema),
-                Some(ReferenceOr::Reference { reference }) => {
-                    key = self.resolver.schema_key(reference, at)?
-                }
-                None => break,
-            }
-        }
-        Err(Error::at(
-            ErrorKind::RefCycle,
-            at,
-            format!("`{key}` does not lead to a schema definition"),
-        ))
     }
 
     /// A `oneOf` with a discriminator: one variant per tag value.
@@ -741,11 +597,12 @@ impl<'a> Types<'a> {
             }
         }
         let required: BTreeSet<&str> = required.iter().map(String::as_str).collect();
-        self.object_from(members, &required, extra)
+        self.object_from(owner, members, &required, extra)
     }
 
     fn object_from(
         &mut self,
+        struct_name: &str,
         members: Vec<Member<'a>>,
         required: &BTreeSet<&str>,
         additional: Option<TypeRef>,
@@ -759,6 +616,7 @@ impl<'a> Types<'a> {
             owner,
         } in members
         {
+            let owner = self.owner_name(owner, struct_name);
             let ty = self.type_of_boxed(
                 property,
                 &at,
@@ -1045,139 +903,6 @@ fn reaches(edges: &BTreeMap<String, Vec<String>>, from: &str, to: &str) -> bool 
     false
 }
 
-/// Where a schema `$ref` leads.
-enum Target<'a> {
-    /// A component schema, by its `$ref`.
-    Component(&'a str),
-    /// A schema written at a pointer.
-    Schema(String, &'a Schema),
-}
-
-/// One property to become a field, with where it is written and the type it is named after.
-pub(crate) struct Member<'a> {
-    wire: &'a str,
-    schema: &'a ReferenceOr<Box<Schema>>,
-    pointer: String,
-    owner: String,
-}
-
-fn own_properties<'a>(
-    properties: &'a IndexMap<String, ReferenceOr<Box<Schema>>>,
-    pointer: &str,
-    owner: &str,
-) -> Vec<Member<'a>> {
-    properties
-        .iter()
-        .map(|(wire, schema)| Member {
-            wire,
-            schema,
-            pointer: push_token(&push_token(pointer, "properties"), wire),
-            owner: owner.to_owned(),
-        })
-        .collect()
-}
-
-/// Properties gathered from `allOf` members: a later member's property replaces an earlier one
-/// of the same name in place.
-#[derive(Default)]
-struct Collected<'a> {
-    properties: Vec<Member<'a>>,
-    required: BTreeSet<&'a str>,
-    additional: Option<TypeRef>,
-}
-
-impl<'a> Collected<'a> {
-    fn add(
-        &mut self,
-        properties: Vec<Member<'a>>,
-        required: &'a [String],
-        additional: Option<TypeRef>,
-    ) {
-        for member in properties {
-            match self.properties.iter_mut().find(|m| m.wire == member.wire) {
-                Some(existing) => *existing = member,
-                None => self.properties.push(member),
-            }
-        }
-        self.required.extend(required.iter().map(String::as_str));
-        if additional.is_some() {
-            self.additional = additional;
-        }
-    }
-}
-
-/// What a schema is, seen through openapiv3's two ways of writing compositions (`SchemaKind::AllOf`
-/// alone, or `SchemaKind::Any` when siblings such as `required` or `type` sit beside it).
-enum Shape<'a> {
-    Object {
-        properties: &'a IndexMap<String, ReferenceOr<Box<Schema>>>,
-        required: &'a [String],
-        additional: Option<&'a AdditionalProperties>,
-    },
-    AllOf {
-        members: &'a [ReferenceOr<Schema>],
-        properties: &'a IndexMap<String, ReferenceOr<Box<Schema>>>,
-        required: &'a [String],
-    },
-    OneOf {
-        members: &'a [ReferenceOr<Schema>],
-        discriminator: Option<&'a Discriminator>,
-    },
-    AnyOf,
-    Not,
-    StringEnum(&'a [Option<String>]),
-    IntEnum(&'a [Option<i64>]),
-    Other,
-}
-
-fn shape(schema: &Schema) -> Shape<'_> {
-    static EMPTY: std::sync::OnceLock<IndexMap<String, ReferenceOr<Box<Schema>>>> =
-        std::sync::OnceLock::new();
-    let empty = EMPTY.get_or_init(IndexMap::new);
-    let discriminator = schema.schema_data.discriminator.as_ref();
-    match &schema.schema_kind {
-        SchemaKind::Type(Type::Object(o)) if !o.properties.is_empty() => Shape::Object {
-            properties: &o.properties,
-            required: &o.required,
-            additional: o.additional_properties.as_ref(),
-        },
-        SchemaKind::Type(Type::String(s)) if !s.enumeration.is_empty() => {
-            Shape::StringEnum(&s.enumeration)
-        }
-        SchemaKind::Type(Type::Integer(i)) if !i.enumeration.is_empty() => {
-            Shape::IntEnum(&i.enumeration)
-        }
-        SchemaKind::AllOf { all_of } => Shape::AllOf {
-            members: all_of,
-            properties: empty,
-            required: &[],
-        },
-        SchemaKind::OneOf { one_of } => Shape::OneOf {
-            members: one_of,
-            discriminator,
-        },
-        SchemaKind::AnyOf { .. } => Shape::AnyOf,
-        SchemaKind::Not { .. } => Shape::Not,
-        SchemaKind::Any(a) if !a.all_of.is_empty() => Shape::AllOf {
-            members: &a.all_of,
-            properties: &a.properties,
-            required: &a.required,
-        },
-        SchemaKind::Any(a) if !a.one_of.is_empty() => Shape::OneOf {
-            members: &a.one_of,
-            discriminator,
-        },
-        SchemaKind::Any(a) if !a.any_of.is_empty() => Shape::AnyOf,
-        SchemaKind::Any(a) if a.not.is_some() => Shape::Not,
-        SchemaKind::Any(a) if !a.properties.is_empty() => Shape::Object {
-            properties: &a.properties,
-            required: &a.required,
-            additional: a.additional_properties.as_ref(),
-        },
-        _ => Shape::Other,
-    }
-}
-
 /// Variant names from the `x-enum-varnames` extension, when it names every value.
 fn varnames(schema: &Schema, count: usize) -> Option<Vec<String>> {
     let names = schema
@@ -1190,76 +915,4 @@ fn varnames(schema: &Schema, count: usize) -> Option<Vec<String>> {
         .filter_map(|n| n.as_str().map(str::to_owned))
         .collect();
     (names.len() == count).then_some(names)
-}
-
-/// The `$ref` of `allOf: [$ref]` with no properties of its own, which only adds a description,
-/// default or `nullable` to the referenced type.
-fn wrapped<'a>(
-    members: &'a [ReferenceOr<Schema>],
-    properties: &IndexMap<String, ReferenceOr<Box<Schema>>>,
-) -> Option<&'a str> {
-    match members {
-        [ReferenceOr::Reference { reference }] if properties.is_empty() => Some(reference),
-        _ => None,
-    }
-}
-
-/// The `$ref` of a schema that is `allOf: [$ref]` alone: the generator reads it as the
-/// referenced type (for the spec diff).
-pub(crate) fn wrapped_ref(schema: &Schema) -> Option<&str> {
-    match shape(schema) {
-        Shape::AllOf {
-            members,
-            properties,
-            ..
-        } => wrapped(members, properties),
-        _ => None,
-    }
-}
-
-/// How the generator reads a schema as an object, for the spec diff (which must merge `allOf`
-/// exactly as the generated structs do).
-pub(crate) enum ObjectView<'a> {
-    /// A struct: (wire name, schema, pointer) of each property in field order, with `allOf`
-    /// members merged (a later definition replaces an earlier one), and the required names.
-    Struct(
-        Vec<(&'a str, &'a ReferenceOr<Box<Schema>>, String)>,
-        BTreeSet<&'a str>,
-    ),
-    /// Not an object with properties, or `allOf: [$ref]` alone (see [`wrapped_ref`]).
-    Other,
-}
-
-/// [`ObjectView`] of the schema at `pointer`, by the code that builds the generated structs.
-pub(crate) fn object_view<'a>(
-    api: &'a openapiv3::OpenAPI,
-    schema: &'a Schema,
-    pointer: &str,
-) -> Result<ObjectView<'a>, Error> {
-    static NO_SIBLINGS: RefSiblings = RefSiblings::new();
-    let mut collected = Collected::default();
-    match shape(schema) {
-        Shape::Object {
-            properties,
-            required,
-            ..
-        } => collected.add(own_properties(properties, pointer, ""), required, None),
-        Shape::AllOf {
-            members,
-            properties,
-            required,
-        } => {
-            if wrapped(members, properties).is_some() {
-                return Ok(ObjectView::Other);
-            }
-            let mut types = Types::new(Resolver { api }, Namer::default(), &NO_SIBLINGS);
-            let at = push_token(pointer, "allOf");
-            types.collect_members(members, &at, "", &mut collected, 0)?;
-            collected.add(own_properties(properties, pointer, ""), required, None);
-        }
-        _ => return Ok(ObjectView::Other),
-    }
-    let properties = collected.properties.into_iter();
-    let properties = properties.map(|m| (m.wire, m.schema, m.pointer)).collect();
-    Ok(ObjectView::Struct(properties, collected.required))
 }

@@ -1,5 +1,5 @@
 //! The Rust API effect of a spec change: the public items of the crate generated from each
-//! spec's model ([`surface`]), compared ([`compare`]). Nothing here restates a generator rule:
+//! spec's model ([`surface()`]), compared ([`compare`]). Nothing here restates a generator rule:
 //! the items, their types and their `cfg` come from `model` and `emit`.
 
 mod compare;

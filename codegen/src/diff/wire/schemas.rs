@@ -6,14 +6,11 @@
 use std::collections::BTreeSet;
 
 use indexmap::IndexMap;
-use openapiv3::{
-    IntegerFormat, NumberFormat, ReferenceOr, Schema, SchemaKind, Type, VariantOrUnknownOrEmpty,
-};
+use openapiv3::{IntegerFormat, NumberFormat, Schema, SchemaKind, Type, VariantOrUnknownOrEmpty};
 
 use super::{Dir, Place, Rule, Side, Walk, list};
-use crate::error::{Error, ErrorKind, push_token};
-use crate::model::ObjectView;
-use crate::resolve::{Resolver, SchemaNode};
+use crate::error::push_token;
+use crate::resolve::{ObjectView, Resolver, SchemaNode as Node};
 
 /// A schema reached by following `$ref`s.
 #[derive(Clone)]
@@ -21,31 +18,6 @@ pub(super) struct At<'a> {
     schema: &'a Schema,
     pointer: String,
     component: Option<&'a str>,
-}
-
-/// A schema as written: a reference or inline.
-#[derive(Clone, Copy)]
-pub(super) enum Node<'a> {
-    Ref(&'a str),
-    Item(&'a Schema),
-}
-
-impl<'a> From<&'a ReferenceOr<Schema>> for Node<'a> {
-    fn from(r: &'a ReferenceOr<Schema>) -> Self {
-        match r {
-            ReferenceOr::Reference { reference } => Node::Ref(reference),
-            ReferenceOr::Item(s) => Node::Item(s),
-        }
-    }
-}
-
-impl<'a> From<&'a ReferenceOr<Box<Schema>>> for Node<'a> {
-    fn from(r: &'a ReferenceOr<Box<Schema>>) -> Self {
-        match r {
-            ReferenceOr::Reference { reference } => Node::Ref(reference),
-            ReferenceOr::Item(s) => Node::Item(s),
-        }
-    }
 }
 
 /// Properties of an object schema, `allOf` flattened: name → (schema, pointer); required names.
@@ -98,74 +70,31 @@ fn string_enum(schema: &Schema) -> Vec<&str> {
 }
 
 impl<'a> Walk<'a> {
-    /// Follows `$ref`s to a schema definition, with the same rules as the generator.
+    /// Follows `$ref`s to a schema definition with the generator's own walker, so the schemas
+    /// compared are the ones the generated types are built from.
     pub(super) fn resolve(&mut self, side: Side, node: Node<'a>, at: String) -> Option<At<'a>> {
-        let api = self.api(side);
-        let resolver = Resolver { api };
-        let (mut node, mut pointer, mut component) = (node, at, None);
-        for _ in 0..64 {
-            match node {
-                Node::Item(schema) => match crate::model::wrapped_ref(schema) {
-                    // `allOf: [$ref]` alone is the referenced type, as in the generated code.
-                    Some(reference) => {
-                        pointer = push_token(&push_token(&pointer, "allOf"), "0");
-                        node = Node::Ref(reference);
-                    }
-                    None => {
-                        return Some(At {
-                            schema,
-                            pointer,
-                            component,
-                        });
-                    }
-                },
-                Node::Ref(reference) if !Resolver::is_component(reference) => {
-                    // A `$ref` into a nested location, resolved as the generator does.
-                    match resolver.schema_at(reference, &push_token(&pointer, "$ref")) {
-                        Ok((target, next)) => {
-                            (pointer, component) = (target, None);
-                            node = match next {
-                                SchemaNode::Ref(next) => Node::Ref(next),
-                                SchemaNode::Item(schema) => Node::Item(schema),
-                            };
-                        }
-                        Err(e) => {
-                            self.errors.push((side, e));
-                            return None;
-                        }
-                    }
-                }
-                Node::Ref(reference) => {
-                    let key = match resolver.schema_key(reference, &push_token(&pointer, "$ref")) {
-                        Ok(key) => key,
-                        Err(e) => {
-                            self.errors.push((side, e));
-                            return None;
-                        }
-                    };
-                    let next = api.components.as_ref().and_then(|c| c.schemas.get(key))?;
-                    pointer = push_token("/components/schemas", key);
-                    component = Some(key);
-                    node = next.into();
-                }
+        match (Resolver {
+            api: self.api(side),
+        })
+        .definition(node, at)
+        {
+            Ok(found) => Some(At {
+                schema: found.value,
+                pointer: found.pointer,
+                component: found.component,
+            }),
+            Err(e) => {
+                self.errors.push((side, e));
+                None
             }
         }
-        self.errors.push((
-            side,
-            Error::at(
-                ErrorKind::RefCycle,
-                push_token(&pointer, "$ref"),
-                "$refs lead back to themselves",
-            ),
-        ));
-        None
     }
 
     /// Properties of an object schema, `allOf` members merged by the generator's own code (so
     /// the properties compared are the generated struct's fields); empty if it is no object.
     fn props(&mut self, side: Side, at: &At<'a>) -> Props<'a> {
         let mut props: Props<'a> = (IndexMap::new(), BTreeSet::new());
-        match crate::model::object_view(self.api(side), at.schema, &at.pointer) {
+        match crate::resolve::object_view(self.api(side), at.schema, &at.pointer) {
             Ok(ObjectView::Struct(properties, required)) => {
                 for (name, schema, pointer) in properties {
                     props.0.insert(name, (schema.into(), pointer));
