@@ -6,7 +6,9 @@ use quote::quote;
 use super::{Piece, rust_type};
 use crate::docs::doc_lines;
 use crate::ident::ident;
-use crate::model::{Api, Auth, Bearer, Operation, Param, ParamLocation, Status, TypeKind, TypeRef};
+use crate::model::{
+    Api, Auth, Bearer, Encoding, Operation, Param, ParamLocation, Status, TypeKind, TypeRef,
+};
 
 /// The operations of one chunk (`part` of `parts`): each compiled once as a function over
 /// `&dyn Sender`, with a thin method on `Client` and, when it accepts an Org Access Token and the
@@ -186,7 +188,7 @@ fn function(api: &Api, op: &Operation) -> TokenStream {
     let query = query_expr(op);
     let headers = header_expr(op);
     let body = match &op.body {
-        Some(body) if !body.media_type.contains("json") => {
+        Some(body) if body.encoding == Encoding::Multipart => {
             let form = multipart_body(api, &body.ty, operation_id);
             if body.required {
                 quote!(Some(#form))
@@ -491,18 +493,7 @@ fn status_arms(op: &Operation, error: &proc_macro2::Ident) -> Vec<TokenStream> {
 /// A multipart body built field by field: files as file parts, scalars as text, anything else
 /// as JSON text.
 fn multipart_body(api: &Api, ty: &TypeRef, operation_id: &str) -> TokenStream {
-    let fields = match ty {
-        TypeRef::Named(name) => {
-            api.types
-                .iter()
-                .find(|d| &d.name == name)
-                .and_then(|d| match &d.kind {
-                    TypeKind::Struct(s) => Some(&s.fields),
-                    _ => None,
-                })
-        }
-        _ => None,
-    };
+    let fields = api.struct_named(ty).map(|s| &s.fields);
     let parts = fields.into_iter().flatten().map(|field| {
         let wire = &field.wire;
         let member = ident(&field.name);
@@ -530,10 +521,6 @@ fn multipart_body(api: &Api, ty: &TypeRef, operation_id: &str) -> TokenStream {
 
 /// Whether a named type prints as one value (the generated enums implement `Display`).
 fn is_display(api: &Api, ty: &TypeRef) -> bool {
-    let TypeRef::Named(name) = ty else {
-        return false;
-    };
-    api.types
-        .iter()
-        .any(|d| &d.name == name && matches!(d.kind, TypeKind::Enum(_) | TypeKind::IntEnum(_)))
+    api.named(ty)
+        .is_some_and(|d| matches!(d.kind, TypeKind::Enum(_) | TypeKind::IntEnum(_)))
 }
