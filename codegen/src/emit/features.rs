@@ -227,6 +227,47 @@ mod tests {
         assert_eq!(allowance(&[]), "");
     }
 
+    /// A type gets the features of every operation that reaches it, through any reference; an
+    /// untagged operation's types are always compiled.
+    #[test]
+    fn types_are_gated_by_the_features_of_the_operations_reaching_them() {
+        let text = r#"
+openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /a:
+    get:
+      operationId: get_a
+      tags: [Alpha]
+      responses: {'200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/A'}}}}}
+  /b:
+    get:
+      operationId: get_b
+      tags: [Beta]
+      responses: {'200': {description: ok, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/Common'}}}}}}
+  /c:
+    get:
+      operationId: get_c
+      responses: {'200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Free'}}}}}
+components:
+  schemas:
+    A: {type: object, properties: {shared: {type: object, additionalProperties: {$ref: '#/components/schemas/Common'}}}}
+    Common: {type: object, properties: {leaf: {$ref: '#/components/schemas/Leaf'}}}
+    Leaf: {type: string, enum: [x]}
+    Free: {type: object, properties: {n: {type: string}}}
+"#;
+        let api = crate::model::build(&crate::load::load(text).expect("spec")).expect("model");
+        let features = super::Features::new(&api);
+        let cfg = |name: &str| features.cfg_type_text(api.type_id(name).expect(name));
+        assert_eq!(cfg("A"), r#"#[cfg(feature = "alpha")]"#);
+        let both = r#"#[cfg(any(feature = "alpha", feature = "beta"))]"#;
+        assert_eq!(cfg("Common"), both);
+        assert_eq!(cfg("Leaf"), both);
+        assert_eq!(cfg("GetBError"), r#"#[cfg(feature = "beta")]"#);
+        assert_eq!(cfg("Free"), "");
+        assert_eq!(cfg("GetCError"), "");
+    }
+
     #[test]
     fn tags_become_readable_feature_names() {
         let names: Vec<String> = [

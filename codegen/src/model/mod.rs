@@ -561,3 +561,106 @@ fn build_with(api: &OpenAPI, ref_siblings: &RefSiblings) -> Result<Api, Error> {
         warnings,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Encoding, Presence, TypeKind};
+
+    #[test]
+    fn presence_says_whether_the_field_is_an_option_and_why() {
+        let all = [
+            (true, false, Presence::Required, false),
+            (true, true, Presence::RequiredNullable, true),
+            (false, false, Presence::Optional, true),
+            (false, true, Presence::OptionalNullable, true),
+        ];
+        for (required, nullable, presence, optional) in all {
+            assert_eq!(Presence::of(required, nullable), presence);
+            assert_eq!(presence.is_optional(), optional, "{presence:?}");
+            assert_eq!(presence.is_required(), required, "{presence:?}");
+            assert_eq!(presence.is_nullable(), nullable, "{presence:?}");
+        }
+    }
+
+    #[test]
+    fn fields_get_their_presence_from_required_and_nullable() {
+        let text = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    T:\n      type: object\n      required: [r, rn]\n      properties:\n        r: {type: string}\n        rn: {type: string, nullable: true}\n        o: {type: string}\n        on: {type: string, nullable: true}\n";
+        let api = super::build(&crate::load::load(text).expect("spec")).expect("model");
+        let TypeKind::Struct(s) = &api.type_named("T").expect("T").kind else {
+            panic!("T is not a struct");
+        };
+        let presence: Vec<(&str, Presence)> = s
+            .fields
+            .iter()
+            .map(|f| (f.wire.as_str(), f.presence))
+            .collect();
+        assert_eq!(
+            presence,
+            [
+                ("r", Presence::Required),
+                ("rn", Presence::RequiredNullable),
+                ("o", Presence::Optional),
+                ("on", Presence::OptionalNullable),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_encoding_is_read_from_the_media_type() {
+        let cases = [
+            ("application/json", Some(Encoding::Json)),
+            ("application/json; charset=utf-8", Some(Encoding::Json)),
+            ("Application/JSON", Some(Encoding::Json)),
+            ("application/problem+json", Some(Encoding::Json)),
+            ("multipart/form-data", Some(Encoding::Multipart)),
+            (
+                "multipart/form-data; boundary=json",
+                Some(Encoding::Multipart),
+            ),
+            ("Multipart/Form-Data", Some(Encoding::Multipart)),
+            ("application/x-www-form-urlencoded", None),
+            ("application/jsonlines", None),
+            ("text/plain", None),
+            ("application/octet-stream", None),
+        ];
+        for (media_type, encoding) in cases {
+            assert_eq!(Encoding::of(media_type), encoding, "{media_type}");
+        }
+    }
+
+    fn body_of(content: &str) -> Result<super::Body, crate::error::Error> {
+        let text = format!(
+            "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  /u:\n    post:\n      operationId: upload\n      requestBody:\n        content:\n{content}      responses: {{'204': {{description: ok}}}}\ncomponents:\n  schemas:\n    Form: {{type: object, properties: {{file: {{type: string, format: binary}}}}}}\n"
+        );
+        let api = super::build(&crate::load::load(&text).expect("spec"))?;
+        Ok(api.operations[0].body.clone().expect("body"))
+    }
+
+    #[test]
+    fn a_body_is_json_when_offered_else_multipart_else_an_error() {
+        let form = "{schema: {$ref: '#/components/schemas/Form'}}";
+        let both =
+            format!("          multipart/form-data: {form}\n          application/json: {form}\n");
+        let body = body_of(&both).expect("model");
+        assert_eq!(
+            (body.encoding, body.media_type.as_str()),
+            (Encoding::Json, "application/json")
+        );
+        let multipart = format!("          Multipart/Form-Data: {form}\n");
+        let body = body_of(&multipart).expect("model");
+        assert_eq!(body.encoding, Encoding::Multipart);
+        let urlencoded = format!("          application/x-www-form-urlencoded: {form}\n");
+        let error = body_of(&urlencoded).expect_err("unsupported");
+        assert_eq!(error.kind, crate::error::ErrorKind::Unsupported);
+        assert!(
+            error.message.contains("application/x-www-form-urlencoded"),
+            "{error}"
+        );
+        let inline = "          multipart/form-data: {schema: {type: string}}\n";
+        let error = body_of(inline).expect_err("not an object");
+        assert!(
+            error.message.contains("must be an object schema"),
+            "{error}"
+        );
+    }
+}
