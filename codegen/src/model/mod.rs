@@ -81,7 +81,7 @@ impl Api {
 
 /// A type's position in [`Api::types`]: found once by name, then used without searching.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct TypeId(pub usize);
+pub struct TypeId(pub(crate) usize);
 
 /// One entry of `servers`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,8 +177,8 @@ pub enum Presence {
     RequiredNullable,
     /// Not listed in `required`: `Option<T>`, left out when `None`.
     Optional,
-    /// Not listed in `required`, and `nullable`: `Option<T>`, left out when `None` (as
-    /// [`Presence::Optional`]; an explicit `null` also reads as `None`).
+    /// Not listed in `required`, and `nullable`: written and read as [`Presence::Optional`]
+    /// (`null` reads as `None` there too); kept apart for what the spec says.
     OptionalNullable,
 }
 
