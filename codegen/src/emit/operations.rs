@@ -524,3 +524,18 @@ fn is_display(api: &Api, ty: &TypeRef) -> bool {
     api.named(ty)
         .is_some_and(|d| matches!(d.kind, TypeKind::Enum(_) | TypeKind::IntEnum(_)))
 }
+
+#[cfg(test)]
+mod tests {
+    /// The body's encoding comes from the model: a JSON media type in upper case was sent as
+    /// multipart when the emitter tested `media_type.contains("json")` itself.
+    #[test]
+    fn a_json_body_is_sent_as_json_whatever_the_case_of_its_media_type() {
+        let text = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /u:\n    post:\n      operationId: create\n      requestBody:\n        required: true\n        content:\n          Application/JSON: {schema: {$ref: '#/components/schemas/Thing'}}\n      responses: {'204': {description: ok}}\ncomponents:\n  schemas:\n    Thing: {type: object, properties: {name: {type: string}}}\n";
+        let api = crate::model::build(&crate::load::load(text).expect("spec")).expect("model");
+        let code = super::function(&api, &api.operations[0]).to_string();
+        assert!(code.contains("serde_json :: to_vec (body)"), "{code}");
+        assert!(code.contains("\"Application/JSON\""), "{code}");
+        assert!(!code.contains("Multipart"), "{code}");
+    }
+}
