@@ -1,7 +1,7 @@
 //! Stage 3: the intermediate model. Everything the emitter needs, resolved and named: no `$ref`,
 //! no spec quirks, names already unique. Built for Cobo's full 270-operation spec, not just OAuth.
 
-pub mod graph;
+mod graph;
 mod operation;
 pub mod paging;
 mod reserved;
