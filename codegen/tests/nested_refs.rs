@@ -84,13 +84,12 @@ fn render_kind(api: &Api, kind: &TypeKind, seen: &mut Vec<String>) -> String {
             let mut out = String::from("struct {");
             for f in &s.fields {
                 out += &format!(
-                    " {} {:?} {}: {} req={} null={} secret={} deprecated={} doc={:?} example={:?} default={:?};",
+                    " {} {:?} {}: {} {:?} secret={} deprecated={} doc={:?} example={:?} default={:?};",
                     f.wire,
                     f.name,
                     f.name,
                     render(api, &f.ty, seen),
-                    f.required,
-                    f.nullable,
+                    f.presence,
                     f.secret,
                     f.deprecated,
                     f.description,
@@ -146,8 +145,9 @@ fn contents(api: &Api, components: &[String]) -> Vec<String> {
         }
         if let Some(body) = &op.body {
             line += &format!(
-                " body {} {} req={} doc={:?};",
+                " body {} {:?} {} req={} doc={:?};",
                 body.media_type,
+                body.encoding,
                 render(api, &body.ty, &mut Vec::new()),
                 body.required,
                 body.description

@@ -1,17 +1,17 @@
 //! One cargo feature per tag, so a user who needs a few operations compiles only those and the
 //! types they reach. All features are on by default.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::model::{Api, Operation, TypeKind, TypeRef};
+use crate::model::{Api, Operation, TypeId};
 
 /// Which features each operation and each type needs.
 pub(crate) struct Features {
-    /// Type name → the features of the operations that reach it; absent = always compiled.
-    types: BTreeMap<String, BTreeSet<String>>,
+    /// By [`TypeId`]: the features of the operations that reach the type; none = always compiled.
+    types: Vec<BTreeSet<String>>,
 }
 
 /// The feature name of a tag: `Wallets - MPC Wallets` → `wallets-mpc-wallets`, `OAuth` →
@@ -60,59 +60,43 @@ pub(crate) fn of_operation(op: &Operation) -> BTreeSet<String> {
 }
 
 impl Features {
+    /// Reads the model's type graph: each type gets the features of the operations that reach
+    /// it, unless an untagged operation or an ungated type reaches it.
     pub(crate) fn new(api: &Api) -> Self {
-        let edges: BTreeMap<&str, Vec<&str>> = api
-            .types
-            .iter()
-            .map(|d| (d.name.as_str(), references(&d.kind)))
-            .collect();
-        let mut types: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        let mut always: BTreeSet<&str> = BTreeSet::new();
-        for op in &api.operations {
+        let mut types = vec![BTreeSet::new(); api.types.len()];
+        let mut always = vec![false; api.types.len()];
+        for (index, op) in api.operations.iter().enumerate() {
             let features = of_operation(op);
-            let mut stack: Vec<&str> = roots(op);
-            let mut seen = BTreeSet::new();
-            while let Some(name) = stack.pop() {
-                if !seen.insert(name) {
-                    continue;
-                }
+            let roots = api.graph.operation_roots(index).iter().copied();
+            for id in api.graph.reachable(roots) {
                 if features.is_empty() {
-                    always.insert(name);
+                    always[id.0] = true;
                 } else {
-                    types
-                        .entry(name.to_owned())
-                        .or_default()
-                        .extend(features.iter().cloned());
+                    types[id.0].extend(features.iter().cloned());
                 }
-                stack.extend(edges.get(name).into_iter().flatten().copied());
             }
         }
         // Types no tagged operation reaches are always compiled, and so is all they contain.
-        let mut stack: Vec<&str> = api
-            .types
-            .iter()
-            .map(|d| d.name.as_str())
-            .filter(|n| always.contains(n) || !types.contains_key(*n))
+        let ungated: Vec<TypeId> = api
+            .defs()
+            .map(|(id, _)| id)
+            .filter(|id| always[id.0] || types[id.0].is_empty())
             .collect();
-        let mut seen = BTreeSet::new();
-        while let Some(name) = stack.pop() {
-            if seen.insert(name) {
-                types.remove(name);
-                stack.extend(edges.get(name).into_iter().flatten().copied());
-            }
+        for id in api.graph.reachable(ungated) {
+            types[id.0].clear();
         }
         Self { types }
     }
 
     /// `#[cfg(...)]` for a type, or nothing when it is always compiled.
-    pub(crate) fn cfg_type(&self, name: &str) -> TokenStream {
-        self.types.get(name).map(cfg).unwrap_or_default()
+    pub(crate) fn cfg_type(&self, id: TypeId) -> TokenStream {
+        self.types.get(id.0).map(cfg).unwrap_or_default()
     }
 
     /// [`Self::cfg_type`] as source text, for items written as text (empty when always compiled).
-    pub(crate) fn cfg_type_text(&self, name: &str) -> String {
+    pub(crate) fn cfg_type_text(&self, id: TypeId) -> String {
         self.types
-            .get(name)
+            .get(id.0)
             .and_then(predicate)
             .map_or_else(String::new, |p| format!("#[cfg({p})]"))
     }
@@ -201,48 +185,6 @@ fn predicate_tokens(features: &BTreeSet<String>) -> Option<TokenStream> {
     }
 }
 
-fn roots(op: &Operation) -> Vec<&str> {
-    let mut out = vec![op.error_type.as_str()];
-    out.extend(op.options_type.as_deref());
-    let mut types: Vec<&TypeRef> = op.params.iter().map(|p| &p.ty).collect();
-    types.extend(op.body.as_ref().map(|b| &b.ty));
-    types.extend(op.success.as_ref());
-    for ty in types {
-        named_in(ty, &mut out);
-    }
-    out
-}
-
-fn references(kind: &TypeKind) -> Vec<&str> {
-    let mut out = Vec::new();
-    match kind {
-        TypeKind::Struct(s) => {
-            for field in &s.fields {
-                named_in(&field.ty, &mut out);
-            }
-            if let Some(extra) = &s.additional {
-                named_in(extra, &mut out);
-            }
-        }
-        TypeKind::Alias(ty) => named_in(ty, &mut out),
-        TypeKind::Union(u) => u.variants.iter().for_each(|v| named_in(&v.ty, &mut out)),
-        TypeKind::Errors(variants) => variants
-            .iter()
-            .flat_map(|v| &v.body)
-            .for_each(|ty| named_in(ty, &mut out)),
-        TypeKind::Enum(_) | TypeKind::IntEnum(_) => {}
-    }
-    out
-}
-
-fn named_in<'a>(ty: &'a TypeRef, out: &mut Vec<&'a str>) {
-    match ty {
-        TypeRef::Named(name) => out.push(name),
-        TypeRef::Array(inner) | TypeRef::Map(inner) => named_in(inner, out),
-        _ => {}
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::feature_name;
@@ -283,6 +225,47 @@ mod tests {
             "#![cfg_attr(\n    not(any(\n        feature = \"developers-webhooks\",\n        feature = \"oauth\",\n        feature = \"transactions\",\n        feature = \"wallets\"\n    )),\n    allow(dead_code)\n)]\n"
         );
         assert_eq!(allowance(&[]), "");
+    }
+
+    /// A type gets the features of every operation that reaches it, through any reference; an
+    /// untagged operation's types are always compiled.
+    #[test]
+    fn types_are_gated_by_the_features_of_the_operations_reaching_them() {
+        let text = r#"
+openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /a:
+    get:
+      operationId: get_a
+      tags: [Alpha]
+      responses: {'200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/A'}}}}}
+  /b:
+    get:
+      operationId: get_b
+      tags: [Beta]
+      responses: {'200': {description: ok, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/Common'}}}}}}
+  /c:
+    get:
+      operationId: get_c
+      responses: {'200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Free'}}}}}
+components:
+  schemas:
+    A: {type: object, properties: {shared: {type: object, additionalProperties: {$ref: '#/components/schemas/Common'}}}}
+    Common: {type: object, properties: {leaf: {$ref: '#/components/schemas/Leaf'}}}
+    Leaf: {type: string, enum: [x]}
+    Free: {type: object, properties: {n: {type: string}}}
+"#;
+        let api = crate::model::build(&crate::load::load(text).expect("spec")).expect("model");
+        let features = super::Features::new(&api);
+        let cfg = |name: &str| features.cfg_type_text(api.type_id(name).expect(name));
+        assert_eq!(cfg("A"), r#"#[cfg(feature = "alpha")]"#);
+        let both = r#"#[cfg(any(feature = "alpha", feature = "beta"))]"#;
+        assert_eq!(cfg("Common"), both);
+        assert_eq!(cfg("Leaf"), both);
+        assert_eq!(cfg("GetBError"), r#"#[cfg(feature = "beta")]"#);
+        assert_eq!(cfg("Free"), "");
+        assert_eq!(cfg("GetCError"), "");
     }
 
     #[test]

@@ -1,6 +1,5 @@
 //! `models.rs`: structs, enums, aliases and the per-operation error enums.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use proc_macro2::TokenStream;
@@ -11,20 +10,15 @@ use super::{Piece, docs, rust_type, text};
 use crate::docs::doc_lines;
 use crate::ident::ident;
 use crate::model::{
-    Api, Enum, ErrorVariant, Field, IntEnum, Struct, TypeDef, TypeKind, TypeRef, Union,
+    Api, Enum, ErrorVariant, Field, IntEnum, Presence, Struct, TypeDef, TypeKind, Union,
     UnionVariant,
 };
 
 /// The model items of one chunk (`part` of `parts`): large specs are emitted and formatted in
 /// parallel chunks, concatenated in order.
 pub(super) fn models(api: &Api, features: &Features, part: usize, parts: usize) -> Vec<Piece> {
-    let kinds: BTreeMap<&str, &TypeKind> = api
-        .types
-        .iter()
-        .map(|d| (d.name.as_str(), &d.kind))
-        .collect();
     let size = api.types.len().div_ceil(parts.max(1));
-    let chunk = api.types.iter().skip(part * size).take(size);
+    let chunk = api.defs().skip(part * size).take(size);
     let mut pieces = Vec::new();
     if part == 0 {
         pieces.push(Piece::Tokens(quote! {
@@ -32,31 +26,31 @@ pub(super) fn models(api: &Api, features: &Features, part: usize, parts: usize) 
             //! documented errors.
         }));
     }
-    for def in chunk {
+    for (id, def) in chunk {
         let items = match &def.kind {
             TypeKind::Struct(s) => {
-                let cfg = features.cfg_type_text(&def.name);
+                let cfg = features.cfg_type_text(id);
                 pieces.push(Piece::Text(struct_def(def, s, &cfg)));
                 let impls = struct_impls(def, s);
                 pieces.push(Piece::Tokens(super::with_cfg(
-                    &features.cfg_type(&def.name),
+                    &features.cfg_type(id),
                     impls,
                 )));
                 pieces.push(Piece::Text(object(def, s, &cfg)));
                 continue;
             }
             TypeKind::Enum(e) => {
-                let cfg = features.cfg_type_text(&def.name);
+                let cfg = features.cfg_type_text(id);
                 pieces.push(Piece::Text(enum_def(def, e, &cfg)));
                 continue;
             }
             TypeKind::IntEnum(e) => {
-                let cfg = features.cfg_type_text(&def.name);
+                let cfg = features.cfg_type_text(id);
                 pieces.push(Piece::Text(int_enum_def(def, e, &cfg)));
                 continue;
             }
             TypeKind::Union(u) => {
-                let cfg = features.cfg_type_text(&def.name);
+                let cfg = features.cfg_type_text(id);
                 pieces.push(Piece::Text(union_def(def, u, &cfg)));
                 continue;
             }
@@ -66,10 +60,10 @@ pub(super) fn models(api: &Api, features: &Features, part: usize, parts: usize) 
                 let ty = rust_type(ty, None);
                 quote! { #docs pub type #name = #ty; }
             }
-            TypeKind::Errors(variants) => errors_def(def, variants, &kinds),
+            TypeKind::Errors(variants) => errors_def(api, def, variants),
         };
         pieces.push(Piece::Tokens(super::with_cfg(
-            &features.cfg_type(&def.name),
+            &features.cfg_type(id),
             items,
         )));
     }
@@ -171,10 +165,10 @@ fn object(def: &TypeDef, s: &Struct, cfg: &str) -> String {
     }
     let _ = writeln!(out, "    {} {{", ident(&def.name));
     for field in &s.fields {
-        let kind = match (field.required, field.nullable) {
-            (true, false) => "required",
-            (true, true) => "nullable",
-            (false, _) => "optional",
+        let kind = match field.presence {
+            Presence::Required => "required",
+            Presence::RequiredNullable => "nullable",
+            Presence::Optional | Presence::OptionalNullable => "optional",
         };
         let wire = proc_macro2::Literal::string(&field.wire);
         let _ = writeln!(out, "        {}: {kind} {wire},", ident(&field.name));
@@ -280,11 +274,7 @@ fn error_display(type_name: &str, s: &Struct) -> TokenStream {
     }
 }
 
-fn errors_def(
-    def: &TypeDef,
-    variants: &[ErrorVariant],
-    kinds: &BTreeMap<&str, &TypeKind>,
-) -> TokenStream {
+fn errors_def(api: &Api, def: &TypeDef, variants: &[ErrorVariant]) -> TokenStream {
     let docs = docs(def.description.as_deref());
     let name = ident(&def.name);
     let mut items = Vec::new();
@@ -296,9 +286,10 @@ fn errors_def(
             Some(body) => {
                 let ty = rust_type(body, None);
                 items.push(quote! { #[doc = #doc] #vname(#ty), });
-                let displayable = matches!(body, TypeRef::Named(n)
-                    if matches!(kinds.get(n.as_str()), Some(TypeKind::Struct(_) | TypeKind::Enum(_))))
-                    || body.is_scalar();
+                let displayable = body.is_scalar()
+                    || api
+                        .named(body)
+                        .is_some_and(|d| matches!(d.kind, TypeKind::Struct(_) | TypeKind::Enum(_)));
                 arms.push(if displayable {
                     quote! { Self::#vname(body) => std::fmt::Display::fmt(body, f), }
                 } else {

@@ -7,7 +7,8 @@ use super::{Piece, rust_type};
 use crate::docs::doc_lines;
 use crate::ident::ident;
 use crate::model::{
-    Api, Auth, Bearer, Operation, Param, ParamLocation, Segment, Status, TypeKind, TypeRef,
+    Api, Auth, Bearer, Encoding, Operation, Param, ParamLocation, Segment, Status, TypeKind,
+    TypeRef,
 };
 
 /// The operations of one chunk (`part` of `parts`): each compiled once as a function over
@@ -188,7 +189,7 @@ fn function(api: &Api, op: &Operation) -> TokenStream {
     let query = query_expr(op);
     let headers = header_expr(op);
     let body = match &op.body {
-        Some(body) if !body.media_type.contains("json") => {
+        Some(body) if body.encoding == Encoding::Multipart => {
             let form = multipart_body(api, &body.ty, operation_id);
             if body.required {
                 quote!(Some(#form))
@@ -493,18 +494,7 @@ fn status_arms(op: &Operation, error: &proc_macro2::Ident) -> Vec<TokenStream> {
 /// A multipart body built field by field: files as file parts, scalars as text, anything else
 /// as JSON text.
 fn multipart_body(api: &Api, ty: &TypeRef, operation_id: &str) -> TokenStream {
-    let fields = match ty {
-        TypeRef::Named(name) => {
-            api.types
-                .iter()
-                .find(|d| &d.name == name)
-                .and_then(|d| match &d.kind {
-                    TypeKind::Struct(s) => Some(&s.fields),
-                    _ => None,
-                })
-        }
-        _ => None,
-    };
+    let fields = api.struct_named(ty).map(|s| &s.fields);
     let parts = fields.into_iter().flatten().map(|field| {
         let wire = &field.wire;
         let member = ident(&field.name);
@@ -532,10 +522,21 @@ fn multipart_body(api: &Api, ty: &TypeRef, operation_id: &str) -> TokenStream {
 
 /// Whether a named type prints as one value (the generated enums implement `Display`).
 fn is_display(api: &Api, ty: &TypeRef) -> bool {
-    let TypeRef::Named(name) = ty else {
-        return false;
-    };
-    api.types
-        .iter()
-        .any(|d| &d.name == name && matches!(d.kind, TypeKind::Enum(_) | TypeKind::IntEnum(_)))
+    api.named(ty)
+        .is_some_and(|d| matches!(d.kind, TypeKind::Enum(_) | TypeKind::IntEnum(_)))
+}
+
+#[cfg(test)]
+mod tests {
+    /// The body's encoding comes from the model: a JSON media type in upper case was sent as
+    /// multipart when the emitter tested `media_type.contains("json")` itself.
+    #[test]
+    fn a_json_body_is_sent_as_json_whatever_the_case_of_its_media_type() {
+        let text = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /u:\n    post:\n      operationId: create\n      requestBody:\n        required: true\n        content:\n          Application/JSON: {schema: {$ref: '#/components/schemas/Thing'}}\n      responses: {'204': {description: ok}}\ncomponents:\n  schemas:\n    Thing: {type: object, properties: {name: {type: string}}}\n";
+        let api = crate::model::build(&crate::load::load(text).expect("spec")).expect("model");
+        let code = super::function(&api, &api.operations[0]).to_string();
+        assert!(code.contains("serde_json :: to_vec (body)"), "{code}");
+        assert!(code.contains("\"Application/JSON\""), "{code}");
+        assert!(!code.contains("Multipart"), "{code}");
+    }
 }

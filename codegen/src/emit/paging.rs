@@ -7,7 +7,7 @@ use quote::quote;
 use super::rust_type;
 use crate::ident::ident;
 use crate::model::paging::{FieldAccess, Paging, paging};
-use crate::model::{Api, Operation, TypeKind, TypeRef};
+use crate::model::{Api, Operation, TypeRef};
 
 /// The doc comment lines and the method, when `op` is cursor-paged and its stream method's
 /// name is free.
@@ -126,13 +126,15 @@ fn value(base: TokenStream, field: &FieldAccess) -> TokenStream {
 /// For an operation whose JSON body has a string `request_id`: how to make one, and that it
 /// makes the call safe to retry.
 pub(crate) fn request_id_docs(api: &Api, op: &Operation) -> Vec<String> {
-    let Some(TypeRef::Named(name)) = op.body.as_ref().map(|b| &b.ty) else {
-        return Vec::new();
-    };
-    let has_request_id = api.types.iter().any(|d| {
-        &d.name == name
-            && matches!(&d.kind, TypeKind::Struct(s) if s.fields.iter().any(|f| f.wire == "request_id" && f.ty == TypeRef::String))
-    });
+    let has_request_id = op
+        .body
+        .as_ref()
+        .and_then(|b| api.struct_named(&b.ty))
+        .is_some_and(|s| {
+            s.fields
+                .iter()
+                .any(|f| f.wire == "request_id" && f.ty == TypeRef::String)
+        });
     if !has_request_id {
         return Vec::new();
     }

@@ -1,14 +1,15 @@
 //! Stage 3: the intermediate model. Everything the emitter needs, resolved and named: no `$ref`,
 //! no spec quirks, names already unique. Built for Cobo's full 270-operation spec, not just OAuth.
 
+mod graph;
 mod operation;
 pub mod paging;
 mod reserved;
 mod schema;
 mod sensitive;
 
-// The spec diff reads these through the model until it imports them from `resolve`.
 pub use crate::resolve::{PathTemplate, Segment};
+pub use graph::{Edge, TypeGraph};
 
 use openapiv3::OpenAPI;
 
@@ -28,14 +29,59 @@ pub struct Api {
     pub description: Option<String>,
     /// `servers`, in document order.
     pub servers: Vec<Server>,
-    /// Every named type: component schemas, named inline schemas and per-operation error enums.
+    /// Every named type: component schemas, named inline schemas and per-operation error enums,
+    /// sorted by name (the index [`Api::type_named`] and [`TypeId`] rely on).
     pub types: Vec<TypeDef>,
+    /// Which types each type names: read for boxing and for feature gating.
+    pub graph: TypeGraph,
     /// Operations in document order (paths, then methods in `get put post delete options head
     /// patch trace` order).
     pub operations: Vec<Operation>,
     /// What was worked around.
     pub warnings: Vec<Warning>,
 }
+
+impl Api {
+    /// The position of the type named `name`.
+    pub fn type_id(&self, name: &str) -> Option<TypeId> {
+        graph::position(&self.types, name)
+    }
+
+    /// The type named `name`.
+    pub fn type_named(&self, name: &str) -> Option<&TypeDef> {
+        self.type_id(name).map(|id| self.type_def(id))
+    }
+
+    /// The type at `id`.
+    pub fn type_def(&self, id: TypeId) -> &TypeDef {
+        &self.types[id.0]
+    }
+
+    /// The type a reference names, when it names one.
+    pub fn named(&self, ty: &TypeRef) -> Option<&TypeDef> {
+        match ty {
+            TypeRef::Named(name) => self.type_named(name),
+            _ => None,
+        }
+    }
+
+    /// The struct a reference names, when it names one.
+    pub fn struct_named(&self, ty: &TypeRef) -> Option<&Struct> {
+        match &self.named(ty)?.kind {
+            TypeKind::Struct(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Every type with its id, in order.
+    pub fn defs(&self) -> impl Iterator<Item = (TypeId, &TypeDef)> {
+        self.types.iter().enumerate().map(|(i, d)| (TypeId(i), d))
+    }
+}
+
+/// A type's position in [`Api::types`]: found once by name, then used without searching.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TypeId(pub(crate) usize);
 
 /// One entry of `servers`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,10 +143,9 @@ pub struct Field {
     pub name: String,
     /// The value type (without the `Option` for optional fields).
     pub ty: TypeRef,
-    /// Listed in `required`.
-    pub required: bool,
-    /// `nullable: true`.
-    pub nullable: bool,
+    /// Whether the value may be left out or be `null`, and so whether the Rust field is an
+    /// `Option`.
+    pub presence: Presence,
     /// Boxed, because the type contains itself through this field.
     pub boxed: bool,
     /// Holds a secret: never shown by `Debug` or `Display`.
@@ -118,7 +163,49 @@ pub struct Field {
 impl Field {
     /// Whether the Rust field is an `Option`.
     pub fn is_optional(&self) -> bool {
-        !self.required || self.nullable
+        self.presence.is_optional()
+    }
+}
+
+/// Whether a property must be sent and may be `null`: what makes its Rust field an `Option`,
+/// and how the field is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Presence {
+    /// Listed in `required`, not `nullable`: `T`, always written.
+    Required,
+    /// Listed in `required` and `nullable`: `Option<T>`, written as `null` when `None`.
+    RequiredNullable,
+    /// Not listed in `required`: `Option<T>`, left out when `None`.
+    Optional,
+    /// Not listed in `required`, and `nullable`: written and read as [`Presence::Optional`]
+    /// (`null` reads as `None` there too); kept apart for what the spec says.
+    OptionalNullable,
+}
+
+impl Presence {
+    /// The presence of a property listed in `required` or not, `nullable` or not.
+    pub fn of(required: bool, nullable: bool) -> Self {
+        match (required, nullable) {
+            (true, false) => Self::Required,
+            (true, true) => Self::RequiredNullable,
+            (false, false) => Self::Optional,
+            (false, true) => Self::OptionalNullable,
+        }
+    }
+
+    /// Whether the Rust field is an `Option`.
+    pub fn is_optional(self) -> bool {
+        self != Self::Required
+    }
+
+    /// Whether the property is listed in `required`: it is always written, `null` or not.
+    pub fn is_required(self) -> bool {
+        matches!(self, Self::Required | Self::RequiredNullable)
+    }
+
+    /// Whether the property is `nullable`.
+    pub fn is_nullable(self) -> bool {
+        matches!(self, Self::RequiredNullable | Self::OptionalNullable)
     }
 }
 
@@ -251,7 +338,7 @@ pub struct Operation {
     pub deprecated: bool,
     /// Path, query and header parameters in the order written (path-level ones first).
     pub params: Vec<Param>,
-    /// The JSON request body.
+    /// The request body.
     pub body: Option<Body>,
     /// The type of a success response's body; `None` when success has no body.
     pub success: Option<TypeRef>,
@@ -289,7 +376,8 @@ pub struct Param {
     pub name: String,
     /// Where it goes.
     pub location: ParamLocation,
-    /// `required: true`.
+    /// A method argument of its own: `required: true`, and every path parameter. Otherwise a
+    /// field of the operation's options struct.
     pub required: bool,
     /// Its type.
     pub ty: TypeRef,
@@ -304,14 +392,45 @@ pub struct Param {
 /// A request body.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Body {
-    /// The media type, e.g. `application/json`.
+    /// The media type as written, e.g. `application/json` (sent as `Content-Type` for JSON).
     pub media_type: String,
+    /// How the body is written, read from the media type.
+    pub encoding: Encoding,
     /// Its type.
     pub ty: TypeRef,
     /// `required: true`.
     pub required: bool,
     /// `description`.
     pub description: Option<String>,
+}
+
+/// How a body is written on the wire: the media types the generator supports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Encoding {
+    /// `application/json` or any `+json` type: the value as JSON. Preferred when a body offers
+    /// several media types.
+    Json,
+    /// `multipart/form-data`: one part per field, files as file parts (request bodies only).
+    Multipart,
+}
+
+impl Encoding {
+    /// The encoding of a media type (parameters and case aside); `None` when it is not supported.
+    pub fn of(media_type: &str) -> Option<Self> {
+        let essence = media_type
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        if essence == "application/json" || essence.ends_with("+json") {
+            Some(Self::Json)
+        } else if essence == "multipart/form-data" {
+            Some(Self::Multipart)
+        } else {
+            None
+        }
+    }
 }
 
 /// A documented response status.
@@ -427,7 +546,7 @@ pub(crate) fn build_resolved(resolved: &Resolved<'_>) -> Result<Api, Error> {
             );
         }
     }
-    let (types, warnings) = types.finish();
+    let (types, graph, warnings) = types.finish(&operations);
     Ok(Api {
         title: api.info.title.clone(),
         version: api.info.version.clone(),
@@ -441,7 +560,111 @@ pub(crate) fn build_resolved(resolved: &Resolved<'_>) -> Result<Api, Error> {
             })
             .collect(),
         types,
+        graph,
         operations,
         warnings,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Encoding, Presence, TypeKind};
+
+    #[test]
+    fn presence_says_whether_the_field_is_an_option_and_why() {
+        let all = [
+            (true, false, Presence::Required, false),
+            (true, true, Presence::RequiredNullable, true),
+            (false, false, Presence::Optional, true),
+            (false, true, Presence::OptionalNullable, true),
+        ];
+        for (required, nullable, presence, optional) in all {
+            assert_eq!(Presence::of(required, nullable), presence);
+            assert_eq!(presence.is_optional(), optional, "{presence:?}");
+            assert_eq!(presence.is_required(), required, "{presence:?}");
+            assert_eq!(presence.is_nullable(), nullable, "{presence:?}");
+        }
+    }
+
+    #[test]
+    fn fields_get_their_presence_from_required_and_nullable() {
+        let text = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    T:\n      type: object\n      required: [r, rn]\n      properties:\n        r: {type: string}\n        rn: {type: string, nullable: true}\n        o: {type: string}\n        on: {type: string, nullable: true}\n";
+        let api = super::build(&crate::load::load(text).expect("spec")).expect("model");
+        let TypeKind::Struct(s) = &api.type_named("T").expect("T").kind else {
+            panic!("T is not a struct");
+        };
+        let presence: Vec<(&str, Presence)> = s
+            .fields
+            .iter()
+            .map(|f| (f.wire.as_str(), f.presence))
+            .collect();
+        assert_eq!(
+            presence,
+            [
+                ("r", Presence::Required),
+                ("rn", Presence::RequiredNullable),
+                ("o", Presence::Optional),
+                ("on", Presence::OptionalNullable),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_encoding_is_read_from_the_media_type() {
+        let cases = [
+            ("application/json", Some(Encoding::Json)),
+            ("application/json; charset=utf-8", Some(Encoding::Json)),
+            ("Application/JSON", Some(Encoding::Json)),
+            ("application/problem+json", Some(Encoding::Json)),
+            ("multipart/form-data", Some(Encoding::Multipart)),
+            (
+                "multipart/form-data; boundary=json",
+                Some(Encoding::Multipart),
+            ),
+            ("Multipart/Form-Data", Some(Encoding::Multipart)),
+            ("application/x-www-form-urlencoded", None),
+            ("application/jsonlines", None),
+            ("text/plain", None),
+            ("application/octet-stream", None),
+        ];
+        for (media_type, encoding) in cases {
+            assert_eq!(Encoding::of(media_type), encoding, "{media_type}");
+        }
+    }
+
+    fn body_of(content: &str) -> Result<super::Body, crate::error::Error> {
+        let text = format!(
+            "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  /u:\n    post:\n      operationId: upload\n      requestBody:\n        content:\n{content}      responses: {{'204': {{description: ok}}}}\ncomponents:\n  schemas:\n    Form: {{type: object, properties: {{file: {{type: string, format: binary}}}}}}\n"
+        );
+        let api = super::build(&crate::load::load(&text).expect("spec"))?;
+        Ok(api.operations[0].body.clone().expect("body"))
+    }
+
+    #[test]
+    fn a_body_is_json_when_offered_else_multipart_else_an_error() {
+        let form = "{schema: {$ref: '#/components/schemas/Form'}}";
+        let both =
+            format!("          multipart/form-data: {form}\n          application/json: {form}\n");
+        let body = body_of(&both).expect("model");
+        assert_eq!(
+            (body.encoding, body.media_type.as_str()),
+            (Encoding::Json, "application/json")
+        );
+        let multipart = format!("          Multipart/Form-Data: {form}\n");
+        let body = body_of(&multipart).expect("model");
+        assert_eq!(body.encoding, Encoding::Multipart);
+        let urlencoded = format!("          application/x-www-form-urlencoded: {form}\n");
+        let error = body_of(&urlencoded).expect_err("unsupported");
+        assert_eq!(error.kind, crate::error::ErrorKind::Unsupported);
+        assert!(
+            error.message.contains("application/x-www-form-urlencoded"),
+            "{error}"
+        );
+        let inline = "          multipart/form-data: {schema: {type: string}}\n";
+        let error = body_of(inline).expect_err("not an object");
+        assert!(
+            error.message.contains("must be an object schema"),
+            "{error}"
+        );
+    }
 }

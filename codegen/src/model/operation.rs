@@ -9,7 +9,8 @@ use openapiv3::{
 
 use super::schema::Types;
 use super::{
-    Auth, Bearer, Body, ErrorVariant, Operation, Param, ParamLocation, Response, Status, TypeRef,
+    Auth, Bearer, Body, Encoding, ErrorVariant, Operation, Param, ParamLocation, Response, Status,
+    TypeRef,
 };
 use crate::error::{Error, ErrorKind, push_token};
 use crate::ident::{Namer, type_name, value_name};
@@ -271,19 +272,16 @@ impl<'a> Context<'_, 'a> {
             .resolver
             .request_body(body, &push_token(self.pointer, "requestBody"))?;
         let content = push_token(&found.pointer, "content");
-        let chosen = found
-            .value
-            .content
-            .iter()
-            .find(|(m, _)| is_json(m))
-            .or_else(|| {
-                found.value.content.iter().find(|(m, _)| {
-                    m.split(';')
-                        .next()
-                        .is_some_and(|m| m.trim() == "multipart/form-data")
-                })
+        // JSON when offered, else multipart: the first media type of the preferred encoding.
+        let chosen = [Encoding::Json, Encoding::Multipart]
+            .into_iter()
+            .find_map(|wanted| {
+                let mut offered = found.value.content.iter();
+                offered
+                    .find(|(m, _)| Encoding::of(m) == Some(wanted))
+                    .map(|(m, media)| (m, media, wanted))
             });
-        let Some((media_type, media)) = chosen else {
+        let Some((media_type, media, encoding)) = chosen else {
             let other = found
                 .value
                 .content
@@ -307,7 +305,7 @@ impl<'a> Context<'_, 'a> {
             Some(schema) => types.type_of(schema, &schema_at, &hint)?,
             None => TypeRef::Any,
         };
-        if !is_json(media_type) && !matches!(ty, TypeRef::Named(_)) {
+        if encoding == Encoding::Multipart && !matches!(ty, TypeRef::Named(_)) {
             return Err(Error::at(
                 ErrorKind::Unsupported,
                 push_token(&push_token(&content, media_type), "schema"),
@@ -323,6 +321,7 @@ impl<'a> Context<'_, 'a> {
         });
         Ok(Some(Body {
             media_type: media_type.clone(),
+            encoding,
             ty,
             required: found.value.required,
             description: found.value.description.clone(),
@@ -429,7 +428,10 @@ impl<'a> Context<'_, 'a> {
             return Ok(None);
         }
         let content_at = push_token(pointer, "content");
-        let Some((media_type, media)) = content.iter().find(|(m, _)| is_json(m)) else {
+        let Some((media_type, media)) = content
+            .iter()
+            .find(|(m, _)| Encoding::of(m) == Some(Encoding::Json))
+        else {
             let other = content.keys().next().map_or("", String::as_str);
             return Err(Error::at(
                 ErrorKind::Unsupported,
@@ -559,16 +561,6 @@ impl<'a> Context<'_, 'a> {
         );
         Ok((Auth::CoboSignature, bearer, scopes))
     }
-}
-
-fn is_json(media_type: &str) -> bool {
-    let essence = media_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    essence == "application/json" || essence.ends_with("+json")
 }
 
 /// Error variant names: `Status404` for one status, `ClientError` for `4XX`, `Other` for `default`.

@@ -4,7 +4,7 @@
 //! `pagination` (an object with string `before` and `after` and an integer `total_count`), as
 //! Cobo's list operations are.
 
-use super::{Api, Field, Operation, ParamLocation, TypeDef, TypeKind, TypeRef};
+use super::{Api, Field, Operation, ParamLocation, TypeRef};
 
 /// How one cursor-paged operation pages.
 #[derive(Debug, Clone, PartialEq)]
@@ -81,13 +81,7 @@ fn is_integer(ty: &TypeRef) -> bool {
 }
 
 fn fields_of<'a>(api: &'a Api, ty: &TypeRef) -> Option<&'a [Field]> {
-    let TypeRef::Named(name) = ty else {
-        return None;
-    };
-    match &api.types.iter().find(|d: &&TypeDef| &d.name == name)?.kind {
-        TypeKind::Struct(s) => Some(&s.fields),
-        _ => None,
-    }
+    api.struct_named(ty).map(|s| s.fields.as_slice())
 }
 
 /// `data` when it is an array; otherwise the body's only array property (Cobo's

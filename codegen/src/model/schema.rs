@@ -1,7 +1,7 @@
 //! Schemas → named types. Component schemas keep their names; inline objects and enums are named
 //! after where they are written (`{Parent}{Property}`, `{Operation}Request`, …), once each.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use indexmap::IndexMap;
 use openapiv3::{
@@ -11,8 +11,8 @@ use openapiv3::{
 
 use super::sensitive::is_secret;
 use super::{
-    Enum, ErrorVariant, Field, IntEnum, IntVariant, Struct, TypeDef, TypeKind, TypeRef, Union,
-    UnionVariant, Variant,
+    Enum, ErrorVariant, Field, IntEnum, IntVariant, Operation, Presence, Struct, TypeDef,
+    TypeGraph, TypeKind, TypeRef, Union, UnionVariant, Variant,
 };
 use crate::error::{Error, ErrorKind, Warning, push_token};
 use crate::ident::{Namer, type_name, value_name};
@@ -35,6 +35,8 @@ pub(crate) struct Types<'a> {
     inline: HashMap<String, TypeRef>,
     error_bodies: BTreeSet<String>,
     defs: Vec<TypeDef>,
+    /// Name → position in `defs`, of the types defined when [`Self::describe`] last looked.
+    by_name: HashMap<String, usize>,
     warnings: Vec<Warning>,
     /// Keys beside `$ref`s, and those a property's docs used (pointer, key).
     ref_siblings: &'a RefSiblings,
@@ -52,6 +54,7 @@ impl<'a> Types<'a> {
             inline: HashMap::new(),
             error_bodies: BTreeSet::new(),
             defs: Vec::new(),
+            by_name: HashMap::new(),
             warnings: Vec::new(),
             ref_siblings,
             used_siblings: BTreeSet::new(),
@@ -641,8 +644,7 @@ impl<'a> Types<'a> {
                 wire: wire.to_owned(),
                 name: names.unique(&value_name(wire, "field"), ""),
                 ty,
-                required: required.contains(wire),
-                nullable: data.is_some_and(|d| d.nullable),
+                presence: Presence::of(required.contains(wire), data.is_some_and(|d| d.nullable)),
                 boxed: false,
                 secret: is_secret(wire, format),
                 deprecated: data.is_some_and(|d| d.deprecated),
@@ -764,8 +766,7 @@ impl<'a> Types<'a> {
                 wire: p.wire.clone(),
                 name: p.name.clone(),
                 ty: p.ty.clone(),
-                required: false,
-                nullable: false,
+                presence: Presence::Optional,
                 boxed: false,
                 secret: false,
                 deprecated: false,
@@ -793,10 +794,12 @@ impl<'a> Types<'a> {
     /// documented.
     pub fn describe(&mut self, ty: &TypeRef, text: impl FnOnce() -> String) {
         let TypeRef::Named(name) = ty else { return };
-        if let Some(def) = self
-            .defs
-            .iter_mut()
-            .find(|d| &d.name == name && d.description.is_none())
+        // Types defined since the last call join the index first (names are unique).
+        for (index, def) in self.defs.iter().enumerate().skip(self.by_name.len()) {
+            self.by_name.insert(def.name.clone(), index);
+        }
+        if let Some(def) = self.by_name.get(name).map(|&i| &mut self.defs[i])
+            && def.description.is_none()
         {
             def.description = Some(text());
         }
@@ -811,24 +814,19 @@ impl<'a> Types<'a> {
         });
     }
 
-    /// The finished types, sorted by name, with recursive fields boxed and error bodies marked.
-    pub fn finish(mut self) -> (Vec<TypeDef>, Vec<Warning>) {
-        let edges: BTreeMap<String, Vec<String>> = self
-            .defs
-            .iter()
-            .map(|d| (d.name.clone(), direct_names(&d.kind)))
-            .collect();
+    /// The finished types, sorted by name, with recursive fields boxed and error bodies marked,
+    /// and the graph of what they and `operations` name.
+    pub fn finish(mut self, operations: &[Operation]) -> (Vec<TypeDef>, TypeGraph, Vec<Warning>) {
+        self.defs.sort_by(|a, b| a.name.cmp(&b.name));
+        let graph = TypeGraph::new(&self.defs, operations);
+        for (def, field) in recursive_fields(&self.defs, &graph) {
+            if let TypeKind::Struct(s) = &mut self.defs[def].kind {
+                s.fields[field].boxed = true;
+            }
+        }
         for def in &mut self.defs {
-            let owner = def.name.clone();
             match &mut def.kind {
-                TypeKind::Struct(s) => {
-                    s.is_error_body = self.error_bodies.contains(&owner);
-                    for field in &mut s.fields {
-                        if let TypeRef::Named(target) = &field.ty {
-                            field.boxed = reaches(&edges, target, &owner);
-                        }
-                    }
-                }
+                TypeKind::Struct(s) => s.is_error_body = self.error_bodies.contains(&def.name),
                 TypeKind::Union(u) => {
                     // Payloads are boxed whatever their size: variants differ widely in size,
                     // and a payload may contain the union itself.
@@ -859,8 +857,7 @@ impl<'a> Types<'a> {
                 }
             }
         }
-        self.defs.sort_by(|a, b| a.name.cmp(&b.name));
-        (self.defs, self.warnings)
+        (self.defs, graph, self.warnings)
     }
 }
 
@@ -875,32 +872,27 @@ fn string_format(schema: &Schema) -> Option<&str> {
     }
 }
 
-/// Names a type contains by value (not behind `Vec` or a map), where recursion needs a `Box`.
-fn direct_names(kind: &TypeKind) -> Vec<String> {
-    let named = |ty: &TypeRef| match ty {
-        TypeRef::Named(name) => Some(name.clone()),
-        _ => None,
-    };
-    match kind {
-        TypeKind::Struct(s) => s.fields.iter().filter_map(|f| named(&f.ty)).collect(),
-        TypeKind::Alias(ty) => named(ty).into_iter().collect(),
-        TypeKind::Union(u) => u.variants.iter().filter_map(|v| named(&v.ty)).collect(),
-        TypeKind::Enum(_) | TypeKind::IntEnum(_) | TypeKind::Errors(_) => Vec::new(),
-    }
-}
-
-fn reaches(edges: &BTreeMap<String, Vec<String>>, from: &str, to: &str) -> bool {
-    let mut stack = vec![from];
-    let mut seen = BTreeSet::new();
-    while let Some(name) = stack.pop() {
-        if name == to {
-            return true;
-        }
-        if seen.insert(name) {
-            stack.extend(edges.get(name).into_iter().flatten().map(String::as_str));
+/// The (type, field) positions of the fields whose type contains their struct by value: the
+/// recursion needs a `Box` there. Each field of a cycle is boxed; fields that only lead into
+/// one are not.
+fn recursive_fields(defs: &[TypeDef], graph: &TypeGraph) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    for (index, def) in defs.iter().enumerate() {
+        let TypeKind::Struct(s) = &def.kind else {
+            continue;
+        };
+        for (field, f) in s.fields.iter().enumerate() {
+            let TypeRef::Named(name) = &f.ty else {
+                continue;
+            };
+            if super::graph::position(defs, name)
+                .is_some_and(|target| graph.contains_by_value(target, super::TypeId(index)))
+            {
+                out.push((index, field));
+            }
         }
     }
-    false
+    out
 }
 
 /// Variant names from the `x-enum-varnames` extension, when it names every value.

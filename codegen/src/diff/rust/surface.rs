@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::docs::doc_lines;
 use crate::emit::Features;
 use crate::emit::surface as emit;
-use crate::model::{Api, Field, Operation, TypeDef, TypeKind};
+use crate::model::{Api, Field, Operation, TypeDef, TypeId, TypeKind};
 
 use super::method::{self, Method};
 
@@ -182,8 +182,8 @@ impl Surface {
             "/info".into(),
         );
         root.docs = Docs::Text(emit::doc_head(api).join("\n"));
-        for (index, def) in api.types.iter().enumerate() {
-            surface.add_type(index, def, &features);
+        for (index, (id, def)) in api.defs().enumerate() {
+            surface.add_type(index, id, def, &features);
         }
         surface.add_methods(api);
         for feature in emit::all(api) {
@@ -215,9 +215,9 @@ impl Surface {
         })
     }
 
-    fn add_type(&mut self, index: usize, def: &TypeDef, features: &Features) {
+    fn add_type(&mut self, index: usize, id: TypeId, def: &TypeDef, features: &Features) {
         let path = format!("models::{}", def.name);
-        let cfg: Vec<String> = cfg_predicate(&features.cfg_type_text(&def.name))
+        let cfg: Vec<String> = cfg_predicate(&features.cfg_type_text(id))
             .into_iter()
             .collect();
         let (shape, text, default) = match &def.kind {
