@@ -128,7 +128,7 @@ fn contents(api: &Api, components: &[String]) -> Vec<String> {
     for op in &api.operations {
         let mut line = format!(
             "operation {} {} {} {} auth={:?}:",
-            op.id, op.method_name, op.http_method, op.path, op.auth
+            op.id, op.method_name, op.http_method, op.template, op.auth
         );
         for p in &op.params {
             line += &format!(

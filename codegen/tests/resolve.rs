@@ -88,7 +88,7 @@ fn an_allof_member_behind_an_alias_keeps_the_types_of_where_it_is_written() {
 fn operations_hold_their_parsed_path_template() {
     let api = model(SPEC);
     let op = &api.operations[0];
-    assert_eq!(op.path, "/wallets/{wallet_id}");
+    assert_eq!(op.template.to_string(), "/wallets/{wallet_id}");
     assert_eq!(
         op.template.segments,
         [

@@ -258,7 +258,7 @@ fn method_docs(op: &Operation) -> Vec<String> {
     }
     lines.push(format!(
         "`{} {}` (operation `{}`)",
-        op.http_method, op.path, op.id
+        op.http_method, op.template, op.id
     ));
     let documented: Vec<&Param> = op
         .params
@@ -340,7 +340,7 @@ fn path_expr(op: &Operation) -> TokenStream {
         }
     }
     if values.is_empty() {
-        let path = op.path.as_str();
+        let path = op.template.to_string();
         quote!(#path.to_owned())
     } else {
         quote!(format!(#template, #( #values ),*))

@@ -322,9 +322,8 @@ pub struct Operation {
     pub method_name: String,
     /// HTTP method, upper case.
     pub http_method: String,
-    /// Path template as written, e.g. `/wallets/{wallet_id}`.
-    pub path: String,
-    /// The path template parsed: what the client writes as is, and where each path parameter goes.
+    /// The path template parsed: what the client writes as is, and where each path parameter
+    /// goes. It displays as written, e.g. `/wallets/{wallet_id}`.
     pub template: PathTemplate,
     /// JSON pointer of the operation.
     pub pointer: String,

@@ -120,7 +120,6 @@ impl<'a> Context<'_, 'a> {
             id: self.id.to_owned(),
             method_name: String::new(),
             http_method: method.to_uppercase(),
-            path: template.to_string(),
             template: template.clone(),
             pointer: self.pointer.to_owned(),
             summary: op.summary.clone(),
