@@ -1,6 +1,6 @@
 //! A local HTTP/1.1 server for the tests compiled into generated crates, which have no
-//! dev-dependencies: std threads and sockets only, bound to 127.0.0.1. `.ci/run` copies this
-//! directory beside the test files.
+//! dev-dependencies: std threads and sockets only, bound to 127.0.0.1. The fixture crates' tests
+//! find it beside them (`mod support;`); `.ci/run` copies it into the full-spec crate.
 #![allow(dead_code, reason = "each test crate uses a different part")]
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -37,9 +37,7 @@ impl Server {
                     }
                     let Ok(stream) = stream else { continue };
                     let (status, body) = replies.next().unwrap_or((500, json!({})));
-                    if let Some(target) = answer(stream, status, &body) {
-                        targets.lock().unwrap().push(target);
-                    }
+                    answer(stream, status, &body, &targets);
                 }
             })
         };
@@ -84,8 +82,9 @@ pub struct Recorded {
     pub body: Vec<u8>,
 }
 
-/// Reads one request and answers it; returns what was received.
-fn answer(stream: TcpStream, status: u16, body: &Value) -> Option<Recorded> {
+/// Reads one request, records it in `seen`, then answers it: recorded first, so a test that reads
+/// the requests as soon as its call returns sees this one (under load the reply can arrive first).
+fn answer(stream: TcpStream, status: u16, body: &Value, seen: &Mutex<Vec<Recorded>>) -> Option<()> {
     let mut reader = BufReader::new(stream.try_clone().ok()?);
     let mut line = String::new();
     reader.read_line(&mut line).ok()?;
@@ -107,6 +106,12 @@ fn answer(stream: TcpStream, status: u16, body: &Value) -> Option<Recorded> {
     }
     let mut request_body = vec![0; length];
     reader.read_exact(&mut request_body).ok()?;
+    seen.lock().unwrap().push(Recorded {
+        method,
+        target,
+        nonce,
+        body: request_body,
+    });
     let body = body.to_string();
     let mut stream = stream;
     write!(
@@ -114,13 +119,7 @@ fn answer(stream: TcpStream, status: u16, body: &Value) -> Option<Recorded> {
         "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
         body.len()
     )
-    .ok()?;
-    Some(Recorded {
-        method,
-        target,
-        nonce,
-        body: request_body,
-    })
+    .ok()
 }
 
 /// Runs `future` to completion on a current-thread runtime.
