@@ -3,8 +3,9 @@
 //!
 //! Every `.rs` file under `codegen/src` and `xtask/src` is parsed with `syn`; each `fn` (free
 //! function, method, trait default, nested fn) is measured from its opening to its closing brace.
-//! Left out: `#[cfg(test)]` items and `#[test]` functions, whose test data is long by nature, and
-//! code inside macro bodies, which `syn` does not parse as functions.
+//! Left out: `#[cfg(test)]` items (with the files of out-of-line `#[cfg(test)] mod …;`) and
+//! `#[test]` functions, whose test data is long by nature, and code inside macro bodies, which
+//! `syn` does not parse as functions.
 
 use std::path::{Path, PathBuf};
 
@@ -80,6 +81,31 @@ impl<'ast> Visit<'ast> for LongFunctions<'_> {
     }
 }
 
+/// The files of the out-of-line test modules `file` declares (`#[cfg(test)] mod tests;`), which
+/// are test code as a whole.
+fn test_module_files(path: &Path, file: &syn::File) -> Vec<PathBuf> {
+    let stem = path.file_stem().unwrap();
+    let dir = match path.parent().unwrap() {
+        parent if ["mod", "lib", "main"].iter().any(|root| stem == *root) => parent.to_owned(),
+        parent => parent.join(stem),
+    };
+    file.items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Mod(module) if module.content.is_none() && is_test(&module.attrs) => {
+                let name = module.ident.to_string();
+                let flat = dir.join(format!("{name}.rs"));
+                Some(if flat.exists() {
+                    flat
+                } else {
+                    dir.join(name).join("mod.rs")
+                })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
@@ -100,17 +126,29 @@ fn no_function_body_is_over_80_lines() {
     }
     files.sort();
     assert!(files.len() > 20, "too few sources found: {files:?}");
+    let parsed: Vec<(&PathBuf, syn::File)> = files
+        .iter()
+        .map(|path| {
+            let source = std::fs::read_to_string(path).unwrap();
+            let file = syn::parse_file(&source)
+                .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+            (path, file)
+        })
+        .collect();
+    let test_files: Vec<PathBuf> = parsed
+        .iter()
+        .flat_map(|(path, file)| test_module_files(path, file))
+        .collect();
     let mut long = Vec::new();
-    for path in &files {
-        let source = std::fs::read_to_string(path).unwrap();
-        let file =
-            syn::parse_file(&source).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
-        let relative = path.strip_prefix(root).unwrap();
+    for (path, file) in &parsed {
+        if test_files.contains(path) {
+            continue;
+        }
         let mut visitor = LongFunctions {
-            path: relative,
+            path: path.strip_prefix(root).unwrap(),
             found: Vec::new(),
         };
-        visitor.visit_file(&file);
+        visitor.visit_file(file);
         long.extend(visitor.found);
     }
     assert!(
@@ -147,4 +185,23 @@ fn the_measure_counts_body_lines_and_skips_tests() {
             "x.rs:363 nested (81 lines)"
         ]
     );
+}
+
+/// Out-of-line test modules are found where Rust looks for them.
+#[test]
+fn test_module_files_follow_the_module_layout() {
+    let file = syn::parse_file("#[cfg(test)]\nmod tests;\nmod real;\n").unwrap();
+    let found = test_module_files(Path::new("/nowhere/src/diff/rust/mod.rs"), &file);
+    assert_eq!(
+        found,
+        [PathBuf::from("/nowhere/src/diff/rust/tests/mod.rs")]
+    );
+    let found = test_module_files(Path::new("/nowhere/src/diff/report.rs"), &file);
+    assert_eq!(
+        found,
+        [PathBuf::from("/nowhere/src/diff/report/tests/mod.rs")]
+    );
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let found = test_module_files(&root.join("src/diff/rust/mod.rs"), &file);
+    assert_eq!(found, [root.join("src/diff/rust/tests.rs")]);
 }
