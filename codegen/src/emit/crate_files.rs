@@ -56,9 +56,8 @@ pub(super) fn lib_rs(
 
 /// The crate doc's "Use" section: building a client and its options.
 fn use_doc(lib_name: &str) -> Vec<String> {
-    let mut lines = Vec::new();
-    lines.extend(
-        [
+    section(
+        &[
             "",
             "# Use",
             "",
@@ -68,14 +67,9 @@ fn use_doc(lib_name: &str) -> Vec<String> {
             "",
             "```no_run",
             "# async fn run() -> Result<(), Box<dyn std::error::Error>> {",
-        ]
-        .map(str::to_owned),
-    );
-    lines.push(format!(
-        "use {lib_name}::{{ApiSecret, Client, Environment}};"
-    ));
-    lines.extend(
-        [
+        ],
+        format!("use {lib_name}::{{ApiSecret, Client, Environment}};"),
+        &[
             "",
             "let secret = ApiSecret::from_hex(&std::env::var(\"COBO_API_SECRET\")?)?;",
             "let client = Client::builder(secret).environment(Environment::Sandbox).build()?;",
@@ -89,17 +83,14 @@ fn use_doc(lib_name: &str) -> Vec<String> {
             "[`timeout`](ClientBuilder::timeout), [`max_response_bytes`](ClientBuilder::max_response_bytes)",
             "and [`http_client`](ClientBuilder::http_client), which takes a [`reqwest::Client`] of the",
             "version re-exported here.",
-        ]
-        .map(str::to_owned),
-    );
-    lines
+        ],
+    )
 }
 
 /// The crate doc's section on keeping an Org Access Token valid with the token manager.
 fn token_doc(lib_name: &str) -> Vec<String> {
-    let mut lines = Vec::new();
-    lines.extend(
-        [
+    section(
+        &[
             "",
             "# Keeping an Org Access Token valid",
             "",
@@ -110,14 +101,9 @@ fn token_doc(lib_name: &str) -> Vec<String> {
             "",
             "```no_run",
             "# async fn run() -> Result<(), Box<dyn std::error::Error>> {",
-        ]
-        .map(str::to_owned),
-    );
-    lines.push(format!(
-        "use {lib_name}::{{ApiSecret, Client, MemoryStore, TokenManager}};"
-    ));
-    lines.extend(
-        [
+        ],
+        format!("use {lib_name}::{{ApiSecret, Client, MemoryStore, TokenManager}};"),
+        &[
             "",
             "let client = Client::builder(ApiSecret::from_hex(&std::env::var(\"COBO_API_SECRET\")?)?).build()?;",
             "let manager = TokenManager::builder(client, \"my-client-id\", \"my-org-id\", MemoryStore::new()).build();",
@@ -129,9 +115,15 @@ fn token_doc(lib_name: &str) -> Vec<String> {
             "# Ok(())",
             "# }",
             "```",
-        ]
-        .map(str::to_owned),
-    );
+        ],
+    )
+}
+
+/// A doc section whose example's `use` line names the crate: the lines before it and after it.
+fn section(before: &[&str], use_line: String, after: &[&str]) -> Vec<String> {
+    let mut lines: Vec<String> = before.iter().map(|&line| line.to_owned()).collect();
+    lines.push(use_line);
+    lines.extend(after.iter().map(|&line| line.to_owned()));
     lines
 }
 
