@@ -61,70 +61,89 @@ fn scan(text: &str, mut visit: impl FnMut(&str, usize)) {
         if content == "---" || content == "..." {
             continue;
         }
-        let (mut indent, mut content) = (indent, content);
-        // A line may open several nested sequence items (`- - a`) and then a key.
-        while let Some(rest) =
-            content
-                .strip_prefix("- ")
-                .or(if content == "-" { Some("") } else { None })
-        {
-            while stack
-                .last()
-                .is_some_and(|n| n.indent > indent || (n.indent == indent && n.is_item))
-            {
-                stack.pop();
-            }
-            // A sequence may sit at the same indent as its key; that key has no inline value.
-            let parent = stack.last_mut();
-            let (path, index) = match parent {
-                Some(node) => {
-                    let index = node.next_item;
-                    node.next_item += 1;
-                    (node.path.clone(), index)
-                }
-                None => (String::new(), 0),
-            };
-            let path = crate::error::push_token(&path, &index.to_string());
-            visit(&path, number);
-            let offset = content.len() - rest.len();
-            stack.push(Node {
-                indent,
-                path,
-                is_item: true,
-                next_item: 0,
-            });
-            indent += offset;
-            content = rest.trim_start();
-            indent += rest.len() - content.len();
-            if content.is_empty() {
-                break;
-            }
-        }
+        let (indent, content) = open_items(&mut stack, indent, content, number, &mut visit);
         if content.is_empty() {
             continue;
         }
-        match split_key(content) {
-            Some((key, value)) => {
-                while stack.last().is_some_and(|n| n.indent >= indent) {
-                    stack.pop();
-                }
-                let parent = stack.last().map_or("", |n| n.path.as_str());
-                let path = crate::error::push_token(parent, &key);
-                visit(&path, number);
-                if !value.is_empty() && !value.starts_with('#') && !value.starts_with('&') {
-                    // An inline scalar, flow collection or block scalar: deeper lines belong to it.
-                    skip_deeper_than = Some(indent);
-                }
-                stack.push(Node {
-                    indent,
-                    path,
-                    is_item: false,
-                    next_item: 0,
-                });
+        skip_deeper_than = open_key(&mut stack, indent, content, number, &mut visit);
+    }
+}
+
+/// Opens the sequence items a line starts with (a line may open several nested ones, `- - a`,
+/// and then a key); returns the indent and text of what follows them.
+fn open_items<'t>(
+    stack: &mut Vec<Node>,
+    mut indent: usize,
+    mut content: &'t str,
+    number: usize,
+    visit: &mut impl FnMut(&str, usize),
+) -> (usize, &'t str) {
+    while let Some(rest) =
+        content
+            .strip_prefix("- ")
+            .or(if content == "-" { Some("") } else { None })
+    {
+        while stack
+            .last()
+            .is_some_and(|n| n.indent > indent || (n.indent == indent && n.is_item))
+        {
+            stack.pop();
+        }
+        // A sequence may sit at the same indent as its key; that key has no inline value.
+        let parent = stack.last_mut();
+        let (path, index) = match parent {
+            Some(node) => {
+                let index = node.next_item;
+                node.next_item += 1;
+                (node.path.clone(), index)
             }
-            None => skip_deeper_than = Some(indent),
+            None => (String::new(), 0),
+        };
+        let path = crate::error::push_token(&path, &index.to_string());
+        visit(&path, number);
+        let offset = content.len() - rest.len();
+        stack.push(Node {
+            indent,
+            path,
+            is_item: true,
+            next_item: 0,
+        });
+        indent += offset;
+        content = rest.trim_start();
+        indent += rest.len() - content.len();
+        if content.is_empty() {
+            break;
         }
     }
+    (indent, content)
+}
+
+/// Opens the `key: value` a line holds (after its sequence items); returns the indent below which
+/// deeper lines are skipped, as they belong to an inline value or to a plain scalar line.
+fn open_key(
+    stack: &mut Vec<Node>,
+    indent: usize,
+    content: &str,
+    number: usize,
+    visit: &mut impl FnMut(&str, usize),
+) -> Option<usize> {
+    let Some((key, value)) = split_key(content) else {
+        return Some(indent);
+    };
+    while stack.last().is_some_and(|n| n.indent >= indent) {
+        stack.pop();
+    }
+    let parent = stack.last().map_or("", |n| n.path.as_str());
+    let path = crate::error::push_token(parent, &key);
+    visit(&path, number);
+    stack.push(Node {
+        indent,
+        path,
+        is_item: false,
+        next_item: 0,
+    });
+    // An inline scalar, flow collection or block scalar: deeper lines belong to it.
+    (!value.is_empty() && !value.starts_with('#') && !value.starts_with('&')).then_some(indent)
 }
 
 struct Node {

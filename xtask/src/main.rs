@@ -176,9 +176,34 @@ impl Codegen {
             self.refuse_foreign_directory(&output.files)?;
         }
         let mut stale = Vec::new();
+        let (lines, produced) = self.write_changed(&output.files, &mut stale)?;
+        self.remove_dropped(&produced, &mut stale)?;
+        if self.check {
+            return self.check_result(&stale, output.files.len());
+        }
+        if self.quiet {
+            return Ok(());
+        }
+        println!(
+            "{}: {} files, {lines} lines, generated in {:.1} ms; {} changed",
+            self.out.display(),
+            output.files.len(),
+            generated_in.as_secs_f64() * 1000.0,
+            stale.len()
+        );
+        Ok(())
+    }
+
+    /// Writes each file whose contents differ from the disk's (only lists it with `--check`),
+    /// adding it to `stale`; returns the lines generated and the paths produced.
+    fn write_changed(
+        &self,
+        files: &[codegen::File],
+        stale: &mut Vec<String>,
+    ) -> Result<(usize, BTreeSet<PathBuf>), String> {
         let mut lines = 0;
         let mut produced = BTreeSet::new();
-        for file in &output.files {
+        for file in files {
             let contents = &file.contents;
             lines += contents.lines().count();
             let path = self.out.join(&file.path);
@@ -195,7 +220,16 @@ impl Codegen {
                 }
             }
         }
-        // A file under src/ that is no longer produced is removed if the generator wrote it.
+        Ok((lines, produced))
+    }
+
+    /// A file under src/ that is no longer produced is removed if the generator wrote it (only
+    /// listed in `stale` with `--check`); any other is left in place with a note.
+    fn remove_dropped(
+        &self,
+        produced: &BTreeSet<PathBuf>,
+        stale: &mut Vec<String>,
+    ) -> Result<(), String> {
         for path in files_under(&self.out.join("src"))? {
             if !produced.contains(&path) && !is_generated(&path) {
                 eprintln!(
@@ -215,35 +249,23 @@ impl Codegen {
                 }
             }
         }
-        if self.check {
-            if stale.is_empty() {
-                println!(
-                    "{}: up to date ({} files)",
-                    self.out.display(),
-                    output.files.len()
-                );
-                return Ok(());
-            }
-            for path in &stale {
-                println!("stale: {path}");
-            }
-            return Err(format!(
-                "{} generated file(s) are stale: run `{}`",
-                stale.len(),
-                self.command
-            ));
-        }
-        if self.quiet {
+        Ok(())
+    }
+
+    /// `--check`: up to date, or the stale files listed and an error naming the command to run.
+    fn check_result(&self, stale: &[String], files: usize) -> Result<(), String> {
+        if stale.is_empty() {
+            println!("{}: up to date ({files} files)", self.out.display());
             return Ok(());
         }
-        println!(
-            "{}: {} files, {lines} lines, generated in {:.1} ms; {} changed",
-            self.out.display(),
-            output.files.len(),
-            generated_in.as_secs_f64() * 1000.0,
-            stale.len()
-        );
-        Ok(())
+        for path in stale {
+            println!("stale: {path}");
+        }
+        Err(format!(
+            "{} generated file(s) are stale: run `{}`",
+            stale.len(),
+            self.command
+        ))
     }
 }
 

@@ -58,40 +58,10 @@ struct ComponentTest {
 }
 
 pub fn main(args: &[String]) -> Result<(), String> {
-    let mut install = true;
-    let mut extra: Vec<String> = Vec::new();
-    let mut iter = args.iter();
-    while let Some(arg) = iter.next() {
-        match arg.as_str() {
-            "--no-install" => install = false,
-            "--" => extra.extend(iter.by_ref().cloned()),
-            other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
-        }
-    }
+    let (install, extra) = parse_args(args)?;
     let root = super::root();
     let ci = std::env::var("CI").is_ok_and(|v| v == "true");
-
-    let mut env: Vec<(&str, PathBuf)> = Vec::new();
-    let mut missing: Vec<&Component> = Vec::new();
-    for component in COMPONENTS {
-        let found = match component.name {
-            "Prism" => prism(&root, install),
-            "PostgreSQL" => postgres(),
-            _ => Some(root.join("../shared/specs"))
-                .filter(|dir| dir.join("cobo-waas2-openapi.yaml").is_file()),
-        };
-        match found {
-            Some(path) => {
-                println!("xtask test: {}: {}", component.name, path.display());
-                match component.name {
-                    "Prism" => env.push(("PRISM_BIN", path)),
-                    "PostgreSQL" => env.push(("POSTGRES_BIN", path)),
-                    _ => {}
-                }
-            }
-            None => missing.push(component),
-        }
-    }
+    let (env, missing) = find_components(&root, install);
 
     let mut failed = Vec::new();
     let mut cargo_test = |label: String, args: Vec<String>| {
@@ -128,9 +98,60 @@ pub fn main(args: &[String]) -> Result<(), String> {
         cargo_test(format!("component tests: {}", names.join(" ")), args);
     }
 
+    print_summary(ran, &skipped, &failed);
+    outcome(failed.len(), skipped.len(), ci)
+}
+
+/// `--no-install` (whether Prism may be installed) and the arguments after `--`.
+fn parse_args(args: &[String]) -> Result<(bool, Vec<String>), String> {
+    let mut install = true;
+    let mut extra: Vec<String> = Vec::new();
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        match arg.as_str() {
+            "--no-install" => install = false,
+            "--" => extra.extend(iter.by_ref().cloned()),
+            other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
+        }
+    }
+    Ok((install, extra))
+}
+
+/// The components found, as the environment variables that point the tests at them, and the
+/// missing ones.
+fn find_components(
+    root: &Path,
+    install: bool,
+) -> (Vec<(&'static str, PathBuf)>, Vec<&'static Component>) {
+    let mut env: Vec<(&str, PathBuf)> = Vec::new();
+    let mut missing: Vec<&Component> = Vec::new();
+    for component in COMPONENTS {
+        let found = match component.name {
+            "Prism" => prism(root, install),
+            "PostgreSQL" => postgres(),
+            _ => Some(root.join("../shared/specs"))
+                .filter(|dir| dir.join("cobo-waas2-openapi.yaml").is_file()),
+        };
+        match found {
+            Some(path) => {
+                println!("xtask test: {}: {}", component.name, path.display());
+                match component.name {
+                    "Prism" => env.push(("PRISM_BIN", path)),
+                    "PostgreSQL" => env.push(("POSTGRES_BIN", path)),
+                    _ => {}
+                }
+            }
+            None => missing.push(component),
+        }
+    }
+    (env, missing)
+}
+
+/// What ran, what was skipped (with how to get its component) and what failed.
+fn print_summary(ran: usize, skipped: &[&ComponentTest], failed: &[String]) {
     println!("\nxtask test summary:");
     println!("  component tests run: {ran}");
-    for test in &skipped {
+    for test in skipped {
         let component = COMPONENTS.iter().find(|c| c.name == test.component);
         println!(
             "  SKIPPED {} --test {} {}: needs {} ({})",
@@ -141,13 +162,12 @@ pub fn main(args: &[String]) -> Result<(), String> {
             component.map_or("", |c| c.how)
         );
     }
-    for label in &failed {
+    for label in failed {
         println!("  FAILED {label}");
     }
     if skipped.is_empty() {
         println!("  skipped: none");
     }
-    outcome(failed.len(), skipped.len(), ci)
 }
 
 /// A failed run fails; a skipped test fails only under `CI=true`.

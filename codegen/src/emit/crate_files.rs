@@ -25,6 +25,8 @@ pub(crate) fn doc_head(api: &Api) -> Vec<String> {
     lines
 }
 
+/// `lib.rs`: the crate doc (spec head, then how to use the client and, with the Portal App
+/// operations, the token manager), then the modules and re-exports the crate has.
 pub(super) fn lib_rs(
     api: &Api,
     lib_name: &str,
@@ -33,8 +35,29 @@ pub(super) fn lib_rs(
     paging: bool,
 ) -> Vec<Piece> {
     let mut lines = doc_head(api);
-    lines.extend(
-        [
+    lines.extend(use_doc(lib_name));
+    if token_lifecycle {
+        lines.extend(token_doc(lib_name));
+    }
+    let lines = lines.into_iter().map(|line| {
+        if line.is_empty() {
+            line
+        } else {
+            format!(" {line}")
+        }
+    });
+    let docs = quote! {
+        #( #![doc = #lines] )*
+        #![forbid(unsafe_code)]
+    };
+    let text = modules(api, json, token_lifecycle, paging);
+    vec![Piece::Tokens(docs), Piece::Text(text)]
+}
+
+/// The crate doc's "Use" section: building a client and its options.
+fn use_doc(lib_name: &str) -> Vec<String> {
+    section(
+        &[
             "",
             "# Use",
             "",
@@ -44,14 +67,9 @@ pub(super) fn lib_rs(
             "",
             "```no_run",
             "# async fn run() -> Result<(), Box<dyn std::error::Error>> {",
-        ]
-        .map(str::to_owned),
-    );
-    lines.push(format!(
-        "use {lib_name}::{{ApiSecret, Client, Environment}};"
-    ));
-    lines.extend(
-        [
+        ],
+        format!("use {lib_name}::{{ApiSecret, Client, Environment}};"),
+        &[
             "",
             "let secret = ApiSecret::from_hex(&std::env::var(\"COBO_API_SECRET\")?)?;",
             "let client = Client::builder(secret).environment(Environment::Sandbox).build()?;",
@@ -65,56 +83,53 @@ pub(super) fn lib_rs(
             "[`timeout`](ClientBuilder::timeout), [`max_response_bytes`](ClientBuilder::max_response_bytes)",
             "and [`http_client`](ClientBuilder::http_client), which takes a [`reqwest::Client`] of the",
             "version re-exported here.",
-        ]
-        .map(str::to_owned),
-    );
-    if token_lifecycle {
-        lines.extend(
-            [
-                "",
-                "# Keeping an Org Access Token valid",
-                "",
-                "Operations on an organization's behalf need its Org Access Token. A",
-                "[`TokenManager`] keeps one valid per organization: it refreshes ahead of",
-                "expiry, once for any number of concurrent callers, and saves the rotated Refresh",
-                "Token in a [`TokenStore`] before anyone uses it.",
-                "",
-                "```no_run",
-                "# async fn run() -> Result<(), Box<dyn std::error::Error>> {",
-            ]
-            .map(str::to_owned),
-        );
-        lines.push(format!(
-            "use {lib_name}::{{ApiSecret, Client, MemoryStore, TokenManager}};"
-        ));
-        lines.extend(
-            [
-                "",
-                "let client = Client::builder(ApiSecret::from_hex(&std::env::var(\"COBO_API_SECRET\")?)?).build()?;",
-                "let manager = TokenManager::builder(client, \"my-client-id\", \"my-org-id\", MemoryStore::new()).build();",
-                "if manager.stored_pair()?.is_none() {",
-                "    manager.authorize().await?; // get_token, once the organization authorized the app",
-                "}",
-                "let token = manager.access_token().await?; // refreshed first when about to expire",
-                "# let _ = token;",
-                "# Ok(())",
-                "# }",
-                "```",
-            ]
-            .map(str::to_owned),
-        );
-    }
-    let lines = lines.into_iter().map(|line| {
-        if line.is_empty() {
-            line
-        } else {
-            format!(" {line}")
-        }
-    });
-    let docs = quote! {
-        #( #![doc = #lines] )*
-        #![forbid(unsafe_code)]
-    };
+        ],
+    )
+}
+
+/// The crate doc's section on keeping an Org Access Token valid with the token manager.
+fn token_doc(lib_name: &str) -> Vec<String> {
+    section(
+        &[
+            "",
+            "# Keeping an Org Access Token valid",
+            "",
+            "Operations on an organization's behalf need its Org Access Token. A",
+            "[`TokenManager`] keeps one valid per organization: it refreshes ahead of",
+            "expiry, once for any number of concurrent callers, and saves the rotated Refresh",
+            "Token in a [`TokenStore`] before anyone uses it.",
+            "",
+            "```no_run",
+            "# async fn run() -> Result<(), Box<dyn std::error::Error>> {",
+        ],
+        format!("use {lib_name}::{{ApiSecret, Client, MemoryStore, TokenManager}};"),
+        &[
+            "",
+            "let client = Client::builder(ApiSecret::from_hex(&std::env::var(\"COBO_API_SECRET\")?)?).build()?;",
+            "let manager = TokenManager::builder(client, \"my-client-id\", \"my-org-id\", MemoryStore::new()).build();",
+            "if manager.stored_pair()?.is_none() {",
+            "    manager.authorize().await?; // get_token, once the organization authorized the app",
+            "}",
+            "let token = manager.access_token().await?; // refreshed first when about to expire",
+            "# let _ = token;",
+            "# Ok(())",
+            "# }",
+            "```",
+        ],
+    )
+}
+
+/// A doc section whose example's `use` line names the crate: the lines before it and after it.
+fn section(before: &[&str], use_line: String, after: &[&str]) -> Vec<String> {
+    let mut lines: Vec<String> = before.iter().map(|&line| line.to_owned()).collect();
+    lines.push(use_line);
+    lines.extend(after.iter().map(|&line| line.to_owned()));
+    lines
+}
+
+/// `lib.rs` after its doc: the modules, each gated by the features it compiles with, and the
+/// crate's re-exports.
+fn modules(api: &Api, json: bool, token_lifecycle: bool, paging: bool) -> String {
     let mut text = super::features::no_operation_allowance(api);
     text.push_str("\nmod auth;\nmod call;\nmod client;\nmod error;\n");
     if json {
@@ -153,7 +168,7 @@ pub(super) fn lib_rs(
         ));
     }
     text.push_str(WEBHOOK_USES);
-    vec![Piece::Tokens(docs), Piece::Text(text)]
+    text
 }
 
 /// The modules generated from the spec. rustfmt leaves them as the generator laid them out

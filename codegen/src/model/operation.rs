@@ -14,7 +14,7 @@ use super::{
 };
 use crate::error::{Error, ErrorKind, push_token};
 use crate::ident::{Namer, type_name, value_name};
-use crate::resolve::{PathTemplate, Resolved, Resolver};
+use crate::resolve::{Found, PathTemplate, Resolved, Resolver};
 
 /// Security scheme header names that together make Cobo's Ed25519 request signature.
 const COBO_SIGNATURE_HEADERS: &[&str] = &["biz-api-key", "biz-api-signature", "biz-api-nonce"];
@@ -138,6 +138,8 @@ impl<'a> Context<'_, 'a> {
         })
     }
 
+    /// The operation's parameters in spec order (path-level ones first), each checked and typed;
+    /// every variable of the path template must have one.
     fn params(
         &self,
         types: &mut Types<'a>,
@@ -147,6 +149,32 @@ impl<'a> Context<'_, 'a> {
         type_base: &str,
         arg_names: &mut Namer,
     ) -> Result<Vec<Param>, Error> {
+        let resolved = self.resolved_params(op, path_params)?;
+        let mut params = Vec::new();
+        for (param, pointer) in effective_params(&resolved) {
+            params.push(self.param(types, template, param, pointer, type_base, arg_names)?);
+        }
+        for name in template.params() {
+            if !params
+                .iter()
+                .any(|p| p.location == ParamLocation::Path && p.wire == name)
+            {
+                return Err(Error::at(
+                    ErrorKind::Invalid,
+                    self.pointer,
+                    format!("path template variable `{{{name}}}` has no path parameter"),
+                ));
+            }
+        }
+        Ok(params)
+    }
+
+    /// Path-level then operation-level parameters, references followed, with their pointers.
+    fn resolved_params(
+        &self,
+        op: &'a SpecOperation,
+        path_params: &'a [ReferenceOr<Parameter>],
+    ) -> Result<Vec<(&'a Parameter, String)>, Error> {
         let path_level = path_params.iter().enumerate().map(|(i, p)| (p, i, true));
         let op_level = op.parameters.iter().enumerate().map(|(i, p)| (p, i, false));
         let mut resolved = Vec::new();
@@ -165,97 +193,60 @@ impl<'a> Context<'_, 'a> {
             let found = self.resolver.parameter(param, &at)?;
             resolved.push((found.value, found.pointer));
         }
-        // An operation's parameter replaces a path-level one with the same name and location.
-        let key = |p: &Parameter| {
-            (
-                p.parameter_data_ref().name.clone(),
-                std::mem::discriminant(p),
-            )
+        Ok(resolved)
+    }
+
+    /// One parameter as a method argument: its location, its type, and the checks that it can be
+    /// sent (form-style query, no `content`, scalar-valued, a path one named in the template).
+    fn param(
+        &self,
+        types: &mut Types<'a>,
+        template: &PathTemplate,
+        param: &'a Parameter,
+        pointer: &str,
+        type_base: &str,
+        arg_names: &mut Namer,
+    ) -> Result<Param, Error> {
+        let (location, explode) = param_location(param, pointer)?;
+        let data = param.parameter_data_ref();
+        let ParameterSchemaOrContent::Schema(schema) = &data.format else {
+            return Err(Error::at(
+                ErrorKind::Unsupported,
+                push_token(pointer, "content"),
+                "parameters with `content` are not supported; use `schema`",
+            ));
         };
-        let mut params = Vec::new();
-        for (i, (param, pointer)) in resolved.iter().enumerate() {
-            if resolved[i + 1..]
-                .iter()
-                .any(|(later, _)| key(later) == key(param))
-            {
-                continue;
-            }
-            let (location, explode) = match param {
-                Parameter::Path { .. } => (ParamLocation::Path, false),
-                Parameter::Query {
-                    style: QueryStyle::Form,
-                    parameter_data,
-                    ..
-                } => (ParamLocation::Query, parameter_data.explode.unwrap_or(true)),
-                Parameter::Query { .. } => {
-                    return Err(Error::at(
-                        ErrorKind::Unsupported,
-                        push_token(pointer, "style"),
-                        "only `style: form` query parameters are supported",
-                    ));
-                }
-                Parameter::Header { .. } => (ParamLocation::Header, false),
-                Parameter::Cookie { .. } => {
-                    return Err(Error::at(
-                        ErrorKind::Unsupported,
-                        push_token(pointer, "in"),
-                        "cookie parameters are not supported",
-                    ));
-                }
-            };
-            let data = param.parameter_data_ref();
-            let ParameterSchemaOrContent::Schema(schema) = &data.format else {
-                return Err(Error::at(
-                    ErrorKind::Unsupported,
-                    push_token(pointer, "content"),
-                    "parameters with `content` are not supported; use `schema`",
-                ));
-            };
-            let hint = format!("{type_base}{}", type_name(&data.name, "Param"));
-            let ty = types.type_of(schema, &push_token(pointer, "schema"), &hint)?;
-            if matches!(ty, TypeRef::Map(_) | TypeRef::Any)
-                || matches!(&ty, TypeRef::Array(item) if !item.is_scalar() && !matches!(**item, TypeRef::Named(_)))
-            {
-                return Err(Error::at(
-                    ErrorKind::Unsupported,
-                    push_token(pointer, "schema"),
-                    "object-valued parameters are not supported",
-                ));
-            }
-            if location == ParamLocation::Path && !template.params().any(|p| p == data.name) {
-                return Err(Error::at(
-                    ErrorKind::Invalid,
-                    push_token(pointer, "name"),
-                    format!(
-                        "path parameter `{}` does not appear in `{template}`",
-                        data.name
-                    ),
-                ));
-            }
-            params.push(Param {
-                wire: data.name.clone(),
-                name: arg_names.unique(&value_name(&data.name, "param"), "_param"),
-                location,
-                required: data.required || location == ParamLocation::Path,
-                ty,
-                explode,
-                description: data.description.clone(),
-                example: data.example.as_ref().map(|e| e.to_string()),
-            });
+        let hint = format!("{type_base}{}", type_name(&data.name, "Param"));
+        let ty = types.type_of(schema, &push_token(pointer, "schema"), &hint)?;
+        if matches!(ty, TypeRef::Map(_) | TypeRef::Any)
+            || matches!(&ty, TypeRef::Array(item) if !item.is_scalar() && !matches!(**item, TypeRef::Named(_)))
+        {
+            return Err(Error::at(
+                ErrorKind::Unsupported,
+                push_token(pointer, "schema"),
+                "object-valued parameters are not supported",
+            ));
         }
-        for name in template.params() {
-            if !params
-                .iter()
-                .any(|p| p.location == ParamLocation::Path && p.wire == name)
-            {
-                return Err(Error::at(
-                    ErrorKind::Invalid,
-                    self.pointer,
-                    format!("path template variable `{{{name}}}` has no path parameter"),
-                ));
-            }
+        if location == ParamLocation::Path && !template.params().any(|p| p == data.name) {
+            return Err(Error::at(
+                ErrorKind::Invalid,
+                push_token(pointer, "name"),
+                format!(
+                    "path parameter `{}` does not appear in `{template}`",
+                    data.name
+                ),
+            ));
         }
-        Ok(params)
+        Ok(Param {
+            wire: data.name.clone(),
+            name: arg_names.unique(&value_name(&data.name, "param"), "_param"),
+            location,
+            required: data.required || location == ParamLocation::Path,
+            ty,
+            explode,
+            description: data.description.clone(),
+            example: data.example.as_ref().map(|e| e.to_string()),
+        })
     }
 
     fn body(
@@ -327,6 +318,8 @@ impl<'a> Context<'_, 'a> {
         }))
     }
 
+    /// The success body type, every documented response by status, and the error enum's
+    /// variants (one per non-success status).
     #[allow(clippy::type_complexity)]
     fn responses(
         &self,
@@ -335,43 +328,18 @@ impl<'a> Context<'_, 'a> {
         type_base: &str,
     ) -> Result<(Option<TypeRef>, Vec<Response>, Vec<ErrorVariant>), Error> {
         let at = push_token(self.pointer, "responses");
-        let listed = op.responses.responses.iter().map(|(code, r)| {
-            let status = match code {
-                StatusCode::Code(code) => Status::Code(*code),
-                StatusCode::Range(class) => Status::Range(*class),
-            };
-            (status, code.to_string(), r)
-        });
-        let default = op
-            .responses
-            .default
-            .iter()
-            .map(|r| (Status::Default, "default".to_owned(), r));
         let mut success: Option<(TypeRef, String)> = None;
         let mut has_success = false;
         let mut responses = Vec::new();
         let mut variants = Vec::new();
         let mut variant_names = Namer::default();
-        for (status, key, response) in listed.chain(default) {
+        for (status, key, response) in statuses(op) {
             let key_at = push_token(&at, &key);
             let found = self.resolver.response(response, &key_at)?;
-            let hint = match found.component {
-                Some(component) => type_name(component, "Response"),
-                None if status.is_success() => format!("{type_base}Response"),
-                None => format!("{type_base}{}Response", type_name(&key, "Status")),
-            };
+            let hint = response_hint(found.component, status, &key, type_base);
             let body = self.response_body(types, &found.value.content, &found.pointer, &hint)?;
             if let Some(ty) = &body {
-                let description = found.value.description.trim();
-                types.describe(ty, || match found.component {
-                    Some(component) => {
-                        format!("The body of a `{component}` response: {description}")
-                    }
-                    None => format!(
-                        "The body of a `{key}` response of `{}`: {description}",
-                        self.id
-                    ),
-                });
+                self.describe_response(types, ty, &found, &key);
             }
             let mut error_variant = None;
             let has_body = body.is_some();
@@ -414,6 +382,25 @@ impl<'a> Context<'_, 'a> {
             );
         }
         Ok((success.map(|(ty, _)| ty), responses, variants))
+    }
+
+    /// Documents a response's body type with the response's description (types named by a
+    /// component say the component, inline ones the status and operation).
+    fn describe_response(
+        &self,
+        types: &mut Types<'a>,
+        ty: &TypeRef,
+        found: &Found<'a, openapiv3::Response>,
+        key: &str,
+    ) {
+        let description = found.value.description.trim();
+        types.describe(ty, || match found.component {
+            Some(component) => format!("The body of a `{component}` response: {description}"),
+            None => format!(
+                "The body of a `{key}` response of `{}`: {description}",
+                self.id
+            ),
+        });
     }
 
     fn response_body(
@@ -470,12 +457,6 @@ impl<'a> Context<'_, 'a> {
         if requirements.is_empty() {
             return Ok((Auth::None, Bearer::Never, Vec::new()));
         }
-        let schemes = self
-            .resolver
-            .api
-            .components
-            .as_ref()
-            .map(|c| &c.security_schemes);
         let (mut anonymous, mut app, mut org) = (false, false, false);
         let mut scopes: Vec<String> = Vec::new();
         for (index, requirement) in requirements.iter().enumerate() {
@@ -484,59 +465,10 @@ impl<'a> Context<'_, 'a> {
                 continue;
             }
             let requirement_at = push_token(&at, &index.to_string());
-            let (mut cobo, mut bearer, mut unknown) = (false, false, false);
-            for (name, wanted) in requirement {
-                let scheme = schemes.and_then(|s| s.get(name)).ok_or_else(|| {
-                    Error::at(
-                        ErrorKind::Invalid,
-                        &requirement_at,
-                        format!(
-                            "security scheme `{name}` is not defined in components.securitySchemes"
-                        ),
-                    )
-                })?;
-                match scheme {
-                    ReferenceOr::Item(SecurityScheme::APIKey {
-                        location: openapiv3::APIKeyLocation::Header,
-                        name: header,
-                        ..
-                    }) if COBO_SIGNATURE_HEADERS
-                        .contains(&header.to_ascii_lowercase().as_str()) =>
-                    {
-                        cobo = true
-                    }
-                    ReferenceOr::Item(SecurityScheme::OAuth2 { .. }) => {
-                        bearer = true;
-                        for scope in wanted {
-                            if !scopes.contains(scope) {
-                                scopes.push(scope.clone());
-                            }
-                        }
-                    }
-                    ReferenceOr::Item(SecurityScheme::HTTP { scheme, .. })
-                        if scheme.eq_ignore_ascii_case("bearer") =>
-                    {
-                        bearer = true
-                    }
-                    _ => {
-                        unknown = true;
-                        types.warn(
-                            push_token(&requirement_at, name),
-                            format!(
-                                "`{}`: security scheme `{name}` is not supported (only CoboAuth's signature headers and OAuth2 / HTTP bearer are): this alternative is ignored",
-                                self.id
-                            ),
-                        );
-                    }
-                }
-            }
-            if unknown {
-                continue;
-            }
-            if bearer {
-                org = true;
-            } else if cobo {
-                app = true;
+            match self.alternative(types, requirement, &requirement_at, &mut scopes)? {
+                Some(Alternative::OrgToken) => org = true,
+                Some(Alternative::AppSignature) => app = true,
+                None => {}
             }
         }
         let bearer = match (org, app || anonymous) {
@@ -559,6 +491,157 @@ impl<'a> Context<'_, 'a> {
             ),
         );
         Ok((Auth::CoboSignature, bearer, scopes))
+    }
+
+    /// What one non-empty security requirement (all its schemes together) asks of the client;
+    /// `None` when it names a scheme the client does not support (warned, the alternative is
+    /// ignored). OAuth2 scopes are collected into `scopes` as met.
+    fn alternative(
+        &self,
+        types: &mut Types<'a>,
+        requirement: &openapiv3::SecurityRequirement,
+        requirement_at: &str,
+        scopes: &mut Vec<String>,
+    ) -> Result<Option<Alternative>, Error> {
+        let schemes = self
+            .resolver
+            .api
+            .components
+            .as_ref()
+            .map(|c| &c.security_schemes);
+        let (mut cobo, mut bearer, mut unknown) = (false, false, false);
+        for (name, wanted) in requirement {
+            let scheme = schemes.and_then(|s| s.get(name)).ok_or_else(|| {
+                Error::at(
+                    ErrorKind::Invalid,
+                    requirement_at,
+                    format!(
+                        "security scheme `{name}` is not defined in components.securitySchemes"
+                    ),
+                )
+            })?;
+            match scheme {
+                ReferenceOr::Item(SecurityScheme::APIKey {
+                    location: openapiv3::APIKeyLocation::Header,
+                    name: header,
+                    ..
+                }) if COBO_SIGNATURE_HEADERS.contains(&header.to_ascii_lowercase().as_str()) => {
+                    cobo = true
+                }
+                ReferenceOr::Item(SecurityScheme::OAuth2 { .. }) => {
+                    bearer = true;
+                    for scope in wanted {
+                        if !scopes.contains(scope) {
+                            scopes.push(scope.clone());
+                        }
+                    }
+                }
+                ReferenceOr::Item(SecurityScheme::HTTP { scheme, .. })
+                    if scheme.eq_ignore_ascii_case("bearer") =>
+                {
+                    bearer = true
+                }
+                _ => {
+                    unknown = true;
+                    types.warn(
+                        push_token(requirement_at, name),
+                        format!(
+                            "`{}`: security scheme `{name}` is not supported (only CoboAuth's signature headers and OAuth2 / HTTP bearer are): this alternative is ignored",
+                            self.id
+                        ),
+                    );
+                }
+            }
+        }
+        Ok(match (unknown, bearer, cobo) {
+            (true, _, _) => None,
+            (false, true, _) => Some(Alternative::OrgToken),
+            (false, false, true) => Some(Alternative::AppSignature),
+            (false, false, false) => None,
+        })
+    }
+}
+
+/// How a security alternative the client supports is met: an Org Access Token (as bearer, beside
+/// the signature) or the app's CoboAuth signature alone.
+enum Alternative {
+    OrgToken,
+    AppSignature,
+}
+
+/// The parameters that apply: an operation's parameter replaces a path-level one with the same
+/// name and location (the later one wins).
+fn effective_params<'r, 'a>(
+    resolved: &'r [(&'a Parameter, String)],
+) -> impl Iterator<Item = (&'a Parameter, &'r str)> {
+    let key = |p: &Parameter| {
+        (
+            p.parameter_data_ref().name.clone(),
+            std::mem::discriminant(p),
+        )
+    };
+    resolved
+        .iter()
+        .enumerate()
+        .filter(move |(i, (param, _))| {
+            !resolved[i + 1..]
+                .iter()
+                .any(|(later, _)| key(later) == key(param))
+        })
+        .map(|(_, (param, pointer))| (*param, pointer.as_str()))
+}
+
+/// Where a parameter goes and whether a query array is exploded; `Err` for the styles and
+/// locations the client cannot send.
+fn param_location(param: &Parameter, pointer: &str) -> Result<(ParamLocation, bool), Error> {
+    match param {
+        Parameter::Path { .. } => Ok((ParamLocation::Path, false)),
+        Parameter::Query {
+            style: QueryStyle::Form,
+            parameter_data,
+            ..
+        } => Ok((ParamLocation::Query, parameter_data.explode.unwrap_or(true))),
+        Parameter::Query { .. } => Err(Error::at(
+            ErrorKind::Unsupported,
+            push_token(pointer, "style"),
+            "only `style: form` query parameters are supported",
+        )),
+        Parameter::Header { .. } => Ok((ParamLocation::Header, false)),
+        Parameter::Cookie { .. } => Err(Error::at(
+            ErrorKind::Unsupported,
+            push_token(pointer, "in"),
+            "cookie parameters are not supported",
+        )),
+    }
+}
+
+/// The documented responses in spec order, `default` last, each with its status and its key in
+/// `responses`.
+fn statuses(
+    op: &SpecOperation,
+) -> impl Iterator<Item = (Status, String, &ReferenceOr<openapiv3::Response>)> {
+    let listed = op.responses.responses.iter().map(|(code, r)| {
+        let status = match code {
+            StatusCode::Code(code) => Status::Code(*code),
+            StatusCode::Range(class) => Status::Range(*class),
+        };
+        (status, code.to_string(), r)
+    });
+    let default = op
+        .responses
+        .default
+        .iter()
+        .map(|r| (Status::Default, "default".to_owned(), r));
+    listed.chain(default)
+}
+
+/// The name an inline response body type is given: its component's, else the operation's with
+/// the status for error responses.
+fn response_hint(component: Option<&str>, status: Status, key: &str, type_base: &str) -> String {
+    match component {
+        Some(component) => type_name(component, "Response"),
+        None if status.is_success() => format!("{type_base}Response"),
+        None => format!("{type_base}{}Response", type_name(key, "Status")),
     }
 }
 
