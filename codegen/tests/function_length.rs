@@ -7,6 +7,8 @@
 //! `#[test]` functions, whose test data is long by nature, and code inside macro bodies, which
 //! `syn` does not parse as functions.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use syn::visit::Visit;
@@ -106,25 +108,13 @@ fn test_module_files(path: &Path, file: &syn::File) -> Vec<PathBuf> {
         .collect()
 }
 
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|ext| ext == "rs") {
-            out.push(path);
-        }
-    }
-}
-
 #[test]
 fn no_function_body_is_over_80_lines() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-    let mut files = Vec::new();
-    for dir in ["codegen/src", "xtask/src"] {
-        rust_files(&root.join(dir), &mut files);
-    }
-    files.sort();
+    let files: Vec<PathBuf> = ["codegen/src", "xtask/src"]
+        .iter()
+        .flat_map(|dir| common::rust_files(&root.join(dir)))
+        .collect();
     assert!(files.len() > 20, "too few sources found: {files:?}");
     let parsed: Vec<(&PathBuf, syn::File)> = files
         .iter()

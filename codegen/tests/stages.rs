@@ -1,6 +1,8 @@
 //! The generator's import graph flows one way, stage to stage: each module of `codegen/src`
 //! refers (by `crate::…` paths) only to modules of its own or an earlier stage.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -71,23 +73,10 @@ fn references(source: &str) -> Vec<(usize, String)> {
     out
 }
 
-fn sources(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("codegen/src") {
-        let path = entry.expect("entry").path();
-        if path.is_dir() {
-            sources(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
-
 #[test]
 fn every_module_uses_only_its_own_and_earlier_stages() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    sources(&src, &mut files);
-    files.sort();
+    let files = common::rust_files(&src);
     // The generator's own top-level modules: `crate::x` for another `x` is generated code.
     let modules: Vec<String> = files
         .iter()
