@@ -3,7 +3,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 
@@ -176,11 +176,30 @@ fn connect(path: &Path, location: &str) -> Result<Connection, StoreError> {
     let connection = Connection::open(path).map_err(database_error(location, "open"))?;
     connection
         .busy_timeout(BUSY_WAIT)
-        .and_then(|()| {
-            connection.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
-        })
+        .and_then(|()| use_wal(&connection))
+        .and_then(|()| connection.execute_batch("PRAGMA synchronous = FULL"))
         .map_err(database_error(location, "configure"))?;
     Ok(connection)
+}
+
+/// Switches the database to the WAL journal, retried for up to [`BUSY_WAIT`] while another
+/// connection switches it: the switch upgrades a read of the file to a write, which SQLite
+/// refuses at once, without the busy timeout, when another connection holds the write lock (two
+/// processes opening a new database together).
+fn use_wal(connection: &Connection) -> rusqlite::Result<()> {
+    let started = Instant::now();
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match connection.execute_batch("PRAGMA journal_mode = WAL") {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == ErrorCode::DatabaseBusy && started.elapsed() < BUSY_WAIT =>
+            {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
+            done => return done,
+        }
+    }
 }
 
 fn database_error<'a>(

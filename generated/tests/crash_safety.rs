@@ -6,13 +6,12 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use support::{Rotating, TestServer, token_number};
+use support::keep_token::{KeepToken, RandomDelays, SECRET_HEX};
+use support::{Rotating, token_number};
 
-const SECRET_HEX: &str = "c7a5c7a5c7a5c7a5c7a5c7a5c7a5c7a5c7a5c7a5c7a5c7a5c7a5c7a5c7a50002";
 const KILLS: usize = 100;
 
 /// The number of the pair in the store file, read independently of the crate.
@@ -26,26 +25,13 @@ fn stored_number(path: &std::path::Path) -> u64 {
     access
 }
 
-/// A random instant to kill at, from a small xorshift seeded from the clock.
-fn random_delay(state: &mut u64) -> Duration {
-    *state ^= *state << 13;
-    *state ^= *state >> 7;
-    *state ^= *state << 17;
-    Duration::from_millis(10 + *state % 290)
-}
-
 #[test]
 fn sigkill_at_random_instants_never_loses_the_stored_pair() {
     let started = Instant::now();
     // Tokens that are due for a refresh as soon as they are issued: every request for a token
     // (every 100 ms) refreshes, so kills land before, during and after refreshes.
     let rotating = Rotating::new(0);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let server = runtime.block_on(TestServer::start_with(rotating.handler()));
+    let (runtime, server) = support::serve_in_background(rotating.handler());
     let dir = std::env::temp_dir().join(format!(
         "cobo-waas2-crash-{}-{}",
         std::process::id(),
@@ -53,53 +39,24 @@ fn sigkill_at_random_instants_never_loses_the_stored_pair() {
     ));
     std::fs::create_dir_all(&dir).unwrap();
     let store = dir.join("org.json");
-    let binary = support::example_path("keep_token");
 
-    let mut rng = support::now_ms() | 1;
+    let mut delays = RandomDelays::seeded();
     let mut printed_total = 0usize;
     let mut answers_lost = 0usize;
     let mut kills = 0usize;
     let mut previous_stored: Option<u64> = None;
     while kills < KILLS {
-        let mut child = Command::new(&binary)
-            .args(["client-1", "org-1"])
-            .arg(&store)
-            .arg("60")
-            .env("COBO_API_SECRET", SECRET_HEX)
-            .env("COBO_BASE_URL", server.base_url())
-            .env("COBO_RESPONSE_PUBKEY", support::response_key_hex())
-            .env_remove("COBO_ENV")
-            .env_remove("COBO_VERIFY_RESPONSES")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start keep_token");
-        let stdout = child.stdout.take().unwrap();
-        let reader = std::thread::spawn(move || {
-            BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-                .collect::<Vec<String>>()
-        });
-        std::thread::sleep(random_delay(&mut rng));
-        let exited_by_itself = child.try_wait().unwrap();
-        if exited_by_itself.is_none() {
-            child.kill().expect("SIGKILL the child");
-        }
-        child.wait().unwrap();
-        let printed = reader.join().unwrap();
-        let mut stderr = String::new();
-        child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut stderr)
-            .unwrap();
+        let mut child = KeepToken::spawn(&store, &server.base_url());
+        std::thread::sleep(delays.next(10, 290));
+        child.kill();
+        let support::keep_token::Run {
+            exited,
+            printed,
+            stderr,
+        } = child.finish();
         printed_total += printed.len();
-        assert!(!stderr.contains("panicked"), "child panicked: {stderr}");
 
-        if let Some(status) = exited_by_itself {
+        if let Some(status) = exited {
             // The child stopped on its own: only because the server rotated past the stored
             // pair, when a kill landed after the server answered a refresh and before that
             // answer was saved (the case no store can cover). Nothing it printed is lost.
@@ -169,12 +126,7 @@ fn sigkill_at_random_instants_never_loses_the_stored_pair() {
 #[test]
 fn keep_token_uses_the_stored_pair_and_calls_get_token_only_when_the_store_is_empty() {
     let rotating = Rotating::new(43200);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let server = runtime.block_on(TestServer::start_with(rotating.handler()));
+    let (runtime, server) = support::serve_in_background(rotating.handler());
     let dir = std::env::temp_dir().join(format!(
         "cobo-waas2-keep-{}-{}",
         std::process::id(),

@@ -234,12 +234,20 @@ async fn the_deadline_is_honoured() {
         .await
         .expect_err("always 503");
     let elapsed = started.elapsed();
-    assert!(elapsed < Duration::from_millis(550), "{elapsed:?}");
-    let Error::Retried { attempts, .. } = error else {
+    // Without the deadline the 1000 attempts would take over 70 s; the margin is for a loaded
+    // machine, where the test's own tasks wait for a CPU (577 ms seen with the deadline at 400).
+    assert!(elapsed < Duration::from_millis(1400), "{elapsed:?}");
+    let Error::Retried { attempts, last } = error else {
         panic!("{error:?}");
     };
     assert!((2..=15).contains(&attempts), "{attempts} attempts");
-    assert_eq!(server.requests().len(), attempts as usize);
+    // The last attempt may be cut by the deadline before the server has read its request.
+    let received = server.requests().len();
+    let cut = matches!(*last, Error::Timeout { .. });
+    assert!(
+        received == attempts as usize || (cut && received + 1 == attempts as usize),
+        "{received} requests received, {attempts} attempts, last: {last:?}"
+    );
     assert!(answered.load(Ordering::SeqCst) >= 2);
 }
 
@@ -256,8 +264,34 @@ impl Write for Captured {
     }
 }
 
+/// Runs [`retry_is_logged_alone`] in a process of its own. A subscriber set with
+/// `set_default` while another thread meets the `retrying` callsite for the first time (the
+/// other tests of this binary, which retry with no subscriber) can be left out of tracing's
+/// global interest cache: the callsite is then disabled for the whole process and nothing is
+/// logged. Alone in its process, the test sets its subscriber before any callsite is met.
+#[test]
+fn each_retry_is_logged_without_secrets() {
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "retry_is_logged_alone",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+        ])
+        .env("RETRY_LOG_TEST_CHILD", "1")
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&output.stdout) + String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{shown}");
+    assert!(shown.contains("1 passed"), "the child ran no test: {shown}");
+}
+
 #[tokio::test]
-async fn each_retry_is_logged_without_secrets() {
+#[ignore = "the child process of each_retry_is_logged_without_secrets"]
+async fn retry_is_logged_alone() {
+    if std::env::var_os("RETRY_LOG_TEST_CHILD").is_none() {
+        return;
+    }
     let captured = Captured::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()

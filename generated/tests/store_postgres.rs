@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime};
 
 use cobo_waas2::{PostgresStores, StoreError, TokenManager, TokenPair, TokenStore, TokenStores};
 use stores::Postgres;
-use support::{Rotating, TestServer};
+use support::Rotating;
 
 /// One cluster for the whole test binary (each test uses its own client id); `None` when
 /// PostgreSQL is absent (outside CI). Stopped when the binary exits, by the last test.
@@ -176,12 +176,7 @@ fn a_server_restart_gives_typed_errors_then_recovers_without_losing_the_pair() {
     let Some(pg) = cluster() else { return };
     let _alone = RUNNING.write().unwrap_or_else(|p| p.into_inner());
     let rotating = Rotating::new(0);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let server = runtime.block_on(TestServer::start_with(rotating.handler()));
+    let (runtime, server) = support::serve_in_background(rotating.handler());
     let stores = PostgresStores::connect(&pg.url()).unwrap();
     let manager = TokenManager::builder(
         stores::client(&server),

@@ -46,6 +46,36 @@ fn one_database_keeps_each_organizations_pair_and_lists_and_removes_them() {
     assert_eq!(stores.store("client-1", "org-a").load().unwrap(), None);
 }
 
+/// Processes that start together open the new database together; each switches it to WAL. A
+/// switch upgrades a read of the file to a write, and SQLite answers "database is locked" at
+/// once, without the busy timeout, when another connection is switching it: `raw` holds the
+/// write lock a switch takes, on the file still in rollback mode, until the opener has tried.
+#[test]
+fn opening_a_new_database_waits_while_another_process_switches_it_to_wal() {
+    let dir = TempDir::new("sqlite-open-race");
+    let path = dir.0.join("tokens.db");
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let held = Duration::from_millis(300);
+    let releaser = std::thread::spawn(move || {
+        std::thread::sleep(held);
+        raw.execute_batch("COMMIT").unwrap();
+    });
+    let started = std::time::Instant::now();
+    let stores = SqliteStores::open(&path).unwrap();
+    assert!(
+        started.elapsed() >= held,
+        "opened while the other held its lock"
+    );
+    releaser.join().unwrap();
+    stores.store("client-1", "org-a").save(&pair(1)).unwrap();
+    let mode: String = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+}
+
 #[test]
 fn a_corrupt_row_names_the_organization_and_never_the_token() {
     let dir = TempDir::new("sqlite-corrupt");

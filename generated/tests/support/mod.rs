@@ -25,6 +25,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::{JoinHandle, JoinSet};
 
+pub mod keep_token;
+
 /// The seed of the key the test server signs responses with.
 const RESPONSE_SEED: [u8; 32] = [0x5a; 32];
 
@@ -469,6 +471,18 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
     let _ = stream.write_all(&body).await;
     let _ = stream.flush().await;
     let _ = stream.shutdown().await;
+}
+
+/// Starts `handler`'s server on a runtime of its own with one worker, for a test that is not
+/// async: the server keeps answering while the test thread sleeps or waits for child processes.
+pub fn serve_in_background(handler: Handler) -> (tokio::runtime::Runtime, TestServer) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime.block_on(TestServer::start_with(handler));
+    (runtime, server)
 }
 
 /// An OAuth server that rotates refresh tokens as Cobo does: `get_token` issues a new pair,

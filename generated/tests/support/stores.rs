@@ -4,7 +4,6 @@
 
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -14,9 +13,10 @@ use cobo_waas2::{
     Client, PostgresStores, ResponseVerification, SqliteStores, TokenManager, TokenPair, TokenStore,
 };
 
+use crate::support::keep_token::{KeepToken, RandomDelays, Run};
 use crate::support::{Rotating, TestServer, token_number};
 
-pub const SECRET_HEX: &str = "c7a5c7a5c7a5c7a5c7a5c7a5c7a5c7a5c7a5c7a5c7a5c7a5c7a5c7a5c7a50002";
+pub use crate::support::keep_token::SECRET_HEX;
 
 /// The store of `client-1`/`org-1` named by `spec`: `sqlite:PATH` or a `postgres://` URL.
 pub fn open_store(spec: &str) -> Arc<dyn TokenStore> {
@@ -280,12 +280,7 @@ pub fn child_callers() {
 pub fn two_processes_one_refresh(spec: &str, child_test: &str, callers: usize) {
     let rotating = Rotating::new(43200);
     rotating.seed(1);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let server = runtime.block_on(TestServer::start_with(rotating.handler()));
+    let (_runtime, server) = crate::support::serve_in_background(rotating.handler());
     // Pair 1, due for a refresh (it expires within the 5-minute margin).
     open_store(spec)
         .save(&TokenPair::new(
@@ -333,14 +328,6 @@ pub fn two_processes_one_refresh(spec: &str, child_test: &str, callers: usize) {
     eprintln!("{spec}: 2 processes x {callers} callers, 1 refresh");
 }
 
-/// A random instant to kill at, from a small xorshift seeded from the clock.
-fn random_delay(state: &mut u64) -> Duration {
-    *state ^= *state << 13;
-    *state ^= *state >> 7;
-    *state ^= *state << 17;
-    Duration::from_millis(20 + *state % 400)
-}
-
 /// Two `keep_token` processes sharing the store `spec`, refreshing constantly against a
 /// rotating server, each killed with SIGKILL at random instants, `rounds` times. A refresh
 /// token is presented stale only in a round where a kill landed between the server's answer
@@ -355,64 +342,28 @@ pub fn two_keep_token_processes_killed(
 ) {
     let started = Instant::now();
     let rotating = Rotating::new(0);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let server = runtime.block_on(TestServer::start_with(rotating.handler()));
-    let binary = crate::support::example_path("keep_token");
-    let mut rng = crate::support::now_ms() | 1;
+    let (_runtime, server) = crate::support::serve_in_background(rotating.handler());
+    let mut delays = RandomDelays::seeded();
     let mut stale_presented = 0usize;
     let mut lost_answers = 0usize;
     let mut printed_total = 0usize;
     let mut previous: Option<u64> = None;
     let mut posts_seen = 0usize;
     for round in 0..rounds {
-        let spawn = || {
-            let mut child = Command::new(&binary)
-                .args(["client-1", "org-1", spec, "60"])
-                .env("COBO_API_SECRET", SECRET_HEX)
-                .env("COBO_BASE_URL", server.base_url())
-                .env("COBO_RESPONSE_PUBKEY", crate::support::response_key_hex())
-                .env_remove("COBO_ENV")
-                .env_remove("COBO_VERIFY_RESPONSES")
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("start keep_token");
-            let stdout = child.stdout.take().unwrap();
-            let reader = std::thread::spawn(move || {
-                BufReader::new(stdout)
-                    .lines()
-                    .map_while(Result::ok)
-                    .collect::<Vec<String>>()
-            });
-            (child, reader)
-        };
-        let mut children = vec![spawn(), spawn()];
+        let mut children = [0; 2].map(|_| KeepToken::spawn(spec, &server.base_url()));
         let mut printed_last: Vec<u64> = Vec::new();
         let mut exited_with_invalid_grant = 0;
-        for (child, reader) in &mut children {
-            std::thread::sleep(random_delay(&mut rng));
-            if child.try_wait().unwrap().is_none() {
-                child.kill().unwrap();
-            }
-            let _ = reader;
+        for child in &mut children {
+            std::thread::sleep(delays.next(20, 400));
+            child.kill();
         }
-        for (mut child, reader) in children {
-            let status = child.wait().unwrap();
-            let printed = reader.join().unwrap();
-            let mut stderr = String::new();
-            child
-                .stderr
-                .take()
-                .unwrap()
-                .read_to_string(&mut stderr)
-                .unwrap();
-            assert!(!stderr.contains("panicked"), "child panicked: {stderr}");
-            if status.code().is_some() {
+        for child in children {
+            let Run {
+                exited,
+                printed,
+                stderr,
+            } = child.finish();
+            if let Some(status) = exited {
                 assert!(
                     stderr.contains("invalid_grant"),
                     "round {round}: a child stopped: {status:?} {stderr}"
