@@ -136,10 +136,11 @@ fn child_callers() {
 fn two_processes_with_many_callers_send_one_refresh() {
     let Some(pg) = cluster() else { return };
     let _running = shared();
+    // Before the reset: the other multi-process test may be using client-1/org-1's row.
+    let _serial = serial();
     let stores = PostgresStores::connect(&pg.url()).unwrap();
     stores.remove("client-1", "org-1").unwrap();
     drop(stores);
-    let _serial = serial();
     stores::two_processes_one_refresh(&pg.url(), "child_callers", 500);
 }
 
