@@ -28,11 +28,8 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     /// A page from a response's items and its `(before, after, total_count)`, if it had any.
-    #[allow(
-        dead_code,
-        reason = "only used by paged operations, which features may leave out"
-    )]
-    pub(crate) fn new(items: Vec<T>, cursors: Option<(String, String, Option<i64>)>) -> Self {
+    #[doc(hidden)]
+    pub fn new(items: Vec<T>, cursors: Option<(String, String, Option<i64>)>) -> Self {
         let (before, after, total_count) = cursors.unwrap_or_default();
         Self {
             items,
@@ -45,11 +42,8 @@ impl<T> Page<T> {
 
 /// Which cursor the next request carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[allow(
-    dead_code,
-    reason = "only used by paged operations, which features may leave out"
-)]
-pub(crate) enum Cursor {
+#[doc(hidden)]
+pub enum Cursor {
     /// The first request: the caller's options as given.
     Start,
     /// `after=…`, `before` left out.
@@ -60,11 +54,7 @@ pub(crate) enum Cursor {
 
 impl Cursor {
     /// Sets the options' `before` and `after` fields for this request.
-    #[allow(
-        dead_code,
-        reason = "only used by paged operations, which features may leave out"
-    )]
-    pub(crate) fn apply(self, before: &mut Option<String>, after: &mut Option<String>) {
+    pub fn apply(self, before: &mut Option<String>, after: &mut Option<String>) {
         match self {
             Self::Start => {}
             Self::After(cursor) => {
@@ -122,11 +112,8 @@ impl<T, E> fmt::Debug for Paginator<'_, T, E> {
 
 impl<'a, T, E> Paginator<'a, T, E> {
     /// A paginator whose `fetch` makes one request for a cursor.
-    #[allow(
-        dead_code,
-        reason = "only used by paged operations, which features may leave out"
-    )]
-    pub(crate) fn new(
+    #[doc(hidden)]
+    pub fn new(
         operation: &'static str,
         fetch: impl FnMut(Cursor) -> PageFuture<'a, T, E> + Send + 'a,
     ) -> Self {

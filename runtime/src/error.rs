@@ -122,11 +122,8 @@ impl RawResponse {
     }
 
     /// Decodes the JSON body as a success value.
-    #[allow(
-        dead_code,
-        reason = "only used by operations with success responses with a body"
-    )]
-    pub(crate) fn decode<T: serde::de::DeserializeOwned, E>(
+    #[doc(hidden)]
+    pub fn decode<T: serde::de::DeserializeOwned, E>(
         self,
     ) -> Result<ResponseValue<T>, Error<E>> {
         match serde_json::from_slice(&self.body) {
@@ -146,11 +143,8 @@ impl RawResponse {
     }
 
     /// Accepts a success response that has no documented body.
-    #[allow(
-        dead_code,
-        reason = "only used by operations with success responses without a body"
-    )]
-    pub(crate) fn empty<E>(self) -> Result<ResponseValue<()>, Error<E>> {
+    #[doc(hidden)]
+    pub fn empty<E>(self) -> Result<ResponseValue<()>, Error<E>> {
         Ok(ResponseValue {
             status: self.status,
             headers: self.headers,
@@ -159,11 +153,8 @@ impl RawResponse {
     }
 
     /// Decodes the JSON body of a documented error response.
-    #[allow(
-        dead_code,
-        reason = "only used by operations with error responses with a body"
-    )]
-    pub(crate) fn api_error<B: serde::de::DeserializeOwned, E>(
+    #[doc(hidden)]
+    pub fn api_error<B: serde::de::DeserializeOwned, E>(
         self,
         variant: fn(B) -> E,
     ) -> Error<E> {
@@ -182,11 +173,8 @@ impl RawResponse {
     }
 
     /// A documented error response that has no body.
-    #[allow(
-        dead_code,
-        reason = "only used by operations with error responses without a body"
-    )]
-    pub(crate) fn documented<E>(self, error: E) -> Error<E> {
+    #[doc(hidden)]
+    pub fn documented<E>(self, error: E) -> Error<E> {
         Self::counted(
             self.attempts,
             Error::Api {
@@ -197,11 +185,8 @@ impl RawResponse {
     }
 
     /// A response whose status the spec does not document.
-    #[allow(
-        dead_code,
-        reason = "only used by operations with no `default` response"
-    )]
-    pub(crate) fn unexpected<E>(self) -> Error<E> {
+    #[doc(hidden)]
+    pub fn unexpected<E>(self) -> Error<E> {
         Self::counted(
             self.attempts,
             Error::UnexpectedStatus {
@@ -394,7 +379,8 @@ pub enum Error<E> {
 
 impl Error<std::convert::Infallible> {
     /// The same failure, typed for an operation whose documented errors are `E`.
-    pub(crate) fn widen<E>(self) -> Error<E> {
+    #[doc(hidden)]
+    pub fn widen<E>(self) -> Error<E> {
         match self {
             Self::Api { error, .. } => match error {},
             Self::UnexpectedStatus { response } => Error::UnexpectedStatus { response },

@@ -15,7 +15,7 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize};
 
 /// An object key as read: borrowed from the input when the input allows it.
-pub(crate) struct Key<'de>(pub(crate) Cow<'de, str>);
+pub struct Key<'de>(pub Cow<'de, str>);
 
 impl<'de> Deserialize<'de> for Key<'de> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -46,8 +46,7 @@ impl<'de> Deserialize<'de> for Key<'de> {
 }
 
 /// Reads the value of property `name` into its slot; a second occurrence is an error.
-#[allow(dead_code, reason = "unused when no struct has a property")]
-pub(crate) fn take<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
+pub fn take<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
     map: &mut A,
     slot: &mut Option<T>,
     name: &'static str,
@@ -60,27 +59,19 @@ pub(crate) fn take<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
 }
 
 /// Skips the value of a property the struct does not list.
-#[allow(
-    dead_code,
-    reason = "unused when every struct keeps additional properties"
-)]
-pub(crate) fn skip<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
+pub fn skip<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
     map.next_value::<de::IgnoredAny>().map(|_| ())
 }
 
 /// A required property: reading fails when it is missing; always written.
-#[allow(
-    dead_code,
-    reason = "each kind is unused by specs without such a property"
-)]
-pub(crate) mod required {
+pub mod required {
     use super::*;
 
-    pub(crate) fn get<T, E: de::Error>(slot: Option<T>, name: &'static str) -> Result<T, E> {
+    pub fn get<T, E: de::Error>(slot: Option<T>, name: &'static str) -> Result<T, E> {
         slot.ok_or_else(|| E::missing_field(name))
     }
 
-    pub(crate) fn put<M: SerializeMap, T: Serialize + ?Sized>(
+    pub fn put<M: SerializeMap, T: Serialize + ?Sized>(
         map: &mut M,
         name: &'static str,
         value: &T,
@@ -90,18 +81,14 @@ pub(crate) mod required {
 }
 
 /// An optional property (`Option`): missing or `null` reads as `None`; `None` is left out.
-#[allow(
-    dead_code,
-    reason = "each kind is unused by specs without such a property"
-)]
-pub(crate) mod optional {
+pub mod optional {
     use super::*;
 
-    pub(crate) fn get<T, E>(slot: Option<Option<T>>, _name: &'static str) -> Result<Option<T>, E> {
+    pub fn get<T, E>(slot: Option<Option<T>>, _name: &'static str) -> Result<Option<T>, E> {
         Ok(slot.flatten())
     }
 
-    pub(crate) fn put<M: SerializeMap, T: Serialize>(
+    pub fn put<M: SerializeMap, T: Serialize>(
         map: &mut M,
         name: &'static str,
         value: &Option<T>,
@@ -119,17 +106,18 @@ pub(crate) mod optional {
     unused_imports,
     reason = "each kind is unused by specs without such a property"
 )]
-pub(crate) mod nullable {
-    pub(crate) use super::optional::get;
-    pub(crate) use super::required::put;
+pub mod nullable {
+    pub use super::optional::get;
+    pub use super::required::put;
 }
 
 /// `Serialize` and `Deserialize` for a struct of named fields, one line per property:
 /// `field: required|optional|nullable "wire name",`, then `..field` for a map that keeps the
 /// properties the struct does not list. Attributes before the name (`#[cfg(...)]`) go on both
 /// impls. Properties are written in the order listed; unknown ones are skipped when read.
-#[allow(unused_macros, reason = "unused by specs without such a type")]
-macro_rules! object {
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __json_object {
     (
         $(#[$attr:meta])*
         $name:ident {
@@ -138,11 +126,11 @@ macro_rules! object {
         }
     ) => {
         $(#[$attr])*
-        impl serde::Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                use serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(None)?;
-                $($crate::json::$kind::put(&mut map, $wire, &self.$field)?;)*
+        impl $crate::__private::serde::Serialize for $name {
+            fn serialize<__S: $crate::__private::serde::Serializer>(&self, serializer: __S) -> ::std::result::Result<__S::Ok, __S::Error> {
+                use $crate::__private::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                $($crate::__private::json::$kind::put(&mut map, $wire, &self.$field)?;)*
                 $(
                     for (key, value) in &self.$extra {
                         map.serialize_entry(key, value)?;
@@ -153,43 +141,43 @@ macro_rules! object {
         }
 
         $(#[$attr])*
-        impl<'de> serde::Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                struct Visitor;
+        impl<'de> $crate::__private::serde::Deserialize<'de> for $name {
+            fn deserialize<__D: $crate::__private::serde::Deserializer<'de>>(deserializer: __D) -> ::std::result::Result<Self, __D::Error> {
+                struct __Visitor;
 
-                impl<'de> serde::de::Visitor<'de> for Visitor {
+                impl<'de> $crate::__private::serde::de::Visitor<'de> for __Visitor {
                     type Value = $name;
 
-                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                         f.write_str(concat!("struct ", stringify!($name)))
                     }
 
                     #[allow(clippy::match_single_binding, reason = "a struct may list no property")]
-                    fn visit_map<A: serde::de::MapAccess<'de>>(
+                    fn visit_map<__A: $crate::__private::serde::de::MapAccess<'de>>(
                         self,
-                        mut map: A,
-                    ) -> Result<$name, A::Error> {
-                        $(let mut $field = None;)*
-                        $(let mut $extra = std::collections::BTreeMap::new();)?
-                        while let Some(key) = map.next_key::<$crate::json::Key<'de>>()? {
+                        mut map: __A,
+                    ) -> ::std::result::Result<$name, __A::Error> {
+                        $(let mut $field = ::std::option::Option::None;)*
+                        $(let mut $extra = ::std::collections::BTreeMap::new();)?
+                        while let ::std::option::Option::Some(key) = map.next_key::<$crate::__private::json::Key<'de>>()? {
                             match &*key.0 {
-                                $($wire => $crate::json::take(&mut map, &mut $field, $wire)?,)*
-                                _ => $crate::json::object!(@other map key $($extra)?),
+                                $($wire => $crate::__private::json::take(&mut map, &mut $field, $wire)?,)*
+                                _ => $crate::__json_object!(@other map key $($extra)?),
                             }
                         }
-                        Ok($name {
-                            $($field: $crate::json::$kind::get($field, $wire)?,)*
+                        ::std::result::Result::Ok($name {
+                            $($field: $crate::__private::json::$kind::get($field, $wire)?,)*
                             $($extra,)?
                         })
                     }
                 }
 
-                deserializer.deserialize_map(Visitor)
+                deserializer.deserialize_map(__Visitor)
             }
         }
     };
     (@other $map:ident $key:ident) => {
-        $crate::json::skip(&mut $map)?
+        $crate::__private::json::skip(&mut $map)?
     };
     (@other $map:ident $key:ident $extra:ident) => {{
         $extra.insert($key.0.into_owned(), $map.next_value()?);
@@ -198,8 +186,9 @@ macro_rules! object {
 
 /// An open string enum's impls, one line per listed value: `Variant = "wire value",`. The enum
 /// itself ends with `Unknown(String)`, which keeps any other value as sent.
-#[allow(unused_macros, reason = "unused by specs without such a type")]
-macro_rules! string_enum {
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __json_string_enum {
     (
         $(#[$attr:meta])*
         $name:ident {
@@ -218,34 +207,34 @@ macro_rules! string_enum {
         }
 
         $(#[$attr])*
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
 
         $(#[$attr])*
-        impl From<&str> for $name {
+        impl ::std::convert::From<&str> for $name {
             fn from(value: &str) -> Self {
                 match value {
                     $($wire => Self::$variant,)*
-                    _ => Self::Unknown(value.to_owned()),
+                    _ => Self::Unknown(::std::borrow::ToOwned::to_owned(value)),
                 }
             }
         }
 
         $(#[$attr])*
-        impl serde::Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        impl $crate::__private::serde::Serialize for $name {
+            fn serialize<__S: $crate::__private::serde::Serializer>(&self, serializer: __S) -> ::std::result::Result<__S::Ok, __S::Error> {
                 serializer.serialize_str(self.as_str())
             }
         }
 
         $(#[$attr])*
-        impl<'de> serde::Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
-                Ok(Self::from(value.as_ref()))
+        impl<'de> $crate::__private::serde::Deserialize<'de> for $name {
+            fn deserialize<__D: $crate::__private::serde::Deserializer<'de>>(deserializer: __D) -> ::std::result::Result<Self, __D::Error> {
+                let value = <::std::borrow::Cow<'de, str> as $crate::__private::serde::Deserialize<'de>>::deserialize(deserializer)?;
+                ::std::result::Result::Ok(Self::from(value.as_ref()))
             }
         }
     };
@@ -253,8 +242,9 @@ macro_rules! string_enum {
 
 /// An open integer enum's impls, one line per listed value: `Variant = 7,`. The enum itself
 /// ends with `Unknown(i64)`, which keeps any other value as sent.
-#[allow(unused_macros, reason = "unused by specs without such a type")]
-macro_rules! int_enum {
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __json_int_enum {
     (
         $(#[$attr:meta])*
         $name:ident {
@@ -273,14 +263,14 @@ macro_rules! int_enum {
         }
 
         $(#[$attr])*
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 write!(f, "{}", self.value())
             }
         }
 
         $(#[$attr])*
-        impl From<i64> for $name {
+        impl ::std::convert::From<i64> for $name {
             fn from(value: i64) -> Self {
                 match value {
                     $($value => Self::$variant,)*
@@ -290,16 +280,16 @@ macro_rules! int_enum {
         }
 
         $(#[$attr])*
-        impl serde::Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        impl $crate::__private::serde::Serialize for $name {
+            fn serialize<__S: $crate::__private::serde::Serializer>(&self, serializer: __S) -> ::std::result::Result<__S::Ok, __S::Error> {
                 serializer.serialize_i64(self.value())
             }
         }
 
         $(#[$attr])*
-        impl<'de> serde::Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                Ok(Self::from(i64::deserialize(deserializer)?))
+        impl<'de> $crate::__private::serde::Deserialize<'de> for $name {
+            fn deserialize<__D: $crate::__private::serde::Deserializer<'de>>(deserializer: __D) -> ::std::result::Result<Self, __D::Error> {
+                ::std::result::Result::Ok(Self::from(<i64 as $crate::__private::serde::Deserialize<'de>>::deserialize(deserializer)?))
             }
         }
     };
@@ -309,8 +299,9 @@ macro_rules! int_enum {
 /// The tag picks the variant on the way in and is written from the variant on the way out, so
 /// every tag survives a round trip, also when several share one payload type. The enum itself
 /// ends with `Unknown(serde_json::Value)`, which keeps an unlisted tag's object as sent.
-#[allow(unused_macros, reason = "unused by specs without such a type")]
-macro_rules! tagged {
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __json_tagged {
     (
         $(#[$attr:meta])*
         $name:ident by $tag:literal {
@@ -320,47 +311,45 @@ macro_rules! tagged {
         $(#[$attr])*
         impl $name {
             /// The value of the discriminator property for this variant.
-            pub fn tag(&self) -> Option<&str> {
+            pub fn tag(&self) -> ::std::option::Option<&str> {
                 match self {
-                    $(Self::$variant(_) => Some($value),)*
-                    Self::Unknown(value) => value.get($tag).and_then(serde_json::Value::as_str),
+                    $(Self::$variant(_) => ::std::option::Option::Some($value),)*
+                    Self::Unknown(value) => value.get($tag).and_then($crate::__private::serde_json::Value::as_str),
                 }
             }
         }
 
         $(#[$attr])*
-        impl serde::Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        impl $crate::__private::serde::Serialize for $name {
+            fn serialize<__S: $crate::__private::serde::Serializer>(&self, serializer: __S) -> ::std::result::Result<__S::Ok, __S::Error> {
                 let (tag, value) = match self {
-                    $(Self::$variant(inner) => ($value, serde_json::to_value(inner)),)*
-                    Self::Unknown(value) => return value.serialize(serializer),
+                    $(Self::$variant(inner) => ($value, $crate::__private::serde_json::to_value(inner)),)*
+                    Self::Unknown(value) => return $crate::__private::serde::Serialize::serialize(value, serializer),
                 };
-                let mut value = value.map_err(serde::ser::Error::custom)?;
-                if let Some(object) = value.as_object_mut() {
-                    object.insert($tag.to_owned(), serde_json::Value::from(tag));
+                let mut value = value.map_err($crate::__private::serde::ser::Error::custom)?;
+                if let ::std::option::Option::Some(object) = value.as_object_mut() {
+                    object.insert(::std::borrow::ToOwned::to_owned($tag), $crate::__private::serde_json::Value::from(tag));
                 }
-                value.serialize(serializer)
+                $crate::__private::serde::Serialize::serialize(&value, serializer)
             }
         }
 
         $(#[$attr])*
-        impl<'de> serde::Deserialize<'de> for $name {
+        impl<'de> $crate::__private::serde::Deserialize<'de> for $name {
             #[allow(clippy::useless_conversion, reason = "payloads are boxed or not")]
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let value = serde_json::Value::deserialize(deserializer)?;
-                let Some(tag) = value.get($tag).and_then(serde_json::Value::as_str) else {
-                    return Err(serde::de::Error::missing_field($tag));
+            fn deserialize<__D: $crate::__private::serde::Deserializer<'de>>(deserializer: __D) -> ::std::result::Result<Self, __D::Error> {
+                let value = <$crate::__private::serde_json::Value as $crate::__private::serde::Deserialize<'de>>::deserialize(deserializer)?;
+                let ::std::option::Option::Some(tag) = value.get($tag).and_then($crate::__private::serde_json::Value::as_str) else {
+                    return ::std::result::Result::Err($crate::__private::serde::de::Error::missing_field($tag));
                 };
-                let result = match tag.to_owned().as_str() {
-                    $($value => serde_json::from_value::<$payload>(value)
+                let result = match ::std::borrow::ToOwned::to_owned(tag).as_str() {
+                    $($value => $crate::__private::serde_json::from_value::<$payload>(value)
                         .map(|payload| Self::$variant(payload.into())),)*
-                    _ => return Ok(Self::Unknown(value)),
+                    _ => return ::std::result::Result::Ok(Self::Unknown(value)),
                 };
-                result.map_err(serde::de::Error::custom)
+                result.map_err($crate::__private::serde::de::Error::custom)
             }
         }
     };
 }
 
-#[allow(unused_imports, reason = "unused by specs without such a type")]
-pub(crate) use {int_enum, object, string_enum, tagged};

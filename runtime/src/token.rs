@@ -11,7 +11,8 @@ use tracing::instrument::WithSubscriber;
 use crate::auth::Redacted;
 use crate::retry::RetryPolicy;
 use crate::store::{StoreError, TokenPair, TokenStore};
-use crate::{Client, Error, models};
+use crate::oauth::{self, TokenAnswer, TokenEndpointError};
+use crate::{Client, Error};
 
 /// Refresh when less than this is left of the access token's life (Cobo's last about 12 hours).
 pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(300);
@@ -19,19 +20,6 @@ pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(300);
 /// How long [`TokenManager::access_token`] waits for another process that holds the store's
 /// refresh lock, by default.
 pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(120);
-
-/// The [`Grant`] of a typed success answer. A macro, not `From` impls: the success types are
-/// named by the spec (`GetTokenResponse`, or a shared `TokenResponse`), their fields are not.
-macro_rules! grant {
-    ($response:expr) => {{
-        let response = $response;
-        Grant {
-            access_token: response.access_token,
-            refresh_token: response.refresh_token,
-            expires_in: response.expires_in.map(|secs| secs.max(0).unsigned_abs()),
-        }
-    }};
-}
 
 /// An Org Access Token. `Debug` does not show it.
 #[derive(Clone, PartialEq, Eq)]
@@ -71,7 +59,7 @@ pub enum TokenError {
     /// Refresh Token once more; if that fails with [`TokenError::InvalidGrant`], re-authorize.
     RefreshOutcomeUnknown {
         /// What went wrong.
-        source: Error<models::RefreshTokenError>,
+        source: Error<TokenEndpointError>,
     },
     /// Every attempt failed in a way that shows it was not acted on (connection refused, 503,
     /// 429).
@@ -79,17 +67,17 @@ pub enum TokenError {
         /// How many attempts were made.
         attempts: u32,
         /// The last attempt's error.
-        source: Error<models::RefreshTokenError>,
+        source: Error<TokenEndpointError>,
     },
     /// The refresh failed for a reason retrying cannot fix (another 4XX, an invalid request).
     Refresh {
         /// The error.
-        source: Error<models::RefreshTokenError>,
+        source: Error<TokenEndpointError>,
     },
     /// `get_token` failed in [`TokenManager::authorize`].
     Authorize {
         /// The error.
-        source: Error<models::GetTokenError>,
+        source: Error<TokenEndpointError>,
     },
     /// A success response without an access token (or, from `get_token`, a refresh token).
     IncompleteResponse {
@@ -360,13 +348,8 @@ impl TokenManager {
         } else {
             Some(self.lock_store().await?)
         };
-        let grant = match self
-            .inner
-            .client
-            .get_token(&self.inner.client_id, &self.inner.org_id, "org_implicit")
-            .await
-        {
-            Ok(response) => Ok(grant!(response.into_inner())),
+        let grant = match oauth::get_token(&self.inner.client, &self.inner.client_id, &self.inner.org_id).await {
+            Ok(response) => Ok(Grant::from(response.into_inner())),
             Err(e) => Grant::lenient(e),
         }
         .map_err(|source| TokenError::Authorize { source })?;
@@ -555,16 +538,17 @@ impl TokenManager {
 
     /// Exchanges `stored`'s refresh token for a new pair, retrying what is safe to retry.
     async fn refresh(&self, stored: &TokenPair) -> Result<(TokenPair, Duration), TokenError> {
-        let body = models::TokenEndpointBody {
-            client_id: Some(self.inner.client_id.clone()),
-            grant_type: Some("refresh_token".to_owned()),
-            refresh_token: Some(stored.refresh_token().to_owned()),
-        };
         let retry = self.inner.retry;
         let mut attempt = 1;
         loop {
-            let answer = match self.inner.client.refresh_token(&body).await {
-                Ok(response) => Ok(grant!(response.into_inner())),
+            let answer = match oauth::refresh_token(
+                &self.inner.client,
+                &self.inner.client_id,
+                stored.refresh_token(),
+            )
+            .await
+            {
+                Ok(response) => Ok(Grant::from(response.into_inner())),
                 Err(e) => Grant::lenient(e),
             };
             let source = match answer {
@@ -607,12 +591,12 @@ impl TokenManager {
 }
 
 enum Failure {
-    Retry(Error<models::RefreshTokenError>),
+    Retry(Error<TokenEndpointError>),
     Fatal(TokenError),
 }
 
 /// Sorts a failed refresh: retried only when the server surely did not act on it.
-fn classify(e: Error<models::RefreshTokenError>) -> Failure {
+fn classify(e: Error<TokenEndpointError>) -> Failure {
     if let Some(status) = e.status() {
         // 429 and 503 say the request was turned away; any other 5XX may come from a gateway
         // after the token service rotated the pair.
@@ -624,7 +608,7 @@ fn classify(e: Error<models::RefreshTokenError>) -> Failure {
             return Failure::Fatal(TokenError::RefreshOutcomeUnknown { source: e });
         }
         if let Error::Api {
-            error: models::RefreshTokenError::ClientError(oauth),
+            error: TokenEndpointError::ClientError(oauth),
             ..
         } = &e
         {
@@ -655,6 +639,16 @@ struct Grant {
     refresh_token: Option<String>,
     /// Seconds, saturated; `None` when absent or unreadable.
     expires_in: Option<u64>,
+}
+
+impl From<TokenAnswer> for Grant {
+    fn from(answer: TokenAnswer) -> Self {
+        Self {
+            access_token: answer.access_token,
+            refresh_token: answer.refresh_token,
+            expires_in: answer.expires_in.map(|secs| secs.max(0).unsigned_abs()),
+        }
+    }
 }
 
 impl Grant {

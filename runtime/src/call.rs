@@ -14,11 +14,13 @@ use crate::client::{Auth, Query, Request};
 use crate::error::{Error, RawResponse, ResponseValue};
 
 /// The future of one sent request.
-pub(crate) type Sent<'a> =
+#[doc(hidden)]
+pub type Sent<'a> =
     Pin<Box<dyn Future<Output = Result<RawResponse, Error<Infallible>>> + Send + 'a>>;
 
 /// Sends one request of an operation and reads its verified response.
-pub(crate) trait Sender: Sync {
+#[doc(hidden)]
+pub trait Sender: Sync {
     /// Sends `request`; `scope` is the OAuth2 scope the operation needs, named in errors of
     /// calls made with an Org Access Token.
     fn send_with<'a>(&'a self, request: Request, scope: Option<&'static str>) -> Sent<'a>;

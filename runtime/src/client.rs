@@ -3,6 +3,7 @@
 
 use std::convert::Infallible;
 use std::fmt;
+use std::marker::PhantomData;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -77,7 +78,10 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 
 /// Configures a [`Client`]. `Debug` shows the base URL without any `user:password@`.
-pub struct ClientBuilder {
+///
+/// `C` is what [`build`](Self::build) makes: this crate's [`Client`], or a generated crate's
+/// client, which wraps one and is made from it.
+pub struct ClientBuilder<C = Client> {
     secret: ApiSecret,
     environment: Environment,
     base_url: Option<String>,
@@ -86,9 +90,10 @@ pub struct ClientBuilder {
     max_response_bytes: usize,
     http: Option<reqwest::Client>,
     retry: crate::retry::RetryPolicy,
+    output: PhantomData<fn() -> C>,
 }
 
-impl fmt::Debug for ClientBuilder {
+impl<C> fmt::Debug for ClientBuilder<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("secret", &self.secret)
@@ -103,7 +108,24 @@ impl fmt::Debug for ClientBuilder {
     }
 }
 
-impl ClientBuilder {
+impl<C> ClientBuilder<C> {
+    /// Starts configuring a client that signs with `secret`: the environment
+    /// [`Environment::Dev`], its response key, [`DEFAULT_TIMEOUT`],
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`] and the default [`RetryPolicy`](crate::RetryPolicy).
+    pub fn new(secret: ApiSecret) -> Self {
+        Self {
+            secret,
+            environment: Environment::Dev,
+            base_url: None,
+            verification: ResponseVerification::EnvironmentKey,
+            timeout: DEFAULT_TIMEOUT,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            http: None,
+            retry: crate::retry::RetryPolicy::default(),
+            output: PhantomData,
+        }
+    }
+
     /// Selects the environment (default [`Environment::Dev`]).
     pub fn environment(mut self, environment: Environment) -> Self {
         self.environment = environment;
@@ -156,7 +178,14 @@ impl ClientBuilder {
     }
 
     /// Checks the configuration and builds the client.
-    pub fn build(self) -> Result<Client, BuildError> {
+    pub fn build(self) -> Result<C, BuildError>
+    where
+        C: From<Client>,
+    {
+        self.build_client().map(C::from)
+    }
+
+    fn build_client(self) -> Result<Client, BuildError> {
         let base_text = self
             .base_url
             .as_deref()
@@ -308,16 +337,7 @@ impl fmt::Debug for Client {
 impl Client {
     /// Starts configuring a client that signs with `secret`.
     pub fn builder(secret: ApiSecret) -> ClientBuilder {
-        ClientBuilder {
-            secret,
-            environment: Environment::Dev,
-            base_url: None,
-            verification: ResponseVerification::EnvironmentKey,
-            timeout: DEFAULT_TIMEOUT,
-            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
-            http: None,
-            retry: crate::retry::RetryPolicy::default(),
-        }
+        ClientBuilder::new(secret)
     }
 
     /// The base URL requests go to (no trailing slash).
@@ -633,9 +653,8 @@ fn check_header_value(
 
 /// Which authentication a request carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Auth {
+pub enum Auth {
     /// None: the operation declares `security: []`.
-    #[allow(dead_code, reason = "only emitted for operations without security")]
     None,
     /// CoboAuth: `BIZ-API-KEY`, `BIZ-API-NONCE` and `BIZ-API-SIGNATURE`.
     CoboSignature,
@@ -644,30 +663,31 @@ pub(crate) enum Auth {
 /// One request as an operation describes it; [`Client::send`] turns it into bytes on the wire.
 /// Its `Debug` (in `call.rs`) shows header names only: a header can carry a Bearer token.
 #[derive(Clone)]
-pub(crate) struct Request {
-    pub(crate) operation: &'static str,
-    pub(crate) method: Method,
+#[doc(hidden)]
+pub struct Request {
+    pub operation: &'static str,
+    pub method: Method,
     /// The path below the base URL, path parameters already encoded.
-    pub(crate) path: String,
+    pub path: String,
     /// The encoded query string, without `?`.
-    pub(crate) query: String,
+    pub query: String,
     /// The body with its content type, encoded once: these are the bytes signed and sent.
-    pub(crate) body: Option<(String, Vec<u8>)>,
+    pub body: Option<(String, Vec<u8>)>,
     /// Header parameters.
-    pub(crate) headers: Vec<(&'static str, String)>,
-    pub(crate) auth: Auth,
+    pub headers: Vec<(&'static str, String)>,
+    /// The authentication it carries.
+    pub auth: Auth,
 }
 
 /// Builds a query string the way Cobo's official SDKs encode it (Python's `urlencode`): names and
 /// values in UTF-8, `A-Z a-z 0-9 _ . - ~` kept, space as `+`, every other byte as `%XX`.
 #[derive(Debug, Default)]
-#[allow(dead_code, reason = "only used by operations with query parameters")]
-pub(crate) struct Query(String);
+#[doc(hidden)]
+pub struct Query(String);
 
-#[allow(dead_code, reason = "only used by operations with query parameters")]
 impl Query {
     /// Appends `name=value`.
-    pub(crate) fn push(&mut self, name: &str, value: impl fmt::Display) {
+    pub fn push(&mut self, name: &str, value: impl fmt::Display) {
         if !self.0.is_empty() {
             self.0.push('&');
         }
@@ -677,24 +697,20 @@ impl Query {
     }
 
     /// Appends `name=a,b,c` (an array with `explode: false`).
-    #[allow(
-        dead_code,
-        reason = "only used by operations with array query parameters with `explode: false`"
-    )]
-    pub(crate) fn push_joined<T: fmt::Display>(&mut self, name: &str, values: &[T]) {
+    pub fn push_joined<T: fmt::Display>(&mut self, name: &str, values: &[T]) {
         let joined: Vec<String> = values.iter().map(ToString::to_string).collect();
         self.push(name, joined.join(","));
     }
 
     /// The finished query string.
-    pub(crate) fn finish(self) -> String {
+    pub fn finish(self) -> String {
         self.0
     }
 }
 
 /// Encodes one path parameter value: every byte outside `A-Z a-z 0-9 _ . - ~` as `%XX`.
-#[allow(dead_code, reason = "only used by operations with path parameters")]
-pub(crate) fn encode_path(value: impl fmt::Display) -> String {
+#[doc(hidden)]
+pub fn encode_path(value: impl fmt::Display) -> String {
     let mut out = String::new();
     encode_into(&mut out, &value.to_string(), false);
     out
@@ -739,11 +755,8 @@ impl fmt::Debug for FilePart {
 }
 
 /// Builds a `multipart/form-data` body in memory, so its exact bytes can be signed.
-#[allow(
-    dead_code,
-    reason = "only used by operations with multipart request bodies"
-)]
-pub(crate) struct Multipart {
+#[doc(hidden)]
+pub struct Multipart {
     operation: &'static str,
     boundary: String,
     body: Vec<u8>,
@@ -751,12 +764,9 @@ pub(crate) struct Multipart {
     refused: Option<Error<Infallible>>,
 }
 
-#[allow(
-    dead_code,
-    reason = "only used by operations with multipart request bodies"
-)]
 impl Multipart {
-    pub(crate) fn new(operation: &'static str) -> Self {
+    /// An empty body for `operation`.
+    pub fn new(operation: &'static str) -> Self {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -800,14 +810,14 @@ impl Multipart {
     }
 
     /// Adds a text field.
-    pub(crate) fn text(&mut self, name: &str, value: &str) {
+    pub fn text(&mut self, name: &str, value: &str) {
         self.part_header(name, None, None);
         self.body.extend_from_slice(value.as_bytes());
         self.body.extend_from_slice(b"\r\n");
     }
 
     /// Adds a file.
-    pub(crate) fn file(&mut self, name: &str, file: &crate::FilePart) {
+    pub fn file(&mut self, name: &str, file: &crate::FilePart) {
         let content_type = file
             .content_type
             .as_deref()
@@ -819,7 +829,7 @@ impl Multipart {
 
     /// The content type (with the boundary) and the finished body, or the first value refused
     /// in a part header.
-    pub(crate) fn finish(mut self) -> Result<(String, Vec<u8>), Error<Infallible>> {
+    pub fn finish(mut self) -> Result<(String, Vec<u8>), Error<Infallible>> {
         if let Some(e) = self.refused {
             return Err(e);
         }
