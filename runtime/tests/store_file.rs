@@ -1,10 +1,9 @@
 //! The file store's lock file and temporary files: a symlink at `PATH.lock` is refused, and the
 //! `PATH.tmp.<pid>` copies left by dead processes are removed on the next save.
-#![cfg(feature = "oauth")] // The token operations and everything built on them.
 
 use std::time::{Duration, SystemTime};
 
-use cobo_waas2::{FileStore, StoreError, TokenPair, TokenStore};
+use cobo_waas2_runtime::{FileStore, StoreError, TokenPair, TokenStore};
 
 fn temp_dir(what: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!(

@@ -2,7 +2,6 @@
 //! request's signature and, on WaaS paths, its Bearer token: the token is sent beside the
 //! signature and not signed; a token the server expired early is renewed once and the call
 //! repeated once, only when that is safe; raw calls refuse paths that would change meaning.
-#![cfg(feature = "oauth")] // The token operations and everything built on them.
 
 mod support;
 
@@ -11,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use cobo_waas2::{
+use cobo_waas2_runtime::{
     ApiSecret, Client, Error, MemoryStore, OrgClient, ResponseVerification, TokenManager,
 };
 use reqwest::Method;

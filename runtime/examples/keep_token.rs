@@ -3,7 +3,7 @@
 //! per line. If the store already holds a pair it is used as is, without calling `get_token`.
 //!
 //! ```text
-//! COBO_API_SECRET=<hex> [COBO_ENV=dev|sandbox|prod] [COBO_BASE_URL=<url>] [COBO_RESPONSE_PUBKEY=<hex>|COBO_VERIFY_RESPONSES=0] cargo run -p cobo-waas2 --example keep_token -- <client_id> <org_id> <store> <seconds>
+//! COBO_API_SECRET=<hex> [COBO_ENV=dev|sandbox|prod] [COBO_BASE_URL=<url>] [COBO_RESPONSE_PUBKEY=<hex>|COBO_VERIFY_RESPONSES=0] cargo run -p cobo-waas2-runtime --example keep_token -- <client_id> <org_id> <store> <seconds>
 //! ```
 //!
 //! `<store>` is a file path (the file store), `sqlite:PATH` (an SQLite database; feature
@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use cobo_waas2::{FileStore, StoreError, TokenManager, TokenStore};
+use cobo_waas2_runtime::{FileStore, StoreError, TokenManager, TokenStore};
 
 /// The store `spec` names, for the organization `org_id` of the app `client_id`.
 fn open_store(
@@ -27,12 +27,12 @@ fn open_store(
 ) -> Result<Arc<dyn TokenStore>, StoreError> {
     #[cfg(feature = "sqlite")]
     if let Some(path) = spec.strip_prefix("sqlite:") {
-        let stores = cobo_waas2::SqliteStores::open(path)?;
+        let stores = cobo_waas2_runtime::SqliteStores::open(path)?;
         return Ok(Arc::new(stores.store(client_id, org_id)));
     }
     #[cfg(feature = "postgres")]
     if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
-        let stores = cobo_waas2::PostgresStores::connect(spec)?;
+        let stores = cobo_waas2_runtime::PostgresStores::connect(spec)?;
         return Ok(Arc::new(stores.store(client_id, org_id)));
     }
     let _ = (client_id, org_id);

@@ -3,7 +3,7 @@
 
 use std::hint::black_box;
 
-use cobo_waas2::{WebhookSigner, WebhookVerifier};
+use cobo_waas2_runtime::{WebhookSigner, WebhookVerifier};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use serde_json::json;
 

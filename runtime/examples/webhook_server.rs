@@ -14,14 +14,14 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use cobo_waas2::{
+use cobo_waas2_runtime::{
     CallbackDecision, Delivery, Environment, MemoryDedup, ResponseKey, WebhookReceiver,
     WebhookVerifier,
 };
 use serde_json::Value;
 
 const USAGE: &str = "usage: [COBO_WEBHOOK_PUBKEY=<hex>|COBO_ENV=dev|sandbox|prod] \
-                     cargo run -p cobo-waas2 --example webhook_server -- 127.0.0.1:PORT";
+                     cargo run -p cobo-waas2-runtime --example webhook_server -- 127.0.0.1:PORT";
 
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())

@@ -1,6 +1,5 @@
 //! The token manager and stores against the in-process server: single flight, what is retried
 //! and what is terminal, durable saves, locks, corrupt files, and no token in any output.
-#![cfg(feature = "oauth")] // The token operations and everything built on them.
 
 mod support;
 
@@ -9,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use cobo_waas2::{
+use cobo_waas2_runtime::{
     ApiSecret, Client, Error, FileStore, MemoryStore, ResponseVerification, RetryPolicy,
     StoreError, StoreLock, TokenError, TokenManager, TokenPair, TokenStore,
 };
@@ -301,7 +300,7 @@ async fn a_connection_that_cannot_be_opened_is_retried() {
 async fn assert_outcome_unknown(
     reply: Reply,
     timeout: Duration,
-    check: fn(&Error<cobo_waas2::models::RefreshTokenError>) -> bool,
+    check: fn(&Error<cobo_waas2_runtime::TokenEndpointError>) -> bool,
 ) {
     let server = TestServer::start([reply.clone(), token_reply(2)]).await;
     let store = Arc::new(MemoryStore::with_pair(pair(1, Duration::ZERO)));

@@ -1,12 +1,12 @@
 //! The cost of de-duplicating one webhook event: `claim` then `complete` of a new `event_id`, as
-//! [`WebhookReceiver`](cobo_waas2::WebhookReceiver) runs them per delivery, on `MemoryDedup`,
+//! [`WebhookReceiver`](cobo_waas2_runtime::WebhookReceiver) runs them per delivery, on `MemoryDedup`,
 //! `SqliteStores` (a temporary file, WAL, `synchronous = FULL`) and `PostgresStores` when
 //! `COBO_BENCH_POSTGRES_URL` names a database.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use cobo_waas2::{EventDedup, MemoryDedup, PostgresStores, Seen, SqliteStores};
+use cobo_waas2_runtime::{EventDedup, MemoryDedup, PostgresStores, Seen, SqliteStores};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 fn claim_and_complete<D: EventDedup>(

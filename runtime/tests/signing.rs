@@ -1,7 +1,7 @@
 //! Request signing and response verification against vectors made with Cobo's official Python
 //! SDK (`tests/data/signing_vectors.json`).
 
-use cobo_waas2::{ApiSecret, ResponseKey, SignatureError, string_to_sign};
+use cobo_waas2_runtime::{ApiSecret, ResponseKey, SignatureError, string_to_sign};
 use serde_json::Value;
 
 fn vectors() -> Value {

@@ -1,7 +1,6 @@
 //! The PostgreSQL store against a throwaway cluster this test starts on 127.0.0.1: one table
 //! for many organizations, one refresh across processes, corrupt rows reported by organization,
 //! crash safety under SIGKILL, typed errors while the server restarts and recovery after.
-#![cfg(feature = "oauth")] // The token operations and everything built on them.
 
 #[path = "support/stores.rs"]
 mod stores;
@@ -10,7 +9,7 @@ mod support;
 use std::sync::{OnceLock, RwLock, RwLockReadGuard};
 use std::time::{Duration, SystemTime};
 
-use cobo_waas2::{PostgresStores, StoreError, TokenManager, TokenPair, TokenStore, TokenStores};
+use cobo_waas2_runtime::{PostgresStores, StoreError, TokenManager, TokenPair, TokenStore, TokenStores};
 use stores::Postgres;
 use support::Rotating;
 
@@ -198,7 +197,7 @@ fn a_server_restart_gives_typed_errors_then_recovers_without_losing_the_pair() {
     assert!(
         matches!(
             error,
-            cobo_waas2::TokenError::Store(StoreError::Database { .. })
+            cobo_waas2_runtime::TokenError::Store(StoreError::Database { .. })
         ),
         "{shown}"
     );

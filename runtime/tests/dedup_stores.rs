@@ -2,7 +2,6 @@
 //! `event_id` across handles and processes, `Handled` once completed, the event given back by a
 //! release, a lease that ran out taken over, old rows deleted; and through the webhook receiver
 //! on two servers sharing one SQLite file, a redelivered event handled once.
-#![cfg(feature = "oauth")] // The stores are built with the token lifecycle.
 
 #[path = "support/stores.rs"]
 mod stores;
@@ -13,7 +12,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
-use cobo_waas2::{
+use cobo_waas2_runtime::{
     Delivery, EventDedup, PostgresStores, Seen, SignedDelivery, SqliteStores, StoreError,
     WebhookReceiver, WebhookSigner,
 };

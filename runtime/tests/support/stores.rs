@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use cobo_waas2::{
+use cobo_waas2_runtime::{
     Client, PostgresStores, ResponseVerification, SqliteStores, TokenManager, TokenPair, TokenStore,
 };
 
@@ -37,7 +37,7 @@ pub fn client(server: &TestServer) -> Client {
 }
 
 fn client_of(base_url: &str) -> Client {
-    Client::builder(cobo_waas2::ApiSecret::from_hex(SECRET_HEX).unwrap())
+    Client::builder(cobo_waas2_runtime::ApiSecret::from_hex(SECRET_HEX).unwrap())
         .base_url(base_url)
         .response_verification(ResponseVerification::Key(crate::support::response_key()))
         .build()

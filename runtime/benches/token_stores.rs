@@ -1,4 +1,4 @@
-//! Token stores at scale, a bench binary (`cargo bench -p cobo-waas2 --bench token_stores`):
+//! Token stores at scale, a bench binary (`cargo bench -p cobo-waas2-runtime --bench token_stores`):
 //!
 //! - the memory of [`Organizations`] holding 10,000 organizations with a valid token each, and
 //!   the time of `access_token()` when the token is valid (no I/O);
@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use cobo_waas2::{
+use cobo_waas2_runtime::{
     ApiSecret, Client, FileStore, MemoryStore, MemoryStores, Organizations, PostgresStores,
     ResponseVerification, SqliteStores, TokenManager, TokenPair, TokenStore, TokenStores,
 };

@@ -1,6 +1,5 @@
 //! The SQLite store: one database for many organizations, shared by processes, one refresh per
 //! rotation, corrupt rows reported by organization, crash safety under SIGKILL.
-#![cfg(feature = "oauth")] // The token operations and everything built on them.
 
 #[path = "support/stores.rs"]
 mod stores;
@@ -8,7 +7,7 @@ mod support;
 
 use std::time::{Duration, SystemTime};
 
-use cobo_waas2::{SqliteStores, StoreError, TokenPair, TokenStore, TokenStores};
+use cobo_waas2_runtime::{SqliteStores, StoreError, TokenPair, TokenStore, TokenStores};
 use stores::TempDir;
 
 fn pair(n: u64) -> TokenPair {

@@ -1,6 +1,5 @@
 //! `Organizations`: one handle for every organization of an app, over one store database and
 //! one client.
-#![cfg(feature = "oauth")] // The token operations and everything built on them.
 
 #[path = "support/stores.rs"]
 mod stores;
@@ -8,7 +7,7 @@ mod support;
 
 use std::time::Duration;
 
-use cobo_waas2::{MemoryStores, Organizations, SqliteStores, TokenStores};
+use cobo_waas2_runtime::{MemoryStores, Organizations, SqliteStores, TokenStores};
 use support::{Rotating, TestServer};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

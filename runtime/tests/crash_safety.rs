@@ -2,7 +2,6 @@
 //! server that rotates refresh tokens, is killed with SIGKILL at random instants, 100 times.
 //! After each kill the stored pair is never older than the last access token the child printed,
 //! it is readable, and the next run continues from it.
-#![cfg(feature = "oauth")] // The token operations and everything built on them.
 
 mod support;
 

@@ -4,7 +4,7 @@
 //! any endpoint works, in the crate's spec or not.
 //!
 //! ```text
-//! COBO_API_SECRET=<hex> [COBO_ENV=dev|sandbox|prod] [COBO_BASE_URL=<url>] [COBO_RESPONSE_PUBKEY=<hex>|COBO_VERIFY_RESPONSES=0] cargo run -p cobo-waas2 --example org_call -- <client_id> <org_id> <store_path> <METHOD> <PATH> [JSON_BODY]
+//! COBO_API_SECRET=<hex> [COBO_ENV=dev|sandbox|prod] [COBO_BASE_URL=<url>] [COBO_RESPONSE_PUBKEY=<hex>|COBO_VERIFY_RESPONSES=0] cargo run -p cobo-waas2-runtime --example org_call -- <client_id> <org_id> <store_path> <METHOD> <PATH> [JSON_BODY]
 //! ```
 //!
 //! `<PATH>` is below the base URL and may carry a query (`/wallets?limit=10`). Prints the JSON
@@ -15,7 +15,7 @@ mod common;
 
 use std::process::ExitCode;
 
-use cobo_waas2::{FileStore, Method, TokenManager};
+use cobo_waas2_runtime::{FileStore, Method, TokenManager};
 
 const ARGS: &str = "<client_id> <org_id> <store_path> <METHOD> <PATH> [JSON_BODY]";
 

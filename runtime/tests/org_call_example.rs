@@ -2,7 +2,6 @@
 //! Bearer-checking on WaaS paths): the first run calls `get_token` once and stores the pair,
 //! the next reuses it; the JSON answer is printed, a failure is one line; no token or secret
 //! is printed.
-#![cfg(feature = "oauth")] // The token operations and everything built on them.
 
 mod support;
 

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use cobo_waas2::{
+use cobo_waas2_runtime::{
     ApiSecret, CallbackDecision, Delivery, HeaderMap, InstallApproval, InstallCallback,
     InstallCallbackError, MemoryDedup, SignedDelivery, WebhookError, WebhookReceiver,
     WebhookSigner, WebhookVerifier,
@@ -416,7 +416,7 @@ fn verifier_checks_age_and_ambiguous_headers() {
     ));
 
     // The environment's key is not the test key.
-    let dev = WebhookVerifier::new(cobo_waas2::Environment::Dev);
+    let dev = WebhookVerifier::new(cobo_waas2_runtime::Environment::Dev);
     assert!(matches!(
         dev.verify(&good.headers(), &good.body),
         Err(WebhookError::BadSignature)
