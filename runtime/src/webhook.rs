@@ -236,7 +236,7 @@ impl std::error::Error for WebhookError {
 /// Signs deliveries as Cobo does, for an app's own tests of its webhook endpoint.
 ///
 /// ```
-/// # use cobo_waas2::WebhookSigner;
+/// # use cobo_waas2_runtime::WebhookSigner;
 /// let signer = WebhookSigner::test();
 /// let delivery = signer.delivery(br#"{"event_id":"e1"}"#.to_vec());
 /// let verifier = signer.verifier();
