@@ -4,7 +4,8 @@
 //! `openapiv3`, `$ref` siblings kept), `resolve` (`$ref`s followed by one walker, `allOf`
 //! merged, path templates parsed), [`model`] (a resolved, named intermediate model), `emit`
 //! (model → pieces of each file: tokens and text), `format` (pieces → text) and the files
-//! (headers, runtime modules, manifest). [`generate`] runs them in that order. It is pure: it
+//! (headers, `client.rs`, manifest). Generated crates depend on the runtime crate
+//! `cobo-waas2-runtime` (at least [`RUNTIME_VERSION`]) for everything the spec does not say. [`generate`] runs them in that order. It is pure: it
 //! reads only what it is handed, returns the same bytes for the same input, and reports every
 //! problem as a located [`Error`] instead of panicking. [`diff`] compares two specs with the
 //! same stages.
@@ -30,6 +31,7 @@ pub struct ReadmeDoctests;
 
 pub use error::{Error, ErrorKind, Warning};
 pub use format::GENERATED_MARK;
+pub use runtime::RUNTIME_VERSION;
 pub use warning_kind::WarningKind;
 
 /// What to generate.
@@ -44,6 +46,9 @@ pub struct Options {
     /// Whether to write `Cargo.toml` too (a standalone crate) or only `src/` (a workspace member
     /// whose manifest is kept by hand).
     pub manifest: bool,
+    /// Where that `Cargo.toml` finds the runtime crate `cobo-waas2-runtime`, relative to the
+    /// manifest (`../runtime`); `None` for the crates.io release.
+    pub runtime_path: Option<String>,
 }
 
 /// One output file.
@@ -90,6 +95,7 @@ pub fn generate(text: &str, options: &Options) -> Result<Output, Error> {
 ///     command: "cargo build".into(),
 ///     crate_name: std::env::var("CARGO_PKG_NAME")?,
 ///     manifest: false,
+///     runtime_path: None,
 /// };
 /// std::fs::create_dir_all(&dir)?;
 /// for file in codegen::generate_for_include(&text, &options, &dir)?.files {
@@ -162,8 +168,8 @@ fn locate_warnings(text: &str, warnings: &mut [Warning]) {
     warnings.sort_by(|a, b| (a.line, &a.pointer).cmp(&(b.line, &b.pointer)));
 }
 
-/// The files of the crate: the formatted sources and the runtime modules with their headers,
-/// and the manifest; sorted by path.
+/// The files of the crate: the formatted sources and `client.rs` with their headers, and the
+/// manifest; sorted by path.
 fn write(
     api: &model::Api,
     sources: Vec<(&'static str, Result<String, Error>)>,
@@ -191,18 +197,16 @@ fn write(
             contents: format!("{header}{source}"),
         });
     }
-    for (name, source) in emit::runtime_files(api) {
-        let source = emit::runtime_source(source, &lib_name);
-        files.push(File {
-            path: format!("{src}{name}"),
-            contents: format!("{header}{source}"),
-        });
-    }
+    files.push(File {
+        path: format!("{src}client.rs"),
+        contents: format!("{header}{}", emit::client_rs()),
+    });
     if options.manifest {
+        let runtime_path = options.runtime_path.as_deref();
         files.push(File {
             path: "Cargo.toml".to_owned(),
             contents: format::toml_header(&options.spec_name, &options.command, &identity)
-                + &emit::manifest(&options.crate_name, api),
+                + &emit::manifest(&options.crate_name, api, runtime_path),
         });
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -257,7 +261,8 @@ fn join(
     Ok(text)
 }
 
-/// The dependencies generated code needs, as `Cargo.toml` lines.
-pub fn dependencies() -> &'static str {
-    emit::DEPENDENCIES
+/// The dependencies generated code needs, as `Cargo.toml` lines: the runtime from crates.io, or
+/// from `runtime_path` (relative to the manifest) when given.
+pub fn dependencies(runtime_path: Option<&str>) -> String {
+    emit::dependencies(runtime_path)
 }

@@ -1,51 +1,24 @@
-//! The runtime modules generated crates are built on, copied verbatim from `codegen/templates/`:
-//! below the stages, as the model reserves the names they define and `emit` copies them.
+//! The runtime crate generated code is built on (`cobo-waas2-runtime`, `runtime/` in this
+//! workspace): its name, the version generated code requires, and the names it defines, which
+//! generated code may not take. Below the stages: the model reserves the names, `emit` writes the
+//! dependency. A unit test of `model::reserved` checks the lists against the runtime's sources.
 
-/// The runtime modules every generated crate contains: (file name, source).
-pub(crate) const RUNTIME: &[(&str, &str)] = &[
-    ("auth.rs", include_str!("../templates/auth.rs")),
-    ("call.rs", include_str!("../templates/call.rs")),
-    ("client.rs", include_str!("../templates/client.rs")),
-    ("error.rs", include_str!("../templates/error.rs")),
-    ("dedup.rs", include_str!("../templates/dedup.rs")),
-    ("receiver.rs", include_str!("../templates/receiver.rs")),
-    ("webhook.rs", include_str!("../templates/webhook.rs")),
-    (
-        "webhook_axum.rs",
-        include_str!("../templates/webhook_axum.rs"),
-    ),
-    ("retry.rs", include_str!("../templates/retry.rs")),
-];
+/// The runtime's package name, as a generated manifest depends on it.
+pub(crate) const PACKAGE: &str = "cobo-waas2-runtime";
 
-/// Cursor paging's runtime, for specs with a cursor-paged operation.
-pub(crate) const PAGING_RUNTIME: (&str, &str) =
-    ("paging.rs", include_str!("../templates/paging.rs"));
+/// Its library name, as generated code names it.
+pub(crate) const LIB: &str = "cobo_waas2_runtime";
 
-/// The token lifecycle modules, for specs with Cobo's `get_token` and `refresh_token`.
-pub(crate) const TOKEN_RUNTIME: &[(&str, &str)] = &[
-    ("store.rs", include_str!("../templates/store.rs")),
-    ("token.rs", include_str!("../templates/token.rs")),
-    ("token_orgs.rs", include_str!("../templates/token_orgs.rs")),
-    (
-        "store_sqlite.rs",
-        include_str!("../templates/store_sqlite.rs"),
-    ),
-    (
-        "store_postgres.rs",
-        include_str!("../templates/store_postgres.rs"),
-    ),
-    ("org.rs", include_str!("../templates/org.rs")),
-];
+/// The oldest runtime release the generated code works with, as a Cargo requirement: any later
+/// semver-compatible release is picked up by `cargo update`. It is the runtime's version when the
+/// generator was released (a test checks it against `runtime/Cargo.toml`).
+pub const RUNTIME_VERSION: &str = "0.1.0";
 
-/// How generated types read and write JSON, for specs with a struct, an enum or a union.
-pub(crate) const JSON_RUNTIME: (&str, &str) = ("json.rs", include_str!("../templates/json.rs"));
+/// Types, traits and aliases the runtime's modules define. Generated models do not take these
+/// names, so `cobo_waas2::Error` and a model never read alike.
+pub(crate) const TYPES: &[&str] = &[];
 
-/// The source of every runtime module the generator may copy, whichever `api` needs: the
-/// names they define are reserved (`model::reserved`).
-pub(crate) fn all_sources() -> impl Iterator<Item = &'static str> {
-    RUNTIME
-        .iter()
-        .chain(TOKEN_RUNTIME)
-        .chain([&JSON_RUNTIME, &PAGING_RUNTIME])
-        .map(|(_, source)| *source)
-}
+/// Methods of the runtime's `Client` and `OrgClient`, which the generated clients reach through
+/// `Deref`, of the traits they implement, and of the generated wrappers themselves: an
+/// operation's method may not take these names.
+pub(crate) const CLIENT_METHODS: &[&str] = &[];

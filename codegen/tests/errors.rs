@@ -10,6 +10,7 @@ fn options(name: &str) -> Options {
         command: "cargo xtask codegen".to_owned(),
         crate_name: "test-crate".to_owned(),
         manifest: true,
+        runtime_path: None,
     }
 }
 

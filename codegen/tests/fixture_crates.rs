@@ -51,6 +51,7 @@ fn generated(name: &str) -> (String, String) {
         command: "cargo build".into(),
         crate_name: format!("fixture-{name}"),
         manifest: true,
+        runtime_path: None,
     };
     let file = |output: codegen::Output, path: &str| {
         output

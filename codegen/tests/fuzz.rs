@@ -23,6 +23,7 @@ fn options() -> Options {
         command: "cargo xtask codegen".to_owned(),
         crate_name: "fuzzed".to_owned(),
         manifest: true,
+        runtime_path: None,
     }
 }
 

@@ -11,6 +11,7 @@ fn options() -> Options {
         command: "cargo build".into(),
         crate_name: "my-cobo-client".into(),
         manifest: true,
+        runtime_path: None,
     }
 }
 

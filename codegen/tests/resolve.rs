@@ -106,6 +106,7 @@ fn a_malformed_path_template_is_a_located_error() {
         command: "test".into(),
         crate_name: "t".into(),
         manifest: false,
+        runtime_path: None,
     };
     let error = generate(&text, &options).expect_err("unbalanced");
     assert_eq!(error.kind, ErrorKind::Invalid, "{error}");

@@ -257,6 +257,7 @@ fn editing_a_description_changes_only_its_doc_line() {
         command: "cargo xtask codegen".to_owned(),
         crate_name: "cobo-waas2".to_owned(),
         manifest: false,
+        runtime_path: None,
     };
     let before = generate(&text, &options).expect("generate");
     let after = generate(&edited, &options).expect("generate");

@@ -14,6 +14,7 @@ fn lib_rs_and_the_manifest_name_the_spec_version_and_hash() {
         command: "cargo xtask codegen".into(),
         crate_name: "cobo-waas2".into(),
         manifest: true,
+        runtime_path: None,
     };
     let hash: String = Sha256::digest(text.as_bytes())
         .iter()

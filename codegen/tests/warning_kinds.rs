@@ -18,6 +18,7 @@ fn every_fixture_warning_has_a_known_kind() {
             command: "test".into(),
             crate_name: "fixture".into(),
             manifest: false,
+            runtime_path: None,
         };
         let output = generate(&text, &options).expect("fixture generates");
         for warning in &output.warnings {

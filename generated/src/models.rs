@@ -26,7 +26,7 @@ impl std::fmt::Display for ErrorResponse {
             .finish("ErrorResponse")
     }
 }
-crate::json::object! {
+crate::__private::json::object! {
     #[cfg(feature = "oauth")]
     ErrorResponse {
         error_code: required "error_code",
@@ -115,7 +115,7 @@ impl std::fmt::Debug for GetTokenResponse {
             .finish()
     }
 }
-crate::json::object! {
+crate::__private::json::object! {
     #[cfg(feature = "oauth")]
     GetTokenResponse {
         access_token: optional "access_token",
@@ -143,7 +143,7 @@ impl std::fmt::Display for OauthErrorResponse {
             .finish("OauthErrorResponse")
     }
 }
-crate::json::object! {
+crate::__private::json::object! {
     #[cfg(feature = "oauth")]
     OauthErrorResponse {
         error: required "error",
@@ -159,7 +159,7 @@ pub struct PermissionTokenExchangeBody {
     /// Example: `"payment_orders_payin"`
     pub permission_type: String,
 }
-crate::json::object! {
+crate::__private::json::object! {
     #[cfg(feature = "oauth")]
     PermissionTokenExchangeBody {
         permission_type: required "permission_type",
@@ -184,7 +184,7 @@ impl std::fmt::Debug for PermissionTokenRefreshBody {
             .finish()
     }
 }
-crate::json::object! {
+crate::__private::json::object! {
     #[cfg(feature = "oauth")]
     PermissionTokenRefreshBody {
         refresh_token: required "refresh_token",
@@ -229,7 +229,7 @@ impl std::fmt::Debug for PermissionTokenResponse {
             .finish()
     }
 }
-crate::json::object! {
+crate::__private::json::object! {
     #[cfg(feature = "oauth")]
     PermissionTokenResponse {
         access_token: optional "access_token",
@@ -319,7 +319,7 @@ impl std::fmt::Debug for RefreshTokenResponse {
             .finish()
     }
 }
-crate::json::object! {
+crate::__private::json::object! {
     #[cfg(feature = "oauth")]
     RefreshTokenResponse {
         access_token: optional "access_token",
@@ -361,7 +361,7 @@ impl std::fmt::Debug for TokenEndpointBody {
             .finish()
     }
 }
-crate::json::object! {
+crate::__private::json::object! {
     #[cfg(feature = "oauth")]
     TokenEndpointBody {
         client_id: optional "client_id",

@@ -37,7 +37,7 @@ impl crate::Client {
         crate::ResponseValue<crate::models::GetTokenResponse>,
         crate::Error<crate::models::GetTokenError>,
     > {
-        get_token(self, client_id, org_id, grant_type).await
+        get_token(&self.inner, client_id, org_id, grant_type).await
     }
     /// Refresh Org Access Token
     ///
@@ -66,7 +66,7 @@ impl crate::Client {
         crate::ResponseValue<crate::models::RefreshTokenResponse>,
         crate::Error<crate::models::RefreshTokenError>,
     > {
-        refresh_token(self, body).await
+        refresh_token(&self.inner, body).await
     }
     /// Get Access Token
     ///
@@ -96,7 +96,7 @@ impl crate::Client {
         crate::ResponseValue<crate::models::PermissionTokenResponse>,
         crate::Error<crate::models::ExchangePermissionTokenError>,
     > {
-        exchange_permission_token(self, body).await
+        exchange_permission_token(&self.inner, body).await
     }
     /// Refresh Access Token
     ///
@@ -126,12 +126,12 @@ impl crate::Client {
         crate::ResponseValue<crate::models::PermissionTokenResponse>,
         crate::Error<crate::models::RefreshPermissionTokenError>,
     > {
-        refresh_permission_token(self, body).await
+        refresh_permission_token(&self.inner, body).await
     }
 }
 #[cfg(feature = "oauth")]
 async fn get_token(
-    via: &dyn crate::call::Sender,
+    via: &dyn crate::__private::Sender,
     client_id: &str,
     org_id: &str,
     grant_type: &str,
@@ -139,19 +139,19 @@ async fn get_token(
     crate::ResponseValue<crate::models::GetTokenResponse>,
     crate::Error<crate::models::GetTokenError>,
 > {
-    let mut query = crate::client::Query::default();
+    let mut query = crate::__private::Query::default();
     query.push("client_id", client_id);
     query.push("org_id", org_id);
     query.push("grant_type", grant_type);
     let query = query.finish();
-    let request = crate::client::Request {
+    let request = crate::__private::Request {
         operation: "get_token",
-        method: reqwest::Method::GET,
+        method: crate::Method::GET,
         path: "/oauth/token".to_owned(),
         query,
         body: None,
         headers: Vec::new(),
-        auth: crate::client::Auth::CoboSignature,
+        auth: crate::__private::Auth::CoboSignature,
     };
     let response = via.send_with(request, None).await.map_err(crate::Error::widen)?;
     match response.status().as_u16() {
@@ -163,16 +163,16 @@ async fn get_token(
 }
 #[cfg(feature = "oauth")]
 async fn refresh_token(
-    via: &dyn crate::call::Sender,
+    via: &dyn crate::__private::Sender,
     body: &crate::models::TokenEndpointBody,
 ) -> Result<
     crate::ResponseValue<crate::models::RefreshTokenResponse>,
     crate::Error<crate::models::RefreshTokenError>,
 > {
     let query = String::new();
-    let request = crate::client::Request {
+    let request = crate::__private::Request {
         operation: "refresh_token",
-        method: reqwest::Method::POST,
+        method: crate::Method::POST,
         path: "/oauth/token".to_owned(),
         query,
         body: Some((
@@ -184,7 +184,7 @@ async fn refresh_token(
                 })?,
         )),
         headers: Vec::new(),
-        auth: crate::client::Auth::CoboSignature,
+        auth: crate::__private::Auth::CoboSignature,
     };
     let response = via.send_with(request, None).await.map_err(crate::Error::widen)?;
     match response.status().as_u16() {
@@ -200,16 +200,16 @@ async fn refresh_token(
 }
 #[cfg(feature = "oauth")]
 async fn exchange_permission_token(
-    via: &dyn crate::call::Sender,
+    via: &dyn crate::__private::Sender,
     body: &crate::models::PermissionTokenExchangeBody,
 ) -> Result<
     crate::ResponseValue<crate::models::PermissionTokenResponse>,
     crate::Error<crate::models::ExchangePermissionTokenError>,
 > {
     let query = String::new();
-    let request = crate::client::Request {
+    let request = crate::__private::Request {
         operation: "exchange_permission_token",
-        method: reqwest::Method::POST,
+        method: crate::Method::POST,
         path: "/oauth/permission_token/exchange".to_owned(),
         query,
         body: Some((
@@ -221,7 +221,7 @@ async fn exchange_permission_token(
                 })?,
         )),
         headers: Vec::new(),
-        auth: crate::client::Auth::CoboSignature,
+        auth: crate::__private::Auth::CoboSignature,
     };
     let response = via.send_with(request, None).await.map_err(crate::Error::widen)?;
     match response.status().as_u16() {
@@ -243,16 +243,16 @@ async fn exchange_permission_token(
 }
 #[cfg(feature = "oauth")]
 async fn refresh_permission_token(
-    via: &dyn crate::call::Sender,
+    via: &dyn crate::__private::Sender,
     body: &crate::models::PermissionTokenRefreshBody,
 ) -> Result<
     crate::ResponseValue<crate::models::PermissionTokenResponse>,
     crate::Error<crate::models::RefreshPermissionTokenError>,
 > {
     let query = String::new();
-    let request = crate::client::Request {
+    let request = crate::__private::Request {
         operation: "refresh_permission_token",
-        method: reqwest::Method::POST,
+        method: crate::Method::POST,
         path: "/oauth/permission_token/refresh".to_owned(),
         query,
         body: Some((
@@ -264,7 +264,7 @@ async fn refresh_permission_token(
                 })?,
         )),
         headers: Vec::new(),
-        auth: crate::client::Auth::CoboSignature,
+        auth: crate::__private::Auth::CoboSignature,
     };
     let response = via.send_with(request, None).await.map_err(crate::Error::widen)?;
     match response.status().as_u16() {

@@ -235,7 +235,7 @@ async fn verifying_server_rejects_a_wrong_signature() {
     let nonce = support::now_ms().to_string();
     // Signed for another query than the one sent.
     let signature = secret.sign_request("GET", "/v2/oauth/token", &nonce, "client_id=x", b"");
-    let response = reqwest::Client::new()
+    let response = cobo_waas2::reqwest::Client::new()
         .get(format!("{}/oauth/token?client_id=y", server.base_url()))
         .header("BIZ-API-KEY", secret.api_key())
         .header("BIZ-API-NONCE", &nonce)
@@ -916,7 +916,7 @@ async fn dot_and_empty_path_segments_are_refused_before_sending() {
         "/wallets/a%2F..%2Fb/tokens",
     ] {
         let err = client
-            .prepare_json_request(reqwest::Method::GET, path, &json!({}))
+            .prepare_json_request(cobo_waas2::reqwest::Method::GET, path, &json!({}))
             .expect_err(path);
         assert!(matches!(err, Error::Request { .. }), "{path}: {err:?}");
         assert!(err.to_string().contains("path"), "{path}: {err}");
@@ -930,13 +930,13 @@ async fn dot_and_empty_path_segments_are_refused_before_sending() {
         "/wallets/a?b",
     ] {
         let err = client
-            .prepare_json_request(reqwest::Method::GET, path, &json!({}))
+            .prepare_json_request(cobo_waas2::reqwest::Method::GET, path, &json!({}))
             .expect_err(path);
         assert!(matches!(err, Error::Request { .. }), "{path}: {err:?}");
     }
     // Dots inside a segment are data, and the signed path is the one asked for.
     let request = client
-        .prepare_json_request(reqwest::Method::GET, "/wallets/a..b/tokens/.x", &json!({}))
+        .prepare_json_request(cobo_waas2::reqwest::Method::GET, "/wallets/a..b/tokens/.x", &json!({}))
         .unwrap();
     assert_eq!(request.url().path(), "/v2/wallets/a..b/tokens/.x");
     assert!(server.requests().is_empty());

@@ -9,9 +9,9 @@ use tracing::Instrument;
 use tracing::instrument::WithSubscriber;
 
 use crate::auth::Redacted;
+use crate::oauth::{self, TokenAnswer, TokenEndpointError};
 use crate::retry::RetryPolicy;
 use crate::store::{StoreError, TokenPair, TokenStore};
-use crate::oauth::{self, TokenAnswer, TokenEndpointError};
 use crate::{Client, Error};
 
 /// Refresh when less than this is left of the access token's life (Cobo's last about 12 hours).
@@ -315,13 +315,13 @@ impl fmt::Debug for TokenManager {
 impl TokenManager {
     /// Starts configuring a manager for the organization `org_id`, as the app `client_id`.
     pub fn builder(
-        client: Client,
+        client: impl Into<Client>,
         client_id: impl Into<String>,
         org_id: impl Into<String>,
         store: impl TokenStore,
     ) -> TokenManagerBuilder {
         TokenManagerBuilder {
-            client,
+            client: client.into(),
             client_id: client_id.into(),
             org_id: org_id.into(),
             store: Box::new(store),
@@ -348,7 +348,13 @@ impl TokenManager {
         } else {
             Some(self.lock_store().await?)
         };
-        let grant = match oauth::get_token(&self.inner.client, &self.inner.client_id, &self.inner.org_id).await {
+        let grant = match oauth::get_token(
+            &self.inner.client,
+            &self.inner.client_id,
+            &self.inner.org_id,
+        )
+        .await
+        {
             Ok(response) => Ok(Grant::from(response.into_inner())),
             Err(e) => Grant::lenient(e),
         }

@@ -122,19 +122,24 @@ impl<S: TokenStores> fmt::Debug for Organizations<S> {
 
 impl<S: TokenStores> Organizations<S> {
     /// The organizations of the app `client_id`, their pairs in `stores`.
-    pub fn new(client: Client, client_id: impl Into<String>, stores: S) -> Self {
-        Self::build(client, client_id.into(), stores, None)
+    pub fn new(client: impl Into<Client>, client_id: impl Into<String>, stores: S) -> Self {
+        Self::build(client.into(), client_id.into(), stores, None)
     }
 
     /// Like [`new`](Self::new), with every manager configured by `configure` (margin, retries,
     /// lock wait) when it is created.
     pub fn with_config(
-        client: Client,
+        client: impl Into<Client>,
         client_id: impl Into<String>,
         stores: S,
         configure: impl Fn(TokenManagerBuilder) -> TokenManagerBuilder + Send + Sync + 'static,
     ) -> Self {
-        Self::build(client, client_id.into(), stores, Some(Box::new(configure)))
+        Self::build(
+            client.into(),
+            client_id.into(),
+            stores,
+            Some(Box::new(configure)),
+        )
     }
 
     fn build(

@@ -63,6 +63,41 @@ fn root() -> PathBuf {
     manifest.parent().map(Path::to_path_buf).unwrap_or(manifest)
 }
 
+/// The workspace's runtime crate as a path relative to the crate generated in `out` (made
+/// absolute against the current directory first): what its `Cargo.toml` depends on, while the
+/// runtime is not on crates.io.
+fn runtime_path(out: &Path) -> String {
+    let absolute = |path: &Path| {
+        let path = std::env::current_dir().map_or(path.to_path_buf(), |cwd| cwd.join(path));
+        // `..` and `.` resolved by hand: `out` may not exist yet.
+        let mut clean = PathBuf::new();
+        for part in path.components() {
+            match part {
+                std::path::Component::ParentDir => {
+                    clean.pop();
+                }
+                std::path::Component::CurDir => {}
+                other => clean.push(other),
+            }
+        }
+        clean
+    };
+    let (from, to) = (absolute(out), absolute(&root().join("runtime")));
+    let common = from
+        .components()
+        .zip(to.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut relative = PathBuf::new();
+    for _ in from.components().skip(common) {
+        relative.push("..");
+    }
+    for part in to.components().skip(common) {
+        relative.push(part);
+    }
+    relative.to_string_lossy().replace('\\', "/")
+}
+
 #[derive(Debug)]
 struct Codegen {
     spec: PathBuf,
@@ -160,6 +195,7 @@ impl Codegen {
             command: self.command.clone(),
             crate_name: self.crate_name.clone(),
             manifest: self.standalone,
+            runtime_path: Some(runtime_path(&self.out)),
         };
         let started = Instant::now();
         let output = codegen::generate(&text, &options).map_err(|mut e| {

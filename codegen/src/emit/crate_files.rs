@@ -27,13 +27,7 @@ pub(crate) fn doc_head(api: &Api) -> Vec<String> {
 
 /// `lib.rs`: the crate doc (spec head, then how to use the client and, with the Portal App
 /// operations, the token manager), then the modules and re-exports the crate has.
-pub(super) fn lib_rs(
-    api: &Api,
-    lib_name: &str,
-    json: bool,
-    token_lifecycle: bool,
-    paging: bool,
-) -> Vec<Piece> {
+pub(super) fn lib_rs(api: &Api, lib_name: &str, token_lifecycle: bool) -> Vec<Piece> {
     let mut lines = doc_head(api);
     lines.extend(use_doc(lib_name));
     if token_lifecycle {
@@ -50,7 +44,7 @@ pub(super) fn lib_rs(
         #( #![doc = #lines] )*
         #![forbid(unsafe_code)]
     };
-    let text = modules(api, json, token_lifecycle, paging);
+    let text = modules(api);
     vec![Piece::Tokens(docs), Piece::Text(text)]
 }
 
@@ -127,120 +121,28 @@ fn section(before: &[&str], use_line: String, after: &[&str]) -> Vec<String> {
     lines
 }
 
-/// `lib.rs` after its doc: the modules, each gated by the features it compiles with, and the
-/// crate's re-exports.
-fn modules(api: &Api, json: bool, token_lifecycle: bool, paging: bool) -> String {
+/// `lib.rs` after its doc: the modules and the re-exports: the crate's clients, and every public
+/// item of the runtime (a glob, so an item the runtime adds is this crate's too, and the
+/// crate's own `Client` and `OrgClient` shadow the runtime's).
+fn modules(api: &Api) -> String {
     let mut text = super::features::no_operation_allowance(api);
-    text.push_str("\nmod auth;\nmod call;\nmod client;\nmod error;\n");
-    if json {
-        text.push_str("mod json;\n");
-    }
-    if paging {
-        text.push_str("pub mod paging;\n");
-    }
-    text.push_str("mod retry;\n");
-    if paging {
-        text.push_str("pub use paging::{Page, Pages, Paginator};\n");
-    }
-    text.push_str(MODULES);
-    // The token manager calls `get_token` and `refresh_token`: it compiles with their features.
-    let token_cfg = super::features::cfg_calling(api, crate::model::TOKEN_OPERATIONS);
-    let gate = token_cfg
-        .as_ref()
-        .map_or_else(String::new, |p| format!("#[cfg({p})]\n"));
-    // A database store needs its own feature and the token manager's.
-    let store_gate = |feature: &str| match &token_cfg {
-        Some(p) => format!("#[cfg(all(feature = \"{feature}\", {p}))]\n"),
-        None => format!("#[cfg(feature = \"{feature}\")]\n"),
-    };
-    let (postgres, sqlite) = (store_gate("postgres"), store_gate("sqlite"));
-    if token_lifecycle {
-        text.push_str(&format!(
-            "{gate}mod org;\n{gate}mod store;\n{postgres}mod store_postgres;\n{sqlite}mod store_sqlite;\n{gate}mod token;\n{gate}mod token_orgs;\n"
-        ));
-    }
-    text.push_str(WEBHOOK_MODULES);
-    text.push_str(USES);
-    if token_lifecycle {
-        let unix = token_cfg.map_or_else(|| "unix".to_owned(), |p| format!("all(unix, {p})"));
-        text.push_str(&format!(
-            "\n// Portal Apps: Org Access Tokens, their stores, calls on an organization's behalf.\n{gate}{ORG_USES}#[cfg({unix})]\npub use store::FileStore;\n{gate}{TOKEN_USES}{postgres}{POSTGRES_USES}{sqlite}{SQLITE_USES}{gate}{TOKEN_MANAGER_USES}{gate}{ORGS_USES}"
-        ));
-    }
-    text.push_str(WEBHOOK_USES);
-    text
-}
-
-/// The modules generated from the spec. rustfmt leaves them as the generator laid them out
-/// (prettyplease): its pass over Cobo's full spec takes four times as long as generating it.
-const MODULES: &str = "// Laid out by the generator; `cargo fmt` leaves them as they are.
+    text.push_str(&format!(
+        "
+mod client;
+// Laid out by the generator; `cargo fmt` leaves them as they are.
 #[rustfmt::skip]
 pub mod models;
 #[rustfmt::skip]
 mod operations;
-";
 
-/// The crate's re-exports, laid out as rustfmt lays them out.
-const USES: &str = "
-pub use auth::{ApiSecret, InvalidKey, Redacted, ResponseKey, SignatureError, string_to_sign};
-pub use client::{
-    BuildError, Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, Environment,
-    FilePart, ResponseVerification,
-};
-#[doc(hidden)]
-pub use error::DisplayFields;
-pub use error::{Error, RawResponse, ResponseValue};
-/// The `reqwest` this crate is built with, for [`ClientBuilder::http_client`] without a second
-/// copy of `reqwest` in the build.
-pub use reqwest;
-pub use reqwest::Method;
-pub use reqwest::StatusCode;
-pub use reqwest::header::HeaderMap;
-pub use retry::{RetryPolicy, new_request_id, retry_writes};
-";
-
-/// Receiving webhooks and callbacks; the axum integration behind the `axum` feature.
-const WEBHOOK_MODULES: &str = "
-// Receiving webhooks and callbacks.
-mod dedup;
-mod receiver;
-mod webhook;
-#[cfg(feature = \"axum\")]
-mod webhook_axum;
-";
-
-/// The webhook modules' re-exports.
-const WEBHOOK_USES: &str = "
-// Receiving webhooks and callbacks.
-pub use dedup::{EventDedup, MemoryDedup, Seen};
-pub use receiver::{CallbackDecision, Delivery, Reply, WebhookReceiver};
-pub use webhook::{
-    DEFAULT_MAX_WEBHOOK_BYTES, InstallApproval, InstallCallback, InstallCallbackError,
-    SignedDelivery, WebhookError, WebhookSigner, WebhookVerifier,
-};
-#[cfg(feature = \"axum\")]
-pub use webhook_axum::read_body;
-";
-
-/// The token lifecycle's re-exports, for specs with `get_token` and `refresh_token`, after
-/// `FileStore` and each behind the features of those operations.
-const ORG_USES: &str = "pub use org::{OrgClient, TOKEN_EXPIRED_ERROR_CODE};
-";
-const TOKEN_USES: &str =
-    "pub use store::{MemoryStore, StoreError, StoreLock, TokenPair, TokenStore};
-";
-const POSTGRES_USES: &str = "pub use store_postgres::{PostgresStore, PostgresStores};
-";
-const SQLITE_USES: &str = "pub use store_sqlite::{SqliteStore, SqliteStores};
-";
-const TOKEN_MANAGER_USES: &str = "pub use token::{
-    AccessToken, DEFAULT_LOCK_WAIT, DEFAULT_REFRESH_MARGIN, TokenError, TokenManager,
-    TokenManagerBuilder,
-};
-";
-/// The many-organizations handle's re-exports.
-const ORGS_USES: &str = "pub use token_orgs::{MemoryStores, Organizations, TokenStores};
-";
+pub use client::{{Client, OrgClient}};
+/// The runtime's items: the token manager and stores, webhooks, paging, errors, `reqwest`, …
+pub use {}::*;
+",
+        crate::runtime::LIB
+    ));
+    text
+}
 
 /// The `[features]` table: one feature per tag, all on by default.
 pub(crate) fn features_table(api: &Api) -> String {
@@ -254,18 +156,21 @@ pub(crate) fn features_table(api: &Api) -> String {
     table
 }
 
-/// Not tags, off by default (`features::RESERVED` keeps tags from these names): the webhook
-/// receiver's axum integration, and the token stores, SQLite for one machine, PostgreSQL for
-/// replicas.
-const RUNTIME_FEATURES: &str = "axum = [\"dep:axum\"]
-sqlite = [\"dep:rusqlite\"]
-postgres = [\"dep:tokio-postgres\"]
+/// Not tags, off by default (`features::RESERVED` keeps tags from these names): the runtime's
+/// features, passed on: the webhook receiver's axum integration, the token stores (SQLite for
+/// one machine, PostgreSQL for replicas), and the fake Cobo server for tests.
+const RUNTIME_FEATURES: &str = "axum = [\"cobo-waas2-runtime/axum\"]
+sqlite = [\"cobo-waas2-runtime/sqlite\"]
+postgres = [\"cobo-waas2-runtime/postgres\"]
+test-util = [\"cobo-waas2-runtime/test-util\"]
 ";
 
-/// `Cargo.toml` of a standalone generated crate.
-pub(crate) fn manifest(crate_name: &str, api: &Api) -> String {
+/// `Cargo.toml` of a standalone generated crate. `runtime_path` is where the runtime crate is,
+/// relative to the manifest; without one it comes from crates.io.
+pub(crate) fn manifest(crate_name: &str, api: &Api, runtime_path: Option<&str>) -> String {
     let features = features_table(api);
     let title = api.title.replace(['"', '\\'], "");
+    let dependencies = dependencies(runtime_path);
     format!(
         r#"[package]
 name = "{crate_name}"
@@ -284,26 +189,21 @@ publish = false
 
 {features}
 [dependencies]
-{DEPENDENCIES}"#
+{dependencies}"#
     )
 }
 
-/// The generated code's dependencies, shared by the standalone manifest and checked against the
-/// in-repo crate's `Cargo.toml` by a test.
-pub(crate) const DEPENDENCIES: &str = r#"axum = { version = "0.8", optional = true, default-features = false }
-ed25519-dalek = { version = "2", default-features = false, features = ["std", "zeroize", "fast"] }
-futures-core = "0.3"
-getrandom = "0.2"
-hex = "0.4"
-reqwest = { version = "0.12", default-features = false, features = ["rustls-tls", "http2"] }
-rusqlite = { version = "0.37", features = ["bundled"], optional = true }
-rustix = { version = "1", features = ["fs", "process"] }
-serde = { version = "1", features = ["derive"] }
-serde_json = "1"
-sha2 = "0.10"
-tokio = { version = "1", features = ["rt", "sync", "time"] }
-tokio-postgres = { version = "0.7", default-features = false, features = ["runtime"], optional = true }
-tracing = "0.1"
-url = "2"
-zeroize = "1"
-"#;
+/// The generated code's dependencies, as `Cargo.toml` lines: the runtime (at least the version
+/// this generator was made with; from `runtime_path` when given, else crates.io) and
+/// `serde_json`, whose `Value` models hold.
+pub(crate) fn dependencies(runtime_path: Option<&str>) -> String {
+    let (package, version) = (crate::runtime::PACKAGE, crate::runtime::RUNTIME_VERSION);
+    let runtime = match runtime_path {
+        Some(path) => {
+            let path = path.replace('\\', "/").replace('"', "\\\"");
+            format!("{package} = {{ version = \"{version}\", path = \"{path}\" }}")
+        }
+        None => format!("{package} = \"{version}\""),
+    };
+    format!("{runtime}\nserde_json = \"1\"\n")
+}

@@ -1,6 +1,8 @@
-//! Stage 4: the model → Rust token streams, one per generated file, plus the runtime files the
-//! generated code builds on (copied verbatim from `codegen/templates/`).
+//! Stage 4: the model → Rust token streams, one per generated file, and the text of the files
+//! that do not depend on the spec's operations and types (`client.rs`, `Cargo.toml`). The
+//! runtime the generated code builds on is a crate of its own, `cobo-waas2-runtime`.
 
+mod clients;
 mod crate_files;
 mod features;
 mod include;
@@ -18,71 +20,14 @@ use quote::quote;
 use crate::docs::doc_lines;
 use crate::ident::ident;
 use crate::model::{Api, TypeRef};
-use crate::runtime::{JSON_RUNTIME, PAGING_RUNTIME, RUNTIME, TOKEN_RUNTIME};
-
-/// Whether `api` has a type whose impls the `json` runtime module writes.
-fn needs_json(api: &Api) -> bool {
-    use crate::model::TypeKind;
-    api.types.iter().any(|t| {
-        matches!(
-            t.kind,
-            TypeKind::Struct(_) | TypeKind::Enum(_) | TypeKind::IntEnum(_) | TypeKind::Union(_)
-        )
-    })
-}
 
 /// Whether `api` has the two operations the token manager is built on (and so `OrgClient`).
 pub(crate) fn has_token_operations(api: &Api) -> bool {
     crate::model::has_token_operations(&api.operations)
 }
 
-/// Whether `api` has a cursor-paged operation.
-fn has_paged_operations(api: &Api) -> bool {
-    api.operations
-        .iter()
-        .any(|op| crate::model::paging::paging(api, op).is_some())
-}
-
-/// The runtime modules of the crate generated for `api`: (file name, source).
-pub(crate) fn runtime_files(api: &Api) -> Vec<(&'static str, &'static str)> {
-    let mut files = RUNTIME.to_vec();
-    if needs_json(api) {
-        files.push(JSON_RUNTIME);
-    }
-    if has_token_operations(api) {
-        files.extend_from_slice(TOKEN_RUNTIME);
-    }
-    if has_paged_operations(api) {
-        files.push(PAGING_RUNTIME);
-    }
-    files
-}
-
-/// The lib name the runtime templates' doc examples use (`# use cobo_waas2::WebhookSigner;`).
-const TEMPLATE_LIB_NAME: &str = "cobo_waas2";
-
-/// A runtime template as the crate named `lib_name` holds it: its doc examples are compiled as
-/// doctests of that crate, so they name it instead of `cobo_waas2`. Code is left as it is
-/// (`cobo_waas2` is also the name of the tracing span and target, on purpose).
-pub(crate) fn runtime_source<'a>(source: &'a str, lib_name: &str) -> std::borrow::Cow<'a, str> {
-    let from = format!("{TEMPLATE_LIB_NAME}::");
-    if lib_name == TEMPLATE_LIB_NAME || !source.contains(&from) {
-        return std::borrow::Cow::Borrowed(source);
-    }
-    let to = format!("{lib_name}::");
-    let mut out = String::with_capacity(source.len());
-    for line in source.split_inclusive('\n') {
-        let trimmed = line.trim_start();
-        if trimmed.starts_with("///") || trimmed.starts_with("//!") {
-            out.push_str(&line.replace(&from, &to));
-        } else {
-            out.push_str(line);
-        }
-    }
-    std::borrow::Cow::Owned(out)
-}
-
-/// The generated (non-runtime) source files, by path below `src/`.
+/// The source files generated from the model, by path below `src/`; `client.rs` is text
+/// ([`client_rs`]).
 pub(crate) const FILES: &[&str] = &["lib.rs", "models.rs", "operations.rs"];
 
 /// How many chunks a file is emitted and formatted in, in parallel, then concatenated: large
@@ -123,16 +68,11 @@ pub(crate) fn pieces(
 
 /// The crate root: its docs and inner attributes as tokens, then its modules and re-exports.
 fn lib_rs(api: &Api, lib_name: &str) -> Vec<Piece> {
-    crate_files::lib_rs(
-        api,
-        lib_name,
-        needs_json(api),
-        has_token_operations(api),
-        has_paged_operations(api),
-    )
+    crate_files::lib_rs(api, lib_name, has_token_operations(api))
 }
 
-pub(crate) use crate_files::{DEPENDENCIES, manifest};
+pub(crate) use clients::client_rs;
+pub(crate) use crate_files::{dependencies, manifest};
 
 /// What the diff's Rust API comparison (`diff::rust`) reads: the emitter's own decisions.
 pub(crate) mod surface {
@@ -212,31 +152,4 @@ fn with_cfg(cfg: &TokenStream, items: TokenStream) -> TokenStream {
         at_start = ends_item;
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::runtime_source;
-    use crate::runtime::RUNTIME;
-
-    #[test]
-    fn doc_examples_of_the_runtime_name_the_generated_crate() {
-        let webhook = RUNTIME
-            .iter()
-            .find(|(name, _)| *name == "webhook.rs")
-            .map(|(_, source)| *source)
-            .expect("webhook.rs is a runtime template");
-        assert!(webhook.contains("/// # use cobo_waas2::WebhookSigner;"));
-        let renamed = runtime_source(webhook, "my_cobo");
-        assert!(renamed.contains("/// # use my_cobo::WebhookSigner;"));
-        let doc_lines_naming_the_template_crate = renamed
-            .lines()
-            .filter(|l| l.trim_start().starts_with("//") && l.contains("cobo_waas2::"))
-            .count();
-        assert_eq!(doc_lines_naming_the_template_crate, 0);
-        // Code keeps the span and target name.
-        let client = runtime_source("let target = \"cobo_waas2::x\";\n", "my_cobo");
-        assert_eq!(client, "let target = \"cobo_waas2::x\";\n");
-        assert_eq!(runtime_source(webhook, "cobo_waas2"), webhook);
-    }
 }

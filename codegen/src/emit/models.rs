@@ -156,10 +156,10 @@ fn struct_impls(def: &TypeDef, s: &Struct) -> TokenStream {
     quote! { #debug #display }
 }
 
-/// The struct's `crate::json::object!` invocation (its `Serialize` and `Deserialize` impls),
+/// The struct's `crate::__private::json::object!` invocation (its `Serialize` and `Deserialize` impls),
 /// laid out as text: formatters leave macro bodies as they are.
 fn object(def: &TypeDef, s: &Struct, cfg: &str) -> String {
-    let mut out = String::from("crate::json::object! {\n");
+    let mut out = String::from("crate::__private::json::object! {\n");
     if !cfg.is_empty() {
         let _ = writeln!(out, "    {cfg}");
     }
@@ -321,7 +321,7 @@ fn errors_def(api: &Api, def: &TypeDef, variants: &[ErrorVariant]) -> TokenStrea
     }
 }
 
-/// An open string enum, as text: its definition and its `crate::json::string_enum!` impls.
+/// An open string enum, as text: its definition and its `crate::__private::json::string_enum!` impls.
 fn enum_def(def: &TypeDef, e: &Enum, cfg: &str) -> String {
     let variants: Vec<(String, String)> = e
         .variants
@@ -349,7 +349,7 @@ fn enum_def(def: &TypeDef, e: &Enum, cfg: &str) -> String {
     out
 }
 
-/// An open integer enum, as text: its definition and its `crate::json::int_enum!` impls.
+/// An open integer enum, as text: its definition and its `crate::__private::json::int_enum!` impls.
 fn int_enum_def(def: &TypeDef, e: &IntEnum, cfg: &str) -> String {
     let variants: Vec<(String, String)> = e
         .variants
@@ -401,7 +401,7 @@ fn open_enum(
     out
 }
 
-/// A discriminated union, as text: its definition and its `crate::json::tagged!` impls, which
+/// A discriminated union, as text: its definition and its `crate::__private::json::tagged!` impls, which
 /// route by the tag property and write it back from the variant.
 fn union_def(def: &TypeDef, u: &Union, cfg: &str) -> String {
     let mut out = item_head(def, cfg);
@@ -449,7 +449,7 @@ fn item_head(def: &TypeDef, cfg: &str) -> String {
     out
 }
 
-/// Appends `crate::json::{mac}! { #[cfg] Name{suffix} { one line per entry } }`.
+/// Appends `crate::__private::json::{mac}! { #[cfg] Name{suffix} { one line per entry } }`.
 fn macro_call<T>(
     out: &mut String,
     mac: &str,
@@ -459,7 +459,7 @@ fn macro_call<T>(
     entries: &[T],
     line: impl Fn(&T) -> String,
 ) {
-    let _ = writeln!(out, "crate::json::{mac}! {{");
+    let _ = writeln!(out, "crate::__private::json::{mac}! {{");
     if !cfg.is_empty() {
         let _ = writeln!(out, "    {cfg}");
     }

@@ -33,14 +33,8 @@ pub(super) fn operations(api: &Api, part: usize, parts: usize) -> Vec<Piece> {
         if ops.is_empty() {
             continue;
         }
-        // `OrgClient` exists with the token manager, so with the features of its operations.
-        let gate = match receiver {
-            Receiver::Org => super::features::cfg_calling(api, crate::model::TOKEN_OPERATIONS)
-                .map_or_else(String::new, |p| format!("#[cfg({p})]\n")),
-            Receiver::App => String::new(),
-        };
         pieces.push(Piece::Text(format!(
-            "{gate}impl crate::{} {{\n",
+            "impl crate::{} {{\n",
             receiver.type_name()
         )));
         for op in ops {
@@ -127,7 +121,7 @@ pub(crate) fn thin_method(op: &Operation) -> TokenStream {
         #cfg
         #deprecated
         pub async fn #name(&self #( , #args )*) -> #result {
-            #name(self #( , #names )*).await
+            #name(&self.inner #( , #names )*).await
         }
     }
 }
@@ -211,8 +205,8 @@ fn function(api: &Api, op: &Operation) -> TokenStream {
         None => quote!(None),
     };
     let auth = match op.auth {
-        Auth::None => quote!(crate::client::Auth::None),
-        Auth::CoboSignature => quote!(crate::client::Auth::CoboSignature),
+        Auth::None => quote!(crate::__private::Auth::None),
+        Auth::CoboSignature => quote!(crate::__private::Auth::CoboSignature),
     };
     let arms = status_arms(op, &error);
     let scope = if op.scopes.is_empty() {
@@ -223,11 +217,11 @@ fn function(api: &Api, op: &Operation) -> TokenStream {
     };
     quote! {
         #cfg
-        async fn #name(via: &dyn crate::call::Sender #( , #args )*) -> #result {
+        async fn #name(via: &dyn crate::__private::Sender #( , #args )*) -> #result {
             #query
-            let request = crate::client::Request {
+            let request = crate::__private::Request {
                 operation: #operation_id,
-                method: reqwest::Method::#http_method,
+                method: crate::Method::#http_method,
                 path: #path,
                 query,
                 body: #body,
@@ -333,7 +327,7 @@ fn path_expr(op: &Operation) -> TokenStream {
                     .find(|p| p.location == ParamLocation::Path && p.wire == *wire)
                 {
                     let arg = ident(&param.name);
-                    values.push(quote!(crate::client::encode_path(#arg)));
+                    values.push(quote!(crate::__private::encode_path(#arg)));
                 }
                 template.push_str("{}");
             }
@@ -374,7 +368,7 @@ fn query_expr(op: &Operation) -> TokenStream {
         }
     });
     quote! {
-        let mut query = crate::client::Query::default();
+        let mut query = crate::__private::Query::default();
         #( #pushes )*
         let query = query.finish();
     }
@@ -514,7 +508,7 @@ fn multipart_body(api: &Api, ty: &TypeRef, operation_id: &str) -> TokenStream {
         }
     });
     quote! {{
-        let mut form = crate::client::Multipart::new(#operation_id);
+        let mut form = crate::__private::Multipart::new(#operation_id);
         #( #parts )*
         form.finish().map_err(crate::Error::widen)?
     }}

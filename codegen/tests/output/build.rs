@@ -22,6 +22,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         command: format!("cargo build -p {package}"),
         crate_name: package.clone(),
         manifest: false,
+        runtime_path: None,
     };
     let dir = PathBuf::from(std::env::var_os("OUT_DIR").ok_or("no OUT_DIR")?).join("fixture");
     // Warnings are left out: the fixtures provoke them on purpose, and the snapshot tests pin them.

@@ -263,6 +263,7 @@ fn write_crate(spec: &cases::Spec, name: &str, dir: &Path) -> Result<workspace::
         command: "cargo xtask oracle".to_owned(),
         crate_name: format!("oracle-{name}"),
         manifest: true,
+        runtime_path: Some(crate::runtime_path(&dir.join("crates").join(name))),
     };
     let output = codegen::generate(&spec.text, &options).map_err(|mut e| {
         e.file = spec.file.display().to_string();
