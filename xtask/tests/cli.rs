@@ -404,6 +404,7 @@ fn copy_skeleton(from: &Path, to: &Path) {
         std::fs::copy(from.join(file), &target).expect("copy manifest");
     }
     for dir in [
+        "runtime",
         "codegen",
         "xtask",
         "generated/tests",
