@@ -24,7 +24,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         crate_name: std::env::var("CARGO_PKG_NAME")?,
         // Also $OUT_DIR/cobo/Cargo.toml: the features and dependencies this crate must declare.
         manifest: true,
-        runtime_path: None,
+        // The runtime from this repository, as this crate's Cargo.toml depends on it.
+        runtime_path: Some("../../runtime".into()),
     };
     let dir = PathBuf::from(std::env::var_os("OUT_DIR").ok_or("no OUT_DIR")?).join("cobo");
     let output = codegen::generate_for_include(&text, &options, &dir)?;

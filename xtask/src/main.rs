@@ -1,9 +1,11 @@
 //! Project tasks: `cargo xtask codegen [--check] [--spec PATH --out DIR [--crate-name NAME]]`,
-//! `cargo xtask diff` (see [`diff::USAGE`]), `cargo xtask oracle` (see [`oracle::USAGE`]) and
-//! `cargo xtask test` (see [`test::USAGE`]).
+//! `cargo xtask diff` (see [`diff::USAGE`]), `cargo xtask oracle` (see [`oracle::USAGE`]),
+//! `cargo xtask public-api` (see [`public_api::USAGE`]) and `cargo xtask test` (see
+//! [`test::USAGE`]).
 
 mod diff;
 mod oracle;
+mod public_api;
 mod test;
 mod warnings;
 
@@ -36,15 +38,23 @@ fn main() -> ExitCode {
         Some("codegen") => Codegen::parse(&args[1..]).and_then(|c| c.run()),
         Some("diff") => return diff::main(&args[1..]),
         Some("oracle") => return oracle::main(&args[1..]),
+        Some("public-api") => public_api::main(&args[1..]),
         Some("test") => test::main(&args[1..]),
         Some("-h" | "--help") | None => {
-            println!("{USAGE}{}{}{}", diff::USAGE, oracle::USAGE, test::USAGE);
+            println!(
+                "{USAGE}{}{}{}{}",
+                diff::USAGE,
+                oracle::USAGE,
+                public_api::USAGE,
+                test::USAGE
+            );
             Ok(())
         }
         Some(other) => Err(format!(
-            "unknown task {other:?}\n{USAGE}{}{}{}",
+            "unknown task {other:?}\n{USAGE}{}{}{}{}",
             diff::USAGE,
             oracle::USAGE,
+            public_api::USAGE,
             test::USAGE
         )),
     };

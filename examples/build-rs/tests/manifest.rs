@@ -19,7 +19,7 @@ fn table<'a>(manifest: &'a str, table: &str) -> Vec<&'a str> {
 fn features_and_dependencies_match_the_generated_manifest() {
     for name in ["[features]", "[dependencies]"] {
         let generated = table(GENERATED, name);
-        assert!(generated.len() > 3, "{name} in {GENERATED}");
+        assert!(generated.len() > 1, "{name} in {GENERATED}");
         let ours = table(OURS, name);
         let missing: Vec<_> = generated.iter().filter(|l| !ours.contains(l)).collect();
         assert!(missing.is_empty(), "Cargo.toml {name} lacks {missing:#?}");
