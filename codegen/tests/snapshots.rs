@@ -41,7 +41,12 @@ fn fixture(name: &str) {
     let paths: Vec<&str> = output.files.iter().map(|f| f.path.as_str()).collect();
     assert_eq!(
         paths,
-        ["src/client.rs", "src/lib.rs", "src/models.rs", "src/operations.rs"],
+        [
+            "src/client.rs",
+            "src/lib.rs",
+            "src/models.rs",
+            "src/operations.rs"
+        ],
         "{name}"
     );
 }
@@ -97,7 +102,12 @@ fn oauth_spec() {
     let paths: Vec<&str> = output.files.iter().map(|f| f.path.as_str()).collect();
     assert_eq!(
         paths,
-        ["src/client.rs", "src/lib.rs", "src/models.rs", "src/operations.rs"]
+        [
+            "src/client.rs",
+            "src/lib.rs",
+            "src/models.rs",
+            "src/operations.rs"
+        ]
     );
     for file in &output.files {
         assert!(

@@ -42,7 +42,11 @@ fn overhead(c: &mut Criterion) {
     group.bench_function("client_prepare_refresh_token", |b| {
         b.iter(|| {
             client
-                .prepare_json_request(cobo_waas2::reqwest::Method::POST, "/oauth/token", black_box(&body))
+                .prepare_json_request(
+                    cobo_waas2::reqwest::Method::POST,
+                    "/oauth/token",
+                    black_box(&body),
+                )
                 .unwrap()
         })
     });
@@ -68,7 +72,11 @@ fn overhead(c: &mut Criterion) {
         b.iter(|| {
             runtime.block_on(async {
                 client
-                    .prepare_json_request(cobo_waas2::reqwest::Method::POST, "/wallets", black_box(&body))
+                    .prepare_json_request(
+                        cobo_waas2::reqwest::Method::POST,
+                        "/wallets",
+                        black_box(&body),
+                    )
                     .unwrap()
             })
         })
@@ -76,9 +84,13 @@ fn overhead(c: &mut Criterion) {
     group.bench_function("org_call_prepare_cached_token", |b| {
         b.iter(|| {
             runtime.block_on(async {
-                org.prepare_json_request(cobo_waas2::reqwest::Method::POST, "/wallets", black_box(&body))
-                    .await
-                    .unwrap()
+                org.prepare_json_request(
+                    cobo_waas2::reqwest::Method::POST,
+                    "/wallets",
+                    black_box(&body),
+                )
+                .await
+                .unwrap()
             })
         })
     });

@@ -936,7 +936,11 @@ async fn dot_and_empty_path_segments_are_refused_before_sending() {
     }
     // Dots inside a segment are data, and the signed path is the one asked for.
     let request = client
-        .prepare_json_request(cobo_waas2::reqwest::Method::GET, "/wallets/a..b/tokens/.x", &json!({}))
+        .prepare_json_request(
+            cobo_waas2::reqwest::Method::GET,
+            "/wallets/a..b/tokens/.x",
+            &json!({}),
+        )
         .unwrap();
     assert_eq!(request.url().path(), "/v2/wallets/a..b/tokens/.x");
     assert!(server.requests().is_empty());

@@ -311,11 +311,14 @@ fn item_lines(item: &Item, module: &str, out: &mut Vec<String>) {
             out.push(format!("{module}static {}: {}", s.ident, tokens(&s.ty)));
         }
         Item::Type(t) if is_pub(&t.vis) && !hidden(&t.attrs) => {
-            out.push(format!("{module}{}", tokens(&{
-                let mut t = t.clone();
-                t.attrs.clear();
-                t
-            })));
+            out.push(format!(
+                "{module}{}",
+                tokens(&{
+                    let mut t = t.clone();
+                    t.attrs.clear();
+                    t
+                })
+            ));
         }
         Item::Struct(s) if is_pub(&s.vis) && !hidden(&s.attrs) => struct_lines(s, module, out),
         Item::Enum(e) if is_pub(&e.vis) && !hidden(&e.attrs) => {

@@ -4,7 +4,6 @@
 
 use std::sync::OnceLock;
 
-
 /// Names the runtime defines, from every template the generator may copy.
 #[derive(Debug, Default)]
 pub(crate) struct Reserved {
@@ -25,7 +24,15 @@ const STD_NAMES: &[&str] = &[
 /// `org`, `client`) and those of the traits they implement (`Clone`, `Debug`, `Deref`, `AsRef`,
 /// `From`).
 const WRAPPER_METHODS: &[&str] = &[
-    "as_ref", "builder", "client", "clone", "clone_from", "deref", "fmt", "from", "org",
+    "as_ref",
+    "builder",
+    "client",
+    "clone",
+    "clone_from",
+    "deref",
+    "fmt",
+    "from",
+    "org",
 ];
 
 /// The reserved names, built once.

@@ -25,7 +25,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::{JoinHandle, JoinSet};
 
-
 /// The seed of the key the test server signs responses with.
 const RESPONSE_SEED: [u8; 32] = [0x5a; 32];
 
