@@ -15,7 +15,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use cobo_waas2_runtime::{
     ApiSecret, Client, FileStore, MemoryStore, MemoryStores, Organizations, PostgresStores,
-    ResponseKey, ResponseVerification, SqliteStores, TokenManager, TokenPair, TokenStore, TokenStores,
+    ResponseKey, ResponseVerification, SqliteStores, TokenManager, TokenPair, TokenStore,
+    TokenStores,
 };
 use support::FakeCobo;
 
@@ -74,7 +75,11 @@ async fn organizations() {
             .save(&valid_pair(n))
             .unwrap();
     }
-    let orgs = Organizations::new(client("http://127.0.0.1:9", unused_key()), "client-1", stores);
+    let orgs = Organizations::new(
+        client("http://127.0.0.1:9", unused_key()),
+        "client-1",
+        stores,
+    );
     let before = LIVE.load(Ordering::Relaxed);
     for n in 0..ORGS {
         orgs.access_token(&format!("org-{n}")).await.unwrap();
@@ -103,8 +108,13 @@ async fn organizations() {
 async fn refresh_round_trip(name: &str, store: Arc<dyn TokenStore>, server: &FakeCobo) {
     let rotating_seed = store.load().unwrap();
     assert!(rotating_seed.is_none(), "{name}: the store starts empty");
-    let manager =
-        TokenManager::builder(client(&server.base_url(), server.response_key()), "client-1", "org-1", store).build();
+    let manager = TokenManager::builder(
+        client(&server.base_url(), server.response_key()),
+        "client-1",
+        "org-1",
+        store,
+    )
+    .build();
     manager.authorize().await.unwrap();
     let rounds = 200;
     let started = Instant::now();

@@ -29,7 +29,8 @@ fn sigkill_at_random_instants_never_loses_the_stored_pair() {
     let started = Instant::now();
     // Tokens that are due for a refresh as soon as they are issued: every request for a token
     // (every 100 ms) refreshes, so kills land before, during and after refreshes.
-    let (runtime, server) = support::serve_in_background(FakeCobo::builder().token_lifetime_secs(0));
+    let (runtime, server) =
+        support::serve_in_background(FakeCobo::builder().token_lifetime_secs(0));
     let dir = std::env::temp_dir().join(format!(
         "cobo-waas2-crash-{}-{}",
         std::process::id(),

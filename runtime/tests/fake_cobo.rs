@@ -79,6 +79,18 @@ async fn signed_calls_are_checked_and_answers_verify_with_the_reported_key() {
     );
     assert_eq!(request.body_json().unwrap(), json!({"request_id": "r-1"}));
 
+    // The handler serves paths outside `/v2` too.
+    let root = Client::builder(secret())
+        .base_url(format!("http://{}", fake.addr()))
+        .response_verification(ResponseVerification::Key(fake.response_key()))
+        .build()
+        .unwrap();
+    let answer = root
+        .raw_call(Method::GET, "/custom", &[], None)
+        .await
+        .unwrap();
+    assert_eq!(answer.body()["path"], "/custom");
+
     // The answers really are signed: a client expecting another key refuses them.
     let other = Client::builder(secret())
         .base_url(fake.base_url())

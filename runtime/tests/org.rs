@@ -6,13 +6,13 @@
 mod support;
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use cobo_waas2_runtime::{
-    ApiSecret, Client, Error, MemoryStore, OrgClient, ResponseVerification, TOKEN_EXPIRED_ERROR_CODE,
-    TokenManager,
+    ApiSecret, Client, Error, MemoryStore, OrgClient, ResponseVerification,
+    TOKEN_EXPIRED_ERROR_CODE, TokenManager,
 };
 use reqwest::Method;
 use serde_json::json;

@@ -175,7 +175,8 @@ fn two_keep_token_processes_sigkilled_never_present_a_stale_refresh_token() {
 fn a_server_restart_gives_typed_errors_then_recovers_without_losing_the_pair() {
     let Some(pg) = cluster() else { return };
     let _alone = RUNNING.write().unwrap_or_else(|p| p.into_inner());
-    let (runtime, server) = support::serve_in_background(FakeCobo::builder().token_lifetime_secs(0));
+    let (runtime, server) =
+        support::serve_in_background(FakeCobo::builder().token_lifetime_secs(0));
     server.install("restart", "org-1");
     let stores = PostgresStores::connect(&pg.url()).unwrap();
     let manager = TokenManager::builder(
@@ -205,7 +206,11 @@ fn a_server_restart_gives_typed_errors_then_recovers_without_losing_the_pair() {
     pg.start_again();
     let token = runtime.block_on(manager.access_token()).unwrap();
     let n = support::token_number(token.as_str());
-    assert_eq!(server.pairs_issued(), n, "no answer lost, no re-authorization");
+    assert_eq!(
+        server.pairs_issued(),
+        n,
+        "no answer lost, no re-authorization"
+    );
     let posts = server
         .requests()
         .iter()

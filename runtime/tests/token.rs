@@ -92,10 +92,7 @@ async fn a_thousand_concurrent_callers_at_expiry_cause_one_refresh() {
     assert_eq!(posts(&server), 1, "exactly one refresh request");
     assert_eq!(server.refreshes(), 1);
     // The new token is fresh: no further request.
-    assert_eq!(
-        manager.access_token().await.unwrap().as_str(),
-        "AT-2-fake"
-    );
+    assert_eq!(manager.access_token().await.unwrap().as_str(), "AT-2-fake");
     assert_eq!(server.requests().len(), 1);
 }
 
@@ -107,19 +104,13 @@ async fn a_fresh_token_is_served_without_a_request_and_refreshed_within_the_marg
         &server,
         MemoryStore::with_pair(pair(1, Duration::from_secs(3600))),
     );
-    assert_eq!(
-        fresh.access_token().await.unwrap().as_str(),
-        "AT-1-fake"
-    );
+    assert_eq!(fresh.access_token().await.unwrap().as_str(), "AT-1-fake");
     assert!(server.requests().is_empty());
 
     // Four minutes left, inside the default five-minute margin: refreshed ahead of expiry.
     let store = Arc::new(MemoryStore::with_pair(pair(1, Duration::from_secs(240))));
     let ahead = manager(&server, SharedStore(store.clone()));
-    assert_eq!(
-        ahead.access_token().await.unwrap().as_str(),
-        "AT-2-fake"
-    );
+    assert_eq!(ahead.access_token().await.unwrap().as_str(), "AT-2-fake");
     assert_eq!(posts(&server), 1);
     let request = support::single_request(&server);
     request.verify_signature().unwrap();
@@ -128,10 +119,7 @@ async fn a_fresh_token_is_served_without_a_request_and_refreshed_within_the_marg
         json!({"client_id": "client-1", "grant_type": "refresh_token", "refresh_token": "RT-1-fake"})
     );
     // Saved before it was handed out.
-    assert_eq!(
-        store.load().unwrap().unwrap().refresh_token(),
-        "RT-2-fake"
-    );
+    assert_eq!(store.load().unwrap().unwrap().refresh_token(), "RT-2-fake");
 
     // A custom margin: with 4 minutes left and a 1-minute margin, no refresh.
     let relaxed = TokenManager::builder(
@@ -142,10 +130,7 @@ async fn a_fresh_token_is_served_without_a_request_and_refreshed_within_the_marg
     )
     .refresh_margin(Duration::from_secs(60))
     .build();
-    assert_eq!(
-        relaxed.access_token().await.unwrap().as_str(),
-        "AT-2-fake"
-    );
+    assert_eq!(relaxed.access_token().await.unwrap().as_str(), "AT-2-fake");
     assert_eq!(server.requests().len(), 1);
 }
 
@@ -166,14 +151,8 @@ async fn an_empty_store_asks_for_authorization_and_authorize_calls_get_token() {
         request.query,
         "client_id=client-1&org_id=org-1&grant_type=org_implicit"
     );
-    assert_eq!(
-        store.load().unwrap().unwrap().access_token(),
-        "AT-1-fake"
-    );
-    assert_eq!(
-        manager.access_token().await.unwrap().as_str(),
-        "AT-1-fake"
-    );
+    assert_eq!(store.load().unwrap().unwrap().access_token(), "AT-1-fake");
+    assert_eq!(manager.access_token().await.unwrap().as_str(), "AT-1-fake");
 }
 
 #[tokio::test]
@@ -232,18 +211,12 @@ async fn turned_away_refreshes_are_retried_with_backoff_then_succeed() {
     )
     .retry(quick_retry(4))
     .build();
-    assert_eq!(
-        manager.access_token().await.unwrap().as_str(),
-        "AT-2-fake"
-    );
+    assert_eq!(manager.access_token().await.unwrap().as_str(), "AT-2-fake");
     assert_eq!(posts(&server), 4);
     for request in server.requests() {
         assert_eq!(request.body_json().unwrap()["refresh_token"], "RT-1-fake");
     }
-    assert_eq!(
-        store.load().unwrap().unwrap().access_token(),
-        "AT-2-fake"
-    );
+    assert_eq!(store.load().unwrap().unwrap().access_token(), "AT-2-fake");
 }
 
 #[tokio::test]
@@ -478,14 +451,8 @@ async fn a_huge_expires_in_saturates() {
     server.seed_pair("client-1", "org-1", 1);
     let store = Arc::new(MemoryStore::with_pair(pair(1, Duration::ZERO)));
     let manager = manager(&server, SharedStore(store.clone()));
-    assert_eq!(
-        manager.access_token().await.unwrap().as_str(),
-        "AT-2-fake"
-    );
-    assert_eq!(
-        manager.access_token().await.unwrap().as_str(),
-        "AT-2-fake"
-    );
+    assert_eq!(manager.access_token().await.unwrap().as_str(), "AT-2-fake");
+    assert_eq!(manager.access_token().await.unwrap().as_str(), "AT-2-fake");
     assert_eq!(server.refreshes(), 1);
     let ten_years = Duration::from_secs(10 * 365 * 24 * 3600);
     assert!(store.load().unwrap().unwrap().expires_at() > SystemTime::now() + ten_years);
@@ -499,18 +466,12 @@ async fn a_short_lived_token_is_reused_for_half_its_life() {
     server.seed_pair("client-1", "org-1", 1);
     let manager = manager(&server, MemoryStore::with_pair(pair(1, Duration::ZERO)));
     for _ in 0..5 {
-        assert_eq!(
-            manager.access_token().await.unwrap().as_str(),
-            "AT-2-fake"
-        );
+        assert_eq!(manager.access_token().await.unwrap().as_str(), "AT-2-fake");
     }
     assert_eq!(server.refreshes(), 1);
     // Past half its life, it is refreshed.
     tokio::time::sleep(Duration::from_millis(2100)).await;
-    assert_eq!(
-        manager.access_token().await.unwrap().as_str(),
-        "AT-3-fake"
-    );
+    assert_eq!(manager.access_token().await.unwrap().as_str(), "AT-3-fake");
     assert_eq!(server.refreshes(), 2);
 }
 
@@ -573,10 +534,7 @@ async fn a_pair_that_could_not_be_saved_is_not_handed_out_and_is_saved_next_time
     // Still failing: still not handed out, and no second refresh (it would burn the new pair).
     assert!(manager.access_token().await.is_err());
     store.failing.store(false, Ordering::SeqCst);
-    assert_eq!(
-        manager.access_token().await.unwrap().as_str(),
-        "AT-2-fake"
-    );
+    assert_eq!(manager.access_token().await.unwrap().as_str(), "AT-2-fake");
     assert_eq!(
         store.inner.load().unwrap().unwrap().access_token(),
         "AT-2-fake"
@@ -632,10 +590,7 @@ async fn authorize_clears_a_stale_unsaved_pair() {
     assert!(manager.access_token().await.is_err()); // pair 2 is unsaved
     store.failing.store(false, Ordering::SeqCst);
     assert_eq!(manager.authorize().await.unwrap().as_str(), "AT-3-fake");
-    assert_eq!(
-        manager.access_token().await.unwrap().as_str(),
-        "AT-3-fake"
-    );
+    assert_eq!(manager.access_token().await.unwrap().as_str(), "AT-3-fake");
     assert_eq!(
         store.inner.load().unwrap().unwrap().access_token(),
         "AT-3-fake"
@@ -650,10 +605,7 @@ async fn a_newer_pair_saved_by_another_process_is_adopted_without_a_refresh() {
     let ours = FileStore::new(&path);
     ours.save(&pair(1, Duration::from_secs(3600))).unwrap();
     let manager = manager(&server, FileStore::new(&path));
-    assert_eq!(
-        manager.access_token().await.unwrap().as_str(),
-        "AT-1-fake"
-    );
+    assert_eq!(manager.access_token().await.unwrap().as_str(), "AT-1-fake");
     // Another process refreshes. A manager whose margin now calls for a refresh finds the
     // newer pair in the store and uses it instead of refreshing.
     ours.save(&pair(2, Duration::from_secs(3600))).unwrap();
@@ -896,10 +848,7 @@ async fn waiters_share_a_failed_refresh_instead_of_repeating_it() {
     assert_eq!((unknown, shared), (1, 49));
     assert_eq!(server.requests().len(), 1, "the lost refresh was sent once");
     // The next call tries the stored refresh token once more.
-    assert_eq!(
-        manager.access_token().await.unwrap().as_str(),
-        "AT-2-fake"
-    );
+    assert_eq!(manager.access_token().await.unwrap().as_str(), "AT-2-fake");
     assert_eq!(server.requests().len(), 2);
 }
 
@@ -948,9 +897,6 @@ async fn a_caller_that_gives_up_mid_refresh_does_not_lose_the_new_pair() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert_eq!(
-        manager.access_token().await.unwrap().as_str(),
-        "AT-2-fake"
-    );
+    assert_eq!(manager.access_token().await.unwrap().as_str(), "AT-2-fake");
     assert_eq!(server.requests().len(), 1);
 }

@@ -289,9 +289,9 @@ impl FakeCobo {
         lock(&self.state.settings).replies.extend(replies);
     }
 
-    /// Routes of the test's own, asked after the signature, token endpoint and Bearer checks
-    /// and before the lists: `Some(reply)` answers, `None` falls through. Replaces an earlier
-    /// handler.
+    /// Routes of the test's own, for any path (also outside `/v2`), asked after the signature,
+    /// token endpoint and Bearer checks and before the lists: `Some(reply)` answers, `None`
+    /// falls through. Replaces an earlier handler.
     pub fn handle(
         &self,
         handler: impl Fn(&RecordedRequest) -> Option<Reply> + Send + Sync + 'static,

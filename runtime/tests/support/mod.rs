@@ -51,7 +51,9 @@ pub fn serve_in_background(fake: FakeCoboBuilder) -> (tokio::runtime::Runtime, F
         .enable_all()
         .build()
         .unwrap();
-    let fake = fake.start_in_background().expect("start the fake on 127.0.0.1");
+    let fake = fake
+        .start_in_background()
+        .expect("start the fake on 127.0.0.1");
     fake.install("client-1", "org-1");
     (runtime, fake)
 }
@@ -81,19 +83,21 @@ pub fn example_path(name: &str) -> std::path::PathBuf {
             .expect("the profile directory")
             .to_path_buf();
         let dir = profile_dir.join("examples");
-        let built = [
-            "keep_token",
-            "org_call",
-            "webhook_server",
-        ]
-        .iter()
-        .all(|name| {
-            dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
-                .is_file()
-        });
+        let built = ["keep_token", "org_call", "webhook_server"]
+            .iter()
+            .all(|name| {
+                dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+                    .is_file()
+            });
         if !built {
             let mut cargo = std::process::Command::new(env!("CARGO"));
-            cargo.args(["build", "-p", "cobo-waas2-runtime", "--examples", "--all-features"]);
+            cargo.args([
+                "build",
+                "-p",
+                "cobo-waas2-runtime",
+                "--examples",
+                "--all-features",
+            ]);
             for (name, _) in std::env::vars_os() {
                 let name = name.to_string_lossy();
                 let set_by_cargo = [
