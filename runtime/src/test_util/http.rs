@@ -40,12 +40,33 @@ pub(super) async fn accept_loop(
 }
 
 async fn serve(mut stream: TcpStream, state: Arc<State>) {
-    let reply = match read_request(&mut stream).await {
-        Ok(Some(request)) => state.answer(request),
-        Ok(None) => return,
-        Err(bad) => bad,
+    match read_request(&mut stream).await {
+        Ok(Some(request)) => {
+            let reply = state.answer(request);
+            write_reply(&mut stream, &state, reply).await;
+        }
+        Ok(None) => {}
+        Err(bad) => {
+            write_reply(&mut stream, &state, bad).await;
+            drain(&mut stream).await;
+        }
+    }
+}
+
+/// Reads what the client still sends after a refused request (for up to 2 s or 1 MiB), so that
+/// closing with unread data does not reset the connection before the client reads the answer.
+async fn drain(stream: &mut TcpStream) {
+    let mut sink = vec![0u8; 16 * 1024];
+    let mut left = 1024 * 1024usize;
+    let reading = async {
+        while left > 0 {
+            match stream.read(&mut sink).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => left = left.saturating_sub(n),
+            }
+        }
     };
-    write_reply(&mut stream, &state, reply).await;
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), reading).await;
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
