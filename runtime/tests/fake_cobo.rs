@@ -208,6 +208,15 @@ async fn token_manager_authorizes_refreshes_and_a_reused_refresh_token_is_invali
     assert_eq!(fake.refreshes(), 2, "the refused refresh is not counted");
     // The current pair still works.
     assert_eq!(manager.access_token().await.unwrap().as_str(), "AT-4-fake");
+    // Uninstalled: the pair stops working.
+    assert!(fake.uninstall("client-1", "org-1"));
+    assert!(!fake.uninstall("client-1", "org-1"));
+    let error = manager.access_token().await.unwrap_err();
+    assert!(
+        matches!(error, TokenError::InvalidGrant { .. }),
+        "{error:?}"
+    );
+    assert_eq!(fake.current_tokens("client-1", "org-1"), None);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -239,6 +248,7 @@ async fn org_calls_carry_the_bearer_and_an_early_expiry_is_renewed_once() {
         "org-1's own list"
     );
 
+    assert!(!fake.expire_access_token("org-3"), "org-3 has no token");
     assert!(fake.expire_access_token("org-1"));
     let answer = org
         .raw_call(Method::GET, "/wallets", &[], None)

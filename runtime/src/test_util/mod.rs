@@ -395,7 +395,8 @@ impl FakeCobo {
     // ---- lists ----
 
     /// Serves `GET <base>{route}` (such as `/wallets`) as a cursor-paged list of `items`: for
-    /// calls with `org_id`'s Bearer token, or with `None` for every other call.
+    /// calls with `org_id`'s Bearer token, or with `None` for calls without a Bearer token and
+    /// for organizations without a list of their own.
     pub fn set_list(&self, route: &str, org_id: Option<&str>, items: Vec<Value>) {
         lock(&self.state.settings).lists.set(route, org_id, items);
     }
