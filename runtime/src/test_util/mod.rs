@@ -76,7 +76,8 @@ fn new_error_id() -> String {
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let fake = FakeCobo::start().await?;
-/// fake.set_list("/wallets", None, (0..3).map(|i| serde_json::json!({"wallet_id": i})).collect());
+/// let wallets = (0..3).map(|i| serde_json::json!({"wallet_id": i})).collect();
+/// fake.set_list("/wallets", None, wallets);
 /// let client = Client::builder(ApiSecret::from_bytes(&[7; 32]))
 ///     .base_url(fake.base_url())
 ///     .response_verification(ResponseVerification::Key(fake.response_key()))
@@ -337,6 +338,35 @@ impl FakeCobo {
     // ---- Org Access Tokens ----
 
     /// `org_id` authorizes the app `client_id`: `get_token` now issues pairs for it.
+    ///
+    /// ```
+    /// use cobo_waas2_runtime::test_util::FakeCobo;
+    /// use cobo_waas2_runtime::{
+    ///     ApiSecret, Client, MemoryStore, Method, ResponseVerification, TokenManager,
+    /// };
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let fake = FakeCobo::start().await?;
+    /// fake.install("client-1", "org-1");
+    /// let wallet = serde_json::json!({"wallet_id": "w-1"});
+    /// fake.set_list("/wallets", Some("org-1"), vec![wallet]);
+    /// let client = Client::builder(ApiSecret::from_bytes(&[7; 32]))
+    ///     .base_url(fake.base_url())
+    ///     .response_verification(ResponseVerification::Key(fake.response_key()))
+    ///     .build()?;
+    /// let tokens =
+    ///     TokenManager::builder(client.clone(), "client-1", "org-1", MemoryStore::new()).build();
+    /// assert_eq!(tokens.authorize().await?.as_str(), "AT-1-fake");
+    ///
+    /// // Cobo expires the token early: the call renews it once and is repeated.
+    /// fake.expire_access_token("org-1");
+    /// let wallets = client.org(&tokens).raw_call(Method::GET, "/wallets", &[], None).await?;
+    /// assert_eq!(wallets.body()["data"][0]["wallet_id"], "w-1");
+    /// assert_eq!(fake.refreshes(), 1);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn install(&self, client_id: &str, org_id: &str) {
         lock(&self.state.settings).oauth.install(client_id, org_id);
     }
