@@ -56,7 +56,8 @@ fn new_error_id() -> String {
 ///   token gets `400 invalid_grant`.
 /// - **Bearer**: a call with `Authorization: Bearer` needs the organization's current access
 ///   token. An expired one ([`FakeCobo::expire_access_token`], its lifetime over, or rotated
-///   out) gets HTTP 500 with `error_code` [`TOKEN_EXPIRED_ERROR_CODE`](crate::TOKEN_EXPIRED_ERROR_CODE),
+///   out) gets HTTP 500 with `error_code`
+///   [`TOKEN_EXPIRED_ERROR_CODE`](crate::TOKEN_EXPIRED_ERROR_CODE),
 ///   any other `401`.
 /// - **Lists** ([`FakeCobo::set_list`]): `GET` pages in Cobo's cursor shape, honouring `limit`,
 ///   `before` and `after`.
@@ -263,7 +264,8 @@ impl FakeCobo {
         format!("http://{}/v2", self.addr)
     }
 
-    /// The key that verifies its answers, for [`ResponseVerification::Key`](crate::ResponseVerification::Key).
+    /// The key that verifies its answers, for
+    /// [`ResponseVerification::Key`](crate::ResponseVerification::Key).
     pub fn response_key(&self) -> ResponseKey {
         self.state.response_secret.response_key()
     }
