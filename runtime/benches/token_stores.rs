@@ -15,9 +15,10 @@ use std::time::{Duration, Instant, SystemTime};
 
 use cobo_waas2_runtime::{
     ApiSecret, Client, FileStore, MemoryStore, MemoryStores, Organizations, PostgresStores,
-    ResponseVerification, SqliteStores, TokenManager, TokenPair, TokenStore, TokenStores,
+    ResponseKey, ResponseVerification, SqliteStores, TokenManager, TokenPair, TokenStore,
+    TokenStores,
 };
-use support::{Rotating, TestServer};
+use support::FakeCobo;
 
 /// Counts the bytes allocated and not yet freed.
 struct Counting;
@@ -45,12 +46,17 @@ static ALLOCATOR: Counting = Counting;
 const ORGS: usize = 10_000;
 const SECRET_HEX: &str = "c7a5c7a5c7a5c7a5c7a5c7a5c7a5c7a5c7a5c7a5c7a5c7a5c7a5c7a5c7a50002";
 
-fn client(base_url: &str) -> Client {
+fn client(base_url: &str, response_key: ResponseKey) -> Client {
     Client::builder(ApiSecret::from_hex(SECRET_HEX).unwrap())
         .base_url(base_url)
-        .response_verification(ResponseVerification::Key(support::response_key()))
+        .response_verification(ResponseVerification::Key(response_key))
         .build()
         .unwrap()
+}
+
+/// A response key for a client that never calls.
+fn unused_key() -> ResponseKey {
+    ResponseKey::from_hex(&ApiSecret::from_hex(SECRET_HEX).unwrap().api_key()).unwrap()
 }
 
 fn valid_pair(n: usize) -> TokenPair {
@@ -69,7 +75,11 @@ async fn organizations() {
             .save(&valid_pair(n))
             .unwrap();
     }
-    let orgs = Organizations::new(client("http://127.0.0.1:9"), "client-1", stores);
+    let orgs = Organizations::new(
+        client("http://127.0.0.1:9", unused_key()),
+        "client-1",
+        stores,
+    );
     let before = LIVE.load(Ordering::Relaxed);
     for n in 0..ORGS {
         orgs.access_token(&format!("org-{n}")).await.unwrap();
@@ -95,11 +105,16 @@ async fn organizations() {
     );
 }
 
-async fn refresh_round_trip(name: &str, store: Arc<dyn TokenStore>, server: &TestServer) {
+async fn refresh_round_trip(name: &str, store: Arc<dyn TokenStore>, server: &FakeCobo) {
     let rotating_seed = store.load().unwrap();
     assert!(rotating_seed.is_none(), "{name}: the store starts empty");
-    let manager =
-        TokenManager::builder(client(&server.base_url()), "client-1", "org-1", store).build();
+    let manager = TokenManager::builder(
+        client(&server.base_url(), server.response_key()),
+        "client-1",
+        "org-1",
+        store,
+    )
+    .build();
     manager.authorize().await.unwrap();
     let rounds = 200;
     let started = Instant::now();
@@ -147,8 +162,7 @@ fn main() {
         }
     }
     for (name, store) in stores {
-        let rotating = Rotating::new(0);
-        let server = runtime.block_on(TestServer::start_with(rotating.handler()));
+        let server = runtime.block_on(support::start(FakeCobo::builder().token_lifetime_secs(0)));
         runtime.block_on(refresh_round_trip(name, store, &server));
     }
     let _ = std::fs::remove_dir_all(&dir);

@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use support::keep_token::{KeepToken, RandomDelays, SECRET_HEX};
-use support::{Rotating, token_number};
+use support::{FakeCobo, token_number};
 
 const KILLS: usize = 100;
 
@@ -29,8 +29,8 @@ fn sigkill_at_random_instants_never_loses_the_stored_pair() {
     let started = Instant::now();
     // Tokens that are due for a refresh as soon as they are issued: every request for a token
     // (every 100 ms) refreshes, so kills land before, during and after refreshes.
-    let rotating = Rotating::new(0);
-    let (runtime, server) = support::serve_in_background(rotating.handler());
+    let (runtime, server) =
+        support::serve_in_background(FakeCobo::builder().token_lifetime_secs(0));
     let dir = std::env::temp_dir().join(format!(
         "cobo-waas2-crash-{}-{}",
         std::process::id(),
@@ -45,7 +45,7 @@ fn sigkill_at_random_instants_never_loses_the_stored_pair() {
     let mut kills = 0usize;
     let mut previous_stored: Option<u64> = None;
     while kills < KILLS {
-        let mut child = KeepToken::spawn(&store, &server.base_url());
+        let mut child = KeepToken::spawn(&store, &server);
         std::thread::sleep(delays.next(10, 290));
         child.kill();
         let support::keep_token::Run {
@@ -63,7 +63,7 @@ fn sigkill_at_random_instants_never_loses_the_stored_pair() {
             assert!(stderr.contains("invalid_grant"), "stderr: {stderr}");
             let stored = stored_number(&store);
             assert_eq!(
-                rotating.issued(),
+                server.pairs_issued(),
                 stored + 1,
                 "only the one unsaved answer is ahead of the store"
             );
@@ -107,11 +107,11 @@ fn sigkill_at_random_instants_never_loses_the_stored_pair() {
     eprintln!(
         "crash safety: {kills} SIGKILLs, {printed_total} access tokens printed, {} refreshes, \
          {answers_lost} refresh answers lost in flight, 0 lost pairs, {:.1} s",
-        rotating.refreshes(),
+        server.refreshes(),
         elapsed.as_secs_f64()
     );
     assert!(
-        rotating.refreshes() >= KILLS as u64 / 2,
+        server.refreshes() >= KILLS as u64 / 2,
         "too few refreshes to test anything"
     );
     drop(server);
@@ -124,8 +124,7 @@ fn sigkill_at_random_instants_never_loses_the_stored_pair() {
 /// exits 0 after its time.
 #[test]
 fn keep_token_uses_the_stored_pair_and_calls_get_token_only_when_the_store_is_empty() {
-    let rotating = Rotating::new(43200);
-    let (runtime, server) = support::serve_in_background(rotating.handler());
+    let (runtime, server) = support::serve_in_background(FakeCobo::builder());
     let dir = std::env::temp_dir().join(format!(
         "cobo-waas2-keep-{}-{}",
         std::process::id(),
@@ -140,17 +139,17 @@ fn keep_token_uses_the_stored_pair_and_calls_get_token_only_when_the_store_is_em
             .arg("0.35")
             .env("COBO_API_SECRET", SECRET_HEX)
             .env("COBO_BASE_URL", server.base_url())
-            .env("COBO_RESPONSE_PUBKEY", support::response_key_hex())
+            .env("COBO_RESPONSE_PUBKEY", server.response_key_hex())
             .stdin(Stdio::null())
             .output()
             .expect("run keep_token");
         assert!(output.status.success(), "{output:?}");
         String::from_utf8(output.stdout).unwrap()
     };
-    assert_eq!(run(), "AT-1-rotating\n");
+    assert_eq!(run(), "AT-1-fake\n");
     assert_eq!(server.requests().len(), 1);
     assert_eq!(server.requests()[0].method, "GET");
-    assert_eq!(run(), "AT-1-rotating\n", "the stored pair is reused");
+    assert_eq!(run(), "AT-1-fake\n", "the stored pair is reused");
     assert_eq!(server.requests().len(), 1, "no get_token, no refresh");
     #[cfg(unix)]
     {

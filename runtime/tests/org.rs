@@ -6,16 +6,17 @@
 mod support;
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cobo_waas2_runtime::{
-    ApiSecret, Client, Error, MemoryStore, OrgClient, ResponseVerification, TokenManager,
+    ApiSecret, Client, Error, MemoryStore, OrgClient, ResponseVerification,
+    TOKEN_EXPIRED_ERROR_CODE, TokenManager,
 };
 use reqwest::Method;
 use serde_json::json;
-use support::{Reply, Rotating, TestServer};
+use support::{FakeCobo, Reply};
 
 const SECRET_HEX: &str = "70ce70ce70ce70ce70ce70ce70ce70ce70ce70ce70ce70ce70ce70ce70ce0010";
 
@@ -23,66 +24,43 @@ fn secret() -> ApiSecret {
     ApiSecret::from_hex(SECRET_HEX).unwrap()
 }
 
-/// A WaaS server for Portal Apps: `/oauth/token` rotates token pairs (no Bearer allowed
-/// there); every other path needs `Authorization: Bearer` with the newest access token, else
-/// it answers Cobo's expiry signal, HTTP 500 with `error_code` 1000.
+/// The fake as a WaaS server for Portal Apps: `/oauth/token` rotates token pairs (no Bearer
+/// allowed there); every other path needs `Authorization: Bearer` with the newest access token,
+/// else it answers Cobo's expiry signal, HTTP 500 with `error_code` 1000.
 struct Waas {
-    server: TestServer,
-    /// Access tokens the server refuses as expired although they are the newest.
-    expired_early: Arc<Mutex<HashSet<String>>>,
+    server: FakeCobo,
     /// Refuse every token as expired.
     always_expired: Arc<AtomicBool>,
-    rotating: Arc<Rotating>,
 }
 
 impl Waas {
     async fn start() -> Self {
-        let rotating = Rotating::new(43_200);
-        let expired_early = Arc::new(Mutex::new(HashSet::new()));
+        let server = support::start(FakeCobo::builder()).await;
+        server.require_bearer(true);
+        // Answered late, so concurrent calls all see the expiry before any renewal.
+        server.set_expired_answer_delay(Duration::from_millis(100));
         let always_expired = Arc::new(AtomicBool::new(false));
-        let tokens = rotating.handler();
-        let (issued, early, always) = (
-            rotating.clone(),
-            expired_early.clone(),
-            always_expired.clone(),
-        );
-        let server = TestServer::start_with(Box::new(move |request| {
-            if request.path == "/v2/oauth/token" {
-                if request.header("authorization").is_some() {
-                    return Reply::json(400, &json!({"error": "bearer_not_allowed"}));
-                }
-                return tokens(request);
+        let always = always_expired.clone();
+        server.handle(move |request| {
+            if always.load(Ordering::SeqCst) {
+                let expired = Reply::cobo_error(500, TOKEN_EXPIRED_ERROR_CODE, "token expired");
+                return Some(expired.delayed(Duration::from_millis(100)));
             }
-            let current = format!("Bearer AT-{}-rotating", issued.issued());
-            let bearer = request.header("authorization").unwrap_or_default();
-            let refused = always.load(Ordering::SeqCst)
-                || early
-                    .lock()
-                    .unwrap()
-                    .contains(bearer.trim_start_matches("Bearer "));
-            if bearer != current || refused {
-                // Answered late, so concurrent calls all see the expiry before any renewal.
-                return Reply::json(
-                    500,
-                    &json!({"error_code": 1000, "error_message": "token expired", "error_id": "e"}),
-                )
-                .delayed(Duration::from_millis(100));
-            }
-            Reply::json(200, &json!({"path": request.path, "query": request.query}))
-        }))
-        .await;
+            Some(Reply::json(
+                200,
+                &json!({"path": request.path, "query": request.query}),
+            ))
+        });
         Self {
             server,
-            expired_early,
             always_expired,
-            rotating,
         }
     }
 
     fn client(&self) -> Client {
         Client::builder(secret())
             .base_url(self.server.base_url())
-            .response_verification(ResponseVerification::Key(support::response_key()))
+            .response_verification(ResponseVerification::Key(self.server.response_key()))
             .timeout(Duration::from_secs(5))
             .build()
             .unwrap()
@@ -98,11 +76,7 @@ impl Waas {
     }
 
     fn requests_to(&self, method: &str, path: &str) -> Vec<support::RecordedRequest> {
-        self.server
-            .requests()
-            .into_iter()
-            .filter(|r| r.method == method && r.path == path)
-            .collect()
+        self.server.requests_to(method, path)
     }
 
     fn refreshes(&self) -> usize {
@@ -125,7 +99,7 @@ async fn bearer_is_sent_on_org_calls_not_on_the_token_endpoint_and_is_not_signed
     assert_eq!(token_calls.len(), 1);
     assert_eq!(token_calls[0].header("authorization"), None);
     let call = &waas.requests_to("GET", "/v2/wallets")[0];
-    assert_eq!(call.header("authorization"), Some("Bearer AT-1-rotating"));
+    assert_eq!(call.header("authorization"), Some("Bearer AT-1-fake"));
     // The server verified the signature without Authorization; the signature is exactly the
     // one the app key makes over the request without it.
     call.verify_signature().expect("signature verifies");
@@ -133,12 +107,12 @@ async fn bearer_is_sent_on_org_calls_not_on_the_token_endpoint_and_is_not_signed
     let expected = secret().sign_request("GET", "/v2/wallets", nonce, "limit=2", b"");
     assert_eq!(call.header("biz-api-signature"), Some(expected.as_str()));
 
-    // The app's own client sends no Bearer.
+    // The app's own client sends no Bearer (which the server requires here).
     let plain = org
         .client()
         .raw_call(Method::GET, "/wallets", &[], None)
         .await;
-    assert_eq!(plain.unwrap_err().status().map(|s| s.as_u16()), Some(500));
+    assert_eq!(plain.unwrap_err().status().map(|s| s.as_u16()), Some(401));
     let last = waas.server.requests().pop().unwrap();
     assert_eq!(last.header("authorization"), None);
     last.verify_signature().expect("signature verifies");
@@ -148,10 +122,7 @@ async fn bearer_is_sent_on_org_calls_not_on_the_token_endpoint_and_is_not_signed
 async fn a_token_expired_early_is_renewed_once_and_concurrent_gets_are_repeated_once() {
     let waas = Waas::start().await;
     let org = waas.org().await;
-    waas.expired_early
-        .lock()
-        .unwrap()
-        .insert("AT-1-rotating".to_owned());
+    assert!(waas.server.expire_access_token("org-1"));
     let calls: Vec<_> = (0..8)
         .map(|i| {
             let org = org.clone();
@@ -167,17 +138,17 @@ async fn a_token_expired_early_is_renewed_once_and_concurrent_gets_are_repeated_
         assert_eq!(answer.status(), 200);
     }
     assert_eq!(waas.refreshes(), 1, "one refresh for all callers");
-    assert_eq!(waas.rotating.refreshes(), 1);
+    assert_eq!(waas.server.refreshes(), 1);
     let gets = waas.requests_to("GET", "/v2/wallets");
     let stale = gets
         .iter()
-        .filter(|r| r.header("authorization") == Some("Bearer AT-1-rotating"))
+        .filter(|r| r.header("authorization") == Some("Bearer AT-1-fake"))
         .count();
     assert_eq!(stale, 8, "every call saw the expiry before the renewal");
     assert_eq!(gets.len(), 16, "two attempts per call");
     let renewed: Vec<_> = gets
         .iter()
-        .filter(|r| r.header("authorization") == Some("Bearer AT-2-rotating"))
+        .filter(|r| r.header("authorization") == Some("Bearer AT-2-fake"))
         .collect();
     assert_eq!(renewed.len(), 8, "every call ends with the new token");
     let nonces: HashSet<&str> = gets
@@ -208,10 +179,7 @@ async fn a_persistent_expiry_signal_is_returned_after_one_refresh_and_two_attemp
 async fn a_post_without_request_id_is_not_repeated_and_one_with_it_is() {
     let waas = Waas::start().await;
     let org = waas.org().await;
-    waas.expired_early
-        .lock()
-        .unwrap()
-        .insert("AT-1-rotating".to_owned());
+    assert!(waas.server.expire_access_token("org-1"));
     let error = org
         .raw_call(
             Method::POST,
@@ -228,10 +196,7 @@ async fn a_post_without_request_id_is_not_repeated_and_one_with_it_is() {
     assert_eq!(waas.refreshes(), 1);
 
     // The renewed token is used next; a body with a request_id is repeated after a renewal.
-    waas.expired_early
-        .lock()
-        .unwrap()
-        .insert("AT-2-rotating".to_owned());
+    assert!(waas.server.expire_access_token("org-1"));
     let body = json!({"request_id": "r-1", "amount": "1"});
     let answer = org
         .raw_call(Method::POST, "/transfers", &[], Some(&body))

@@ -6,10 +6,9 @@
 mod support;
 
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 
-use serde_json::{Value, json};
-use support::{Reply, Rotating, TestServer};
+use serde_json::Value;
+use support::{FakeCobo, Reply};
 
 const SECRET_HEX: &str = "e8a3d1c0e8a3d1c0e8a3d1c0e8a3d1c0e8a3d1c0e8a3d1c0e8a3d1c0e8a30011";
 
@@ -19,7 +18,7 @@ struct Run {
     stderr: String,
 }
 
-fn run(server: &TestServer, args: &[&str]) -> Run {
+fn run(server: &FakeCobo, args: &[&str]) -> Run {
     let mut command = Command::new(support::example_path("org_call"));
     command
         .args(args)
@@ -33,7 +32,7 @@ fn run(server: &TestServer, args: &[&str]) -> Run {
     command
         .env("COBO_API_SECRET", SECRET_HEX)
         .env("COBO_BASE_URL", server.base_url())
-        .env("COBO_RESPONSE_PUBKEY", support::response_key_hex());
+        .env("COBO_RESPONSE_PUBKEY", server.response_key_hex());
     let output = command.output().expect("run org_call");
     let run = Run {
         code: output.status.code(),
@@ -48,34 +47,13 @@ fn run(server: &TestServer, args: &[&str]) -> Run {
     run
 }
 
-/// `/oauth/token` rotates pairs; any other path needs the newest access token as Bearer and
-/// echoes the call.
-fn handler(rotating: &Arc<Rotating>) -> support::Handler {
-    let tokens = rotating.handler();
-    let issued = rotating.clone();
-    Box::new(move |request| {
-        if request.path == "/v2/oauth/token" {
-            return tokens(request);
-        }
-        let current = format!("Bearer AT-{}-rotating", issued.issued());
-        if request.header("authorization") != Some(current.as_str()) {
-            return Reply::json(
-                500,
-                &json!({"error_code": 1000, "error_message": "expired"}),
-            );
-        }
-        let body = (!request.body.is_empty()).then(|| request.body_json());
-        Reply::json(
-            200,
-            &json!({"method": request.method, "path": request.path, "query": request.query, "body": body}),
-        )
-    })
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn org_call_authorizes_once_then_reuses_the_stored_pair() {
-    let rotating = Rotating::new(43_200);
-    let server = TestServer::start_with(handler(&rotating)).await;
+    // `/oauth/token` rotates pairs; any other path needs the newest access token as Bearer and
+    // echoes the call.
+    let server = support::start(FakeCobo::builder()).await;
+    server.require_bearer(true);
+    server.handle(|request| Some(Reply::echo(request)));
     let dir = std::env::temp_dir().join(format!("org-call-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let store = dir.join("org.json");

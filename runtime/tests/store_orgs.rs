@@ -8,12 +8,14 @@ mod support;
 use std::time::Duration;
 
 use cobo_waas2_runtime::{MemoryStores, Organizations, SqliteStores, TokenStores};
-use support::{Rotating, TestServer};
+use support::FakeCobo;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn managers_are_created_once_per_organization_and_share_the_store() {
-    let rotating = Rotating::new(43200);
-    let server = TestServer::start_with(rotating.handler()).await;
+    let server = support::start(FakeCobo::builder()).await;
+    for org in ["org-a", "org-b", "org-c"] {
+        server.install("client-1", org);
+    }
     let dir = stores::TempDir::new("orgs");
     let database = SqliteStores::open(dir.0.join("tokens.db")).unwrap();
     let orgs = Organizations::with_config(
@@ -30,10 +32,10 @@ async fn managers_are_created_once_per_organization_and_share_the_store() {
     // A valid token is served from memory: no request.
     let requests = server.requests().len();
     let a = orgs.access_token("org-a").await.unwrap();
-    assert_eq!(a.as_str(), "AT-2-rotating");
+    assert_eq!(a.as_str(), "AT-2-fake");
     assert_eq!(
         orgs.access_token("org-b").await.unwrap().as_str(),
-        "AT-1-rotating"
+        "AT-1-fake"
     );
     assert_eq!(server.requests().len(), requests);
     assert_eq!(orgs.cached(), 3, "the same managers are reused");
@@ -53,8 +55,8 @@ async fn managers_are_created_once_per_organization_and_share_the_store() {
 
 #[tokio::test]
 async fn memory_stores_list_only_organizations_with_a_pair() {
-    let rotating = Rotating::new(43200);
-    let server = TestServer::start_with(rotating.handler()).await;
+    let server = support::start(FakeCobo::builder()).await;
+    server.install("client-1", "org-a");
     let orgs = Organizations::new(stores::client(&server), "client-1", MemoryStores::new());
     orgs.manager("org-a").authorize().await.unwrap();
     let _unused = orgs.manager("org-b");

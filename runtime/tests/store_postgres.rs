@@ -13,7 +13,7 @@ use cobo_waas2_runtime::{
     PostgresStores, StoreError, TokenManager, TokenPair, TokenStore, TokenStores,
 };
 use stores::Postgres;
-use support::Rotating;
+use support::FakeCobo;
 
 /// One cluster for the whole test binary (each test uses its own client id); `None` when
 /// PostgreSQL is absent (outside CI). Stopped when the binary exits, by the last test.
@@ -177,8 +177,9 @@ fn two_keep_token_processes_sigkilled_never_present_a_stale_refresh_token() {
 fn a_server_restart_gives_typed_errors_then_recovers_without_losing_the_pair() {
     let Some(pg) = cluster() else { return };
     let _alone = RUNNING.write().unwrap_or_else(|p| p.into_inner());
-    let rotating = Rotating::new(0);
-    let (runtime, server) = support::serve_in_background(rotating.handler());
+    let (runtime, server) =
+        support::serve_in_background(FakeCobo::builder().token_lifetime_secs(0));
+    server.install("restart", "org-1");
     let stores = PostgresStores::connect(&pg.url()).unwrap();
     let manager = TokenManager::builder(
         stores::client(&server),
@@ -207,7 +208,11 @@ fn a_server_restart_gives_typed_errors_then_recovers_without_losing_the_pair() {
     pg.start_again();
     let token = runtime.block_on(manager.access_token()).unwrap();
     let n = support::token_number(token.as_str());
-    assert_eq!(rotating.issued(), n, "no answer lost, no re-authorization");
+    assert_eq!(
+        server.pairs_issued(),
+        n,
+        "no answer lost, no re-authorization"
+    );
     let posts = server
         .requests()
         .iter()
@@ -215,7 +220,7 @@ fn a_server_restart_gives_typed_errors_then_recovers_without_losing_the_pair() {
         .count() as u64;
     assert_eq!(
         posts,
-        rotating.refreshes(),
+        server.refreshes(),
         "no stale refresh token was presented"
     );
     let stored = stores.store("restart", "org-1").load().unwrap().unwrap();

@@ -13,14 +13,14 @@ use cobo_waas2_runtime::{
     StoreError, StoreLock, TokenError, TokenManager, TokenPair, TokenStore,
 };
 use serde_json::json;
-use support::{Fault, Reply, Rotating, TestServer};
+use support::{FakeCobo, Fault, Reply};
 
 const SECRET_HEX: &str = "70ce70ce70ce70ce70ce70ce70ce70ce70ce70ce70ce70ce70ce70ce70ce0003";
 
-fn client(server: &TestServer, timeout: Duration) -> Client {
+fn client(server: &FakeCobo, timeout: Duration) -> Client {
     Client::builder(ApiSecret::from_hex(SECRET_HEX).unwrap())
         .base_url(server.base_url())
-        .response_verification(ResponseVerification::Key(support::response_key()))
+        .response_verification(ResponseVerification::Key(server.response_key()))
         .timeout(timeout)
         .build()
         .unwrap()
@@ -37,13 +37,13 @@ fn quick_retry(max_attempts: u32) -> RetryPolicy {
 
 fn pair(n: u64, valid_for: Duration) -> TokenPair {
     TokenPair::new(
-        format!("AT-{n}-rotating"),
-        format!("RT-{n}-rotating"),
+        format!("AT-{n}-fake"),
+        format!("RT-{n}-fake"),
         SystemTime::now() + valid_for,
     )
 }
 
-fn manager(server: &TestServer, store: impl TokenStore) -> TokenManager {
+fn manager(server: &FakeCobo, store: impl TokenStore) -> TokenManager {
     TokenManager::builder(
         client(server, Duration::from_secs(5)),
         "client-1",
@@ -58,16 +58,16 @@ fn token_reply(n: u64) -> Reply {
     Reply::json(
         200,
         &json!({
-            "access_token": format!("AT-{n}-rotating"),
+            "access_token": format!("AT-{n}-fake"),
             "token_type": "Bearer",
             "scope": "",
             "expires_in": 43200,
-            "refresh_token": format!("RT-{n}-rotating"),
+            "refresh_token": format!("RT-{n}-fake"),
         }),
     )
 }
 
-fn posts(server: &TestServer) -> usize {
+fn posts(server: &FakeCobo) -> usize {
     server
         .requests()
         .iter()
@@ -78,9 +78,8 @@ fn posts(server: &TestServer) -> usize {
 /// A pair at expiry and 1000 concurrent callers: one refresh, and everyone gets its token.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_concurrent_callers_at_expiry_cause_one_refresh() {
-    let rotating = Rotating::new(43200);
-    rotating.seed(1);
-    let server = TestServer::start_with(rotating.handler()).await;
+    let server = support::start(FakeCobo::builder()).await;
+    server.seed_pair("client-1", "org-1", 1);
     let manager = manager(&server, MemoryStore::with_pair(pair(1, Duration::ZERO)));
     let mut callers = tokio::task::JoinSet::new();
     for _ in 0..1000 {
@@ -88,52 +87,39 @@ async fn a_thousand_concurrent_callers_at_expiry_cause_one_refresh() {
         callers.spawn(async move { manager.access_token().await });
     }
     while let Some(result) = callers.join_next().await {
-        assert_eq!(result.unwrap().unwrap().as_str(), "AT-2-rotating");
+        assert_eq!(result.unwrap().unwrap().as_str(), "AT-2-fake");
     }
     assert_eq!(posts(&server), 1, "exactly one refresh request");
-    assert_eq!(rotating.refreshes(), 1);
+    assert_eq!(server.refreshes(), 1);
     // The new token is fresh: no further request.
-    assert_eq!(
-        manager.access_token().await.unwrap().as_str(),
-        "AT-2-rotating"
-    );
+    assert_eq!(manager.access_token().await.unwrap().as_str(), "AT-2-fake");
     assert_eq!(server.requests().len(), 1);
 }
 
 #[tokio::test]
 async fn a_fresh_token_is_served_without_a_request_and_refreshed_within_the_margin() {
-    let rotating = Rotating::new(43200);
-    rotating.seed(1);
-    let server = TestServer::start_with(rotating.handler()).await;
+    let server = support::start(FakeCobo::builder()).await;
+    server.seed_pair("client-1", "org-1", 1);
     let fresh = manager(
         &server,
         MemoryStore::with_pair(pair(1, Duration::from_secs(3600))),
     );
-    assert_eq!(
-        fresh.access_token().await.unwrap().as_str(),
-        "AT-1-rotating"
-    );
+    assert_eq!(fresh.access_token().await.unwrap().as_str(), "AT-1-fake");
     assert!(server.requests().is_empty());
 
     // Four minutes left, inside the default five-minute margin: refreshed ahead of expiry.
     let store = Arc::new(MemoryStore::with_pair(pair(1, Duration::from_secs(240))));
     let ahead = manager(&server, SharedStore(store.clone()));
-    assert_eq!(
-        ahead.access_token().await.unwrap().as_str(),
-        "AT-2-rotating"
-    );
+    assert_eq!(ahead.access_token().await.unwrap().as_str(), "AT-2-fake");
     assert_eq!(posts(&server), 1);
-    let request = server.single_request();
+    let request = support::single_request(&server);
     request.verify_signature().unwrap();
     assert_eq!(
-        request.body_json(),
-        json!({"client_id": "client-1", "grant_type": "refresh_token", "refresh_token": "RT-1-rotating"})
+        request.body_json().unwrap(),
+        json!({"client_id": "client-1", "grant_type": "refresh_token", "refresh_token": "RT-1-fake"})
     );
     // Saved before it was handed out.
-    assert_eq!(
-        store.load().unwrap().unwrap().refresh_token(),
-        "RT-2-rotating"
-    );
+    assert_eq!(store.load().unwrap().unwrap().refresh_token(), "RT-2-fake");
 
     // A custom margin: with 4 minutes left and a 1-minute margin, no refresh.
     let relaxed = TokenManager::builder(
@@ -144,17 +130,13 @@ async fn a_fresh_token_is_served_without_a_request_and_refreshed_within_the_marg
     )
     .refresh_margin(Duration::from_secs(60))
     .build();
-    assert_eq!(
-        relaxed.access_token().await.unwrap().as_str(),
-        "AT-2-rotating"
-    );
+    assert_eq!(relaxed.access_token().await.unwrap().as_str(), "AT-2-fake");
     assert_eq!(server.requests().len(), 1);
 }
 
 #[tokio::test]
 async fn an_empty_store_asks_for_authorization_and_authorize_calls_get_token() {
-    let rotating = Rotating::new(43200);
-    let server = TestServer::start_with(rotating.handler()).await;
+    let server = support::start(FakeCobo::builder()).await;
     let store = Arc::new(MemoryStore::new());
     let manager = manager(&server, SharedStore(store.clone()));
     let e = manager.access_token().await.unwrap_err();
@@ -162,28 +144,21 @@ async fn an_empty_store_asks_for_authorization_and_authorize_calls_get_token() {
     assert!(e.needs_reauthorization());
     assert!(server.requests().is_empty());
 
-    assert_eq!(manager.authorize().await.unwrap().as_str(), "AT-1-rotating");
-    let request = server.single_request();
+    assert_eq!(manager.authorize().await.unwrap().as_str(), "AT-1-fake");
+    let request = support::single_request(&server);
     assert_eq!(request.method, "GET");
     assert_eq!(
         request.query,
         "client_id=client-1&org_id=org-1&grant_type=org_implicit"
     );
-    assert_eq!(
-        store.load().unwrap().unwrap().access_token(),
-        "AT-1-rotating"
-    );
-    assert_eq!(
-        manager.access_token().await.unwrap().as_str(),
-        "AT-1-rotating"
-    );
+    assert_eq!(store.load().unwrap().unwrap().access_token(), "AT-1-fake");
+    assert_eq!(manager.access_token().await.unwrap().as_str(), "AT-1-fake");
 }
 
 #[tokio::test]
 async fn invalid_grant_is_terminal_and_asks_for_reauthorization() {
-    let rotating = Rotating::new(43200);
-    rotating.seed(5);
-    let server = TestServer::start_with(rotating.handler()).await;
+    let server = support::start(FakeCobo::builder()).await;
+    server.seed_pair("client-1", "org-1", 5);
     // The store holds pair 4, whose refresh token the server already rotated.
     let manager = manager(&server, MemoryStore::with_pair(pair(4, Duration::ZERO)));
     let e = manager.access_token().await.unwrap_err();
@@ -200,7 +175,7 @@ async fn invalid_grant_is_terminal_and_asks_for_reauthorization() {
 
 #[tokio::test]
 async fn other_client_errors_are_terminal_without_retry() {
-    let server = TestServer::start([Reply::json(
+    let server = support::scripted([Reply::json(
         403,
         &json!({"error": "unauthorized_client", "error_description": "no"}),
     )])
@@ -214,7 +189,7 @@ async fn other_client_errors_are_terminal_without_retry() {
 
 #[tokio::test]
 async fn turned_away_refreshes_are_retried_with_backoff_then_succeed() {
-    let server = TestServer::start([
+    let server = support::scripted([
         Reply::json(
             503,
             &json!({"error_code": 1, "error_message": "boom", "error_id": "e1"}),
@@ -236,18 +211,12 @@ async fn turned_away_refreshes_are_retried_with_backoff_then_succeed() {
     )
     .retry(quick_retry(4))
     .build();
-    assert_eq!(
-        manager.access_token().await.unwrap().as_str(),
-        "AT-2-rotating"
-    );
+    assert_eq!(manager.access_token().await.unwrap().as_str(), "AT-2-fake");
     assert_eq!(posts(&server), 4);
     for request in server.requests() {
-        assert_eq!(request.body_json()["refresh_token"], "RT-1-rotating");
+        assert_eq!(request.body_json().unwrap()["refresh_token"], "RT-1-fake");
     }
-    assert_eq!(
-        store.load().unwrap().unwrap().access_token(),
-        "AT-2-rotating"
-    );
+    assert_eq!(store.load().unwrap().unwrap().access_token(), "AT-2-fake");
 }
 
 #[tokio::test]
@@ -256,7 +225,7 @@ async fn retries_are_bounded() {
         503,
         &json!({"error_code": 1, "error_message": "down", "error_id": "e"}),
     );
-    let server = TestServer::start(vec![failure; 10]).await;
+    let server = support::scripted(vec![failure; 10]).await;
     let manager = manager(&server, MemoryStore::with_pair(pair(1, Duration::ZERO)));
     let e = manager.access_token().await.unwrap_err();
     match &e {
@@ -302,7 +271,7 @@ async fn assert_outcome_unknown(
     timeout: Duration,
     check: fn(&Error<cobo_waas2_runtime::TokenEndpointError>) -> bool,
 ) {
-    let server = TestServer::start([reply.clone(), token_reply(2)]).await;
+    let server = support::scripted([reply.clone(), token_reply(2)]).await;
     let store = Arc::new(MemoryStore::with_pair(pair(1, Duration::ZERO)));
     let manager = TokenManager::builder(
         client(&server, timeout),
@@ -324,7 +293,7 @@ async fn assert_outcome_unknown(
     assert_eq!(server.requests().len(), 1, "{reply:?}: never retried");
     assert_eq!(
         store.load().unwrap().unwrap().refresh_token(),
-        "RT-1-rotating",
+        "RT-1-fake",
         "the stored pair is untouched"
     );
 }
@@ -380,10 +349,10 @@ async fn faults_after_sending_are_outcome_unknown_and_never_retried() {
 #[tokio::test]
 async fn an_oversized_success_body_is_capped_and_outcome_unknown() {
     let huge = format!("{{\"access_token\":\"{}\"}}", "x".repeat(64 * 1024));
-    let server = TestServer::start([Reply::raw(200, huge).close_delimited()]).await;
+    let server = support::scripted([Reply::raw(200, huge).close_delimited()]).await;
     let client = Client::builder(ApiSecret::from_hex(SECRET_HEX).unwrap())
         .base_url(server.base_url())
-        .response_verification(ResponseVerification::Key(support::response_key()))
+        .response_verification(ResponseVerification::Key(server.response_key()))
         .max_response_bytes(4096)
         .build()
         .unwrap();
@@ -426,18 +395,18 @@ async fn with_logs<T>(f: impl std::future::Future<Output = T>) -> (T, String) {
 /// the new access token is kept with the old refresh token, and a warning says so.
 #[tokio::test]
 async fn a_success_without_a_refresh_token_keeps_the_old_one() {
-    let server = TestServer::start([Reply::json(
+    let server = support::scripted([Reply::json(
         200,
-        &json!({"access_token": "AT-2-rotating", "expires_in": 3600}),
+        &json!({"access_token": "AT-2-fake", "expires_in": 3600}),
     )])
     .await;
     let store = Arc::new(MemoryStore::with_pair(pair(1, Duration::ZERO)));
     let manager = manager(&server, SharedStore(store.clone()));
     let (token, logs) = with_logs(manager.access_token()).await;
-    assert_eq!(token.unwrap().as_str(), "AT-2-rotating");
+    assert_eq!(token.unwrap().as_str(), "AT-2-fake");
     let stored = store.load().unwrap().unwrap();
-    assert_eq!(stored.access_token(), "AT-2-rotating");
-    assert_eq!(stored.refresh_token(), "RT-1-rotating");
+    assert_eq!(stored.access_token(), "AT-2-fake");
+    assert_eq!(stored.refresh_token(), "RT-1-fake");
     assert!(logs.contains("WARN"), "{logs}");
     assert!(logs.contains("keeping the previous one"), "{logs}");
     assert!(!logs.contains("RT-1"), "{logs}");
@@ -453,18 +422,18 @@ async fn token_fields_of_unexpected_types_are_read_leniently() {
         (json!(3600.7), 3500),
         (json!("soon"), 0),
     ] {
-        let server = TestServer::start([Reply::json(
+        let server = support::scripted([Reply::json(
             200,
-            &json!({"access_token": "AT-2-rotating", "refresh_token": "RT-2-rotating",
+            &json!({"access_token": "AT-2-fake", "refresh_token": "RT-2-fake",
                     "expires_in": expires_in, "token_type": 7}),
         )])
         .await;
         let store = Arc::new(MemoryStore::with_pair(pair(1, Duration::ZERO)));
         let manager = manager(&server, SharedStore(store.clone()));
         let (token, logs) = with_logs(manager.access_token()).await;
-        assert_eq!(token.unwrap().as_str(), "AT-2-rotating", "{expires_in}");
+        assert_eq!(token.unwrap().as_str(), "AT-2-fake", "{expires_in}");
         let stored = store.load().unwrap().unwrap();
-        assert_eq!(stored.refresh_token(), "RT-2-rotating", "{expires_in}");
+        assert_eq!(stored.refresh_token(), "RT-2-fake", "{expires_in}");
         let left = stored
             .expires_at()
             .duration_since(SystemTime::now())
@@ -478,20 +447,13 @@ async fn token_fields_of_unexpected_types_are_read_leniently() {
 /// `expires_in: i64::MAX` saturates to a far expiry instead of overflowing into "expired".
 #[tokio::test]
 async fn a_huge_expires_in_saturates() {
-    let rotating = Rotating::new(i64::MAX);
-    rotating.seed(1);
-    let server = TestServer::start_with(rotating.handler()).await;
+    let server = support::start(FakeCobo::builder().token_lifetime_secs(i64::MAX)).await;
+    server.seed_pair("client-1", "org-1", 1);
     let store = Arc::new(MemoryStore::with_pair(pair(1, Duration::ZERO)));
     let manager = manager(&server, SharedStore(store.clone()));
-    assert_eq!(
-        manager.access_token().await.unwrap().as_str(),
-        "AT-2-rotating"
-    );
-    assert_eq!(
-        manager.access_token().await.unwrap().as_str(),
-        "AT-2-rotating"
-    );
-    assert_eq!(rotating.refreshes(), 1);
+    assert_eq!(manager.access_token().await.unwrap().as_str(), "AT-2-fake");
+    assert_eq!(manager.access_token().await.unwrap().as_str(), "AT-2-fake");
+    assert_eq!(server.refreshes(), 1);
     let ten_years = Duration::from_secs(10 * 365 * 24 * 3600);
     assert!(store.load().unwrap().unwrap().expires_at() > SystemTime::now() + ten_years);
 }
@@ -500,24 +462,17 @@ async fn a_huge_expires_in_saturates() {
 /// its lifetime.
 #[tokio::test]
 async fn a_short_lived_token_is_reused_for_half_its_life() {
-    let rotating = Rotating::new(4);
-    rotating.seed(1);
-    let server = TestServer::start_with(rotating.handler()).await;
+    let server = support::start(FakeCobo::builder().token_lifetime_secs(4)).await;
+    server.seed_pair("client-1", "org-1", 1);
     let manager = manager(&server, MemoryStore::with_pair(pair(1, Duration::ZERO)));
     for _ in 0..5 {
-        assert_eq!(
-            manager.access_token().await.unwrap().as_str(),
-            "AT-2-rotating"
-        );
+        assert_eq!(manager.access_token().await.unwrap().as_str(), "AT-2-fake");
     }
-    assert_eq!(rotating.refreshes(), 1);
+    assert_eq!(server.refreshes(), 1);
     // Past half its life, it is refreshed.
     tokio::time::sleep(Duration::from_millis(2100)).await;
-    assert_eq!(
-        manager.access_token().await.unwrap().as_str(),
-        "AT-3-rotating"
-    );
-    assert_eq!(rotating.refreshes(), 2);
+    assert_eq!(manager.access_token().await.unwrap().as_str(), "AT-3-fake");
+    assert_eq!(server.refreshes(), 2);
 }
 
 /// A store shared with the test, to look inside it.
@@ -562,9 +517,8 @@ impl<S: TokenStore> TokenStore for FlakyStore<S> {
 
 #[tokio::test]
 async fn a_pair_that_could_not_be_saved_is_not_handed_out_and_is_saved_next_time() {
-    let rotating = Rotating::new(43200);
-    rotating.seed(1);
-    let server = TestServer::start_with(rotating.handler()).await;
+    let server = support::start(FakeCobo::builder()).await;
+    server.seed_pair("client-1", "org-1", 1);
     let store = Arc::new(FlakyStore {
         inner: MemoryStore::with_pair(pair(1, Duration::ZERO)),
         failing: AtomicBool::new(true),
@@ -575,18 +529,15 @@ async fn a_pair_that_could_not_be_saved_is_not_handed_out_and_is_saved_next_time
     assert!(e.to_string().contains("disk full"), "{e}");
     assert_eq!(
         store.inner.load().unwrap().unwrap().access_token(),
-        "AT-1-rotating"
+        "AT-1-fake"
     );
     // Still failing: still not handed out, and no second refresh (it would burn the new pair).
     assert!(manager.access_token().await.is_err());
     store.failing.store(false, Ordering::SeqCst);
-    assert_eq!(
-        manager.access_token().await.unwrap().as_str(),
-        "AT-2-rotating"
-    );
+    assert_eq!(manager.access_token().await.unwrap().as_str(), "AT-2-fake");
     assert_eq!(
         store.inner.load().unwrap().unwrap().access_token(),
-        "AT-2-rotating"
+        "AT-2-fake"
     );
     assert_eq!(posts(&server), 1);
 }
@@ -595,9 +546,8 @@ async fn a_pair_that_could_not_be_saved_is_not_handed_out_and_is_saved_next_time
 /// store waits instead of refreshing with the consumed token; once saved, it adopts the pair.
 #[tokio::test]
 async fn a_failed_save_keeps_other_processes_out_until_the_pair_is_saved() {
-    let rotating = Rotating::new(43200);
-    rotating.seed(1);
-    let server = TestServer::start_with(rotating.handler()).await;
+    let server = support::start(FakeCobo::builder()).await;
+    server.seed_pair("client-1", "org-1", 1);
     let dir = TempDir::new("held");
     let path = dir.0.join("org.json");
     FileStore::new(&path)
@@ -621,8 +571,8 @@ async fn a_failed_save_keeps_other_processes_out_until_the_pair_is_saved() {
     assert!(matches!(e, TokenError::LockTimeout { .. }), "{e:?}");
     assert_eq!(posts(&server), 1, "no refresh with the consumed token");
     flaky.failing.store(false, Ordering::SeqCst);
-    assert_eq!(a.access_token().await.unwrap().as_str(), "AT-2-rotating");
-    assert_eq!(b.access_token().await.unwrap().as_str(), "AT-2-rotating");
+    assert_eq!(a.access_token().await.unwrap().as_str(), "AT-2-fake");
+    assert_eq!(b.access_token().await.unwrap().as_str(), "AT-2-fake");
     assert_eq!(posts(&server), 1);
 }
 
@@ -630,9 +580,8 @@ async fn a_failed_save_keeps_other_processes_out_until_the_pair_is_saved() {
 /// fresh one later.
 #[tokio::test]
 async fn authorize_clears_a_stale_unsaved_pair() {
-    let rotating = Rotating::new(43200);
-    rotating.seed(1);
-    let server = TestServer::start_with(rotating.handler()).await;
+    let server = support::start(FakeCobo::builder()).await;
+    server.seed_pair("client-1", "org-1", 1);
     let store = Arc::new(FlakyStore {
         inner: MemoryStore::with_pair(pair(1, Duration::ZERO)),
         failing: AtomicBool::new(true),
@@ -640,29 +589,23 @@ async fn authorize_clears_a_stale_unsaved_pair() {
     let manager = manager(&server, SharedStore(store.clone()));
     assert!(manager.access_token().await.is_err()); // pair 2 is unsaved
     store.failing.store(false, Ordering::SeqCst);
-    assert_eq!(manager.authorize().await.unwrap().as_str(), "AT-3-rotating");
-    assert_eq!(
-        manager.access_token().await.unwrap().as_str(),
-        "AT-3-rotating"
-    );
+    assert_eq!(manager.authorize().await.unwrap().as_str(), "AT-3-fake");
+    assert_eq!(manager.access_token().await.unwrap().as_str(), "AT-3-fake");
     assert_eq!(
         store.inner.load().unwrap().unwrap().access_token(),
-        "AT-3-rotating"
+        "AT-3-fake"
     );
 }
 
 #[tokio::test]
 async fn a_newer_pair_saved_by_another_process_is_adopted_without_a_refresh() {
-    let server = TestServer::start([]).await;
+    let server = support::scripted([]).await;
     let dir = TempDir::new("adopt");
     let path = dir.0.join("org.json");
     let ours = FileStore::new(&path);
     ours.save(&pair(1, Duration::from_secs(3600))).unwrap();
     let manager = manager(&server, FileStore::new(&path));
-    assert_eq!(
-        manager.access_token().await.unwrap().as_str(),
-        "AT-1-rotating"
-    );
+    assert_eq!(manager.access_token().await.unwrap().as_str(), "AT-1-fake");
     // Another process refreshes. A manager whose margin now calls for a refresh finds the
     // newer pair in the store and uses it instead of refreshing.
     ours.save(&pair(2, Duration::from_secs(3600))).unwrap();
@@ -676,7 +619,7 @@ async fn a_newer_pair_saved_by_another_process_is_adopted_without_a_refresh() {
     .build();
     assert_eq!(
         restarted.access_token().await.unwrap().as_str(),
-        "AT-2-rotating"
+        "AT-2-fake"
     );
     assert!(server.requests().is_empty());
 }
@@ -727,7 +670,7 @@ fn the_file_store_saves_durably_with_mode_0600_and_leaves_no_temporary_file() {
 
 #[tokio::test]
 async fn a_corrupt_store_is_a_clear_error_and_is_left_as_it_was() {
-    let server = TestServer::start([token_reply(2)]).await;
+    let server = support::scripted([token_reply(2)]).await;
     let dir = TempDir::new("corrupt");
     let path = dir.0.join("org.json");
     let cases: [&[u8]; 4] = [
@@ -770,7 +713,7 @@ fn the_file_lock_admits_one_holder_at_a_time() {
 
 #[tokio::test]
 async fn a_held_store_lock_makes_the_manager_wait_then_time_out() {
-    let server = TestServer::start([]).await;
+    let server = support::scripted([]).await;
     let dir = TempDir::new("wait");
     let path = dir.0.join("org.json");
     FileStore::new(&path)
@@ -816,8 +759,7 @@ async fn no_secret_or_token_in_debug_display_or_logs() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    let rotating = Rotating::new(43200);
-    let server = TestServer::start_with(rotating.handler()).await;
+    let server = support::start(FakeCobo::builder()).await;
     let store = Arc::new(MemoryStore::new());
     let manager = manager(&server, SharedStore(store.clone()));
     let mut shown = Vec::new();
@@ -833,7 +775,7 @@ async fn no_secret_or_token_in_debug_display_or_logs() {
     )
     .build();
     let token = fresh.access_token().await.unwrap();
-    assert_eq!(token.as_str(), "AT-2-rotating");
+    assert_eq!(token.as_str(), "AT-2-fake");
     shown.push(format!("{token:?} {:?}", store.load().unwrap()));
     store.save(&pair(1, Duration::ZERO)).unwrap();
     let stale = TokenManager::builder(
@@ -881,7 +823,7 @@ async fn no_secret_or_token_in_debug_display_or_logs() {
 /// refresh token the server may have rotated, is not sent again for each of them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn waiters_share_a_failed_refresh_instead_of_repeating_it() {
-    let server = TestServer::start([Reply::close(), token_reply(2)]).await;
+    let server = support::scripted([Reply::close(), token_reply(2)]).await;
     let manager = manager(&server, MemoryStore::with_pair(pair(1, Duration::ZERO)));
     let mut callers = tokio::task::JoinSet::new();
     for _ in 0..50 {
@@ -906,10 +848,7 @@ async fn waiters_share_a_failed_refresh_instead_of_repeating_it() {
     assert_eq!((unknown, shared), (1, 49));
     assert_eq!(server.requests().len(), 1, "the lost refresh was sent once");
     // The next call tries the stored refresh token once more.
-    assert_eq!(
-        manager.access_token().await.unwrap().as_str(),
-        "AT-2-rotating"
-    );
+    assert_eq!(manager.access_token().await.unwrap().as_str(), "AT-2-fake");
     assert_eq!(server.requests().len(), 2);
 }
 
@@ -917,9 +856,8 @@ async fn waiters_share_a_failed_refresh_instead_of_repeating_it() {
 /// waits on the file lock and adopts the pair the first saved.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_managers_sharing_a_file_store_refresh_once() {
-    let rotating = Rotating::new(43200);
-    rotating.seed(1);
-    let server = TestServer::start_with(rotating.handler()).await;
+    let server = support::start(FakeCobo::builder()).await;
+    server.seed_pair("client-1", "org-1", 1);
     let dir = TempDir::new("two");
     let path = dir.0.join("org.json");
     FileStore::new(&path)
@@ -928,9 +866,9 @@ async fn two_managers_sharing_a_file_store_refresh_once() {
     let a = manager(&server, FileStore::new(&path));
     let b = manager(&server, FileStore::new(&path));
     let (ta, tb) = tokio::join!(a.access_token(), b.access_token());
-    assert_eq!(ta.unwrap().as_str(), "AT-2-rotating");
-    assert_eq!(tb.unwrap().as_str(), "AT-2-rotating");
-    assert_eq!(rotating.refreshes(), 1);
+    assert_eq!(ta.unwrap().as_str(), "AT-2-fake");
+    assert_eq!(tb.unwrap().as_str(), "AT-2-fake");
+    assert_eq!(server.refreshes(), 1);
     assert_eq!(posts(&server), 1);
     assert_eq!(
         FileStore::new(&path)
@@ -938,7 +876,7 @@ async fn two_managers_sharing_a_file_store_refresh_once() {
             .unwrap()
             .unwrap()
             .refresh_token(),
-        "RT-2-rotating"
+        "RT-2-fake"
     );
 }
 
@@ -946,22 +884,19 @@ async fn two_managers_sharing_a_file_store_refresh_once() {
 /// pair is still saved, and the next call uses it without refreshing again.
 #[tokio::test]
 async fn a_caller_that_gives_up_mid_refresh_does_not_lose_the_new_pair() {
-    let server = TestServer::start([token_reply(2).delayed(Duration::from_millis(300))]).await;
+    let server = support::scripted([token_reply(2).delayed(Duration::from_millis(300))]).await;
     let store = Arc::new(MemoryStore::with_pair(pair(1, Duration::ZERO)));
     let manager = manager(&server, SharedStore(store.clone()));
     let gave_up = tokio::time::timeout(Duration::from_millis(50), manager.access_token()).await;
     assert!(gave_up.is_err(), "the caller timed out");
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while store.load().unwrap().unwrap().access_token() != "AT-2-rotating" {
+    while store.load().unwrap().unwrap().access_token() != "AT-2-fake" {
         assert!(
             std::time::Instant::now() < deadline,
             "the refresh was abandoned"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert_eq!(
-        manager.access_token().await.unwrap().as_str(),
-        "AT-2-rotating"
-    );
+    assert_eq!(manager.access_token().await.unwrap().as_str(), "AT-2-fake");
     assert_eq!(server.requests().len(), 1);
 }

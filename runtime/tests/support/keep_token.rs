@@ -46,15 +46,15 @@ pub struct Run {
 }
 
 impl KeepToken {
-    /// Starts `keep_token client-1 org-1 <store> 60` against `base_url`.
-    pub fn spawn(store: impl AsRef<std::ffi::OsStr>, base_url: &str) -> Self {
+    /// Starts `keep_token client-1 org-1 <store> 60` against `fake`.
+    pub fn spawn(store: impl AsRef<std::ffi::OsStr>, fake: &super::FakeCobo) -> Self {
         let mut child = Command::new(super::example_path("keep_token"))
             .args(["client-1", "org-1"])
             .arg(store)
             .arg("60")
             .env("COBO_API_SECRET", SECRET_HEX)
-            .env("COBO_BASE_URL", base_url)
-            .env("COBO_RESPONSE_PUBKEY", super::response_key_hex())
+            .env("COBO_BASE_URL", fake.base_url())
+            .env("COBO_RESPONSE_PUBKEY", fake.response_key_hex())
             .env_remove("COBO_ENV")
             .env_remove("COBO_VERIFY_RESPONSES")
             .stdin(Stdio::null())

@@ -14,7 +14,7 @@ use cobo_waas2_runtime::{
 };
 
 use crate::support::keep_token::{KeepToken, RandomDelays, Run};
-use crate::support::{Rotating, TestServer, token_number};
+use crate::support::{FakeCobo, token_number};
 
 pub use crate::support::keep_token::SECRET_HEX;
 
@@ -31,15 +31,15 @@ pub fn open_store(spec: &str) -> Arc<dyn TokenStore> {
     }
 }
 
-/// A client of the test server.
-pub fn client(server: &TestServer) -> Client {
-    client_of(&server.base_url())
+/// A client of the fake.
+pub fn client(fake: &FakeCobo) -> Client {
+    client_of(&fake.base_url(), fake.response_key())
 }
 
-fn client_of(base_url: &str) -> Client {
+fn client_of(base_url: &str, response_key: cobo_waas2_runtime::ResponseKey) -> Client {
     Client::builder(cobo_waas2_runtime::ApiSecret::from_hex(SECRET_HEX).unwrap())
         .base_url(base_url)
-        .response_verification(ResponseVerification::Key(crate::support::response_key()))
+        .response_verification(ResponseVerification::Key(response_key))
         .build()
         .unwrap()
 }
@@ -239,9 +239,10 @@ impl Drop for Postgres {
 /// The child half of [`two_processes_one_refresh`]: `callers` concurrent `access_token()` calls
 /// started at the same instant (`STORE_TEST_START_MS`), printing `ok <token>` per call.
 pub fn child_callers() {
-    let (Ok(spec), Ok(base_url), Ok(start), Ok(callers)) = (
+    let (Ok(spec), Ok(base_url), Ok(response_key), Ok(start), Ok(callers)) = (
         std::env::var("STORE_TEST_SPEC"),
         std::env::var("STORE_TEST_BASE_URL"),
+        std::env::var("STORE_TEST_RESPONSE_KEY"),
         std::env::var("STORE_TEST_START_MS"),
         std::env::var("STORE_TEST_CALLERS"),
     ) else {
@@ -255,7 +256,10 @@ pub fn child_callers() {
         .build()
         .unwrap();
     runtime.block_on(async move {
-        let client = client_of(&base_url);
+        let client = client_of(
+            &base_url,
+            cobo_waas2_runtime::ResponseKey::from_hex(&response_key).unwrap(),
+        );
         let manager = TokenManager::builder(client, "client-1", "org-1", open_store(&spec)).build();
         let wait = start.saturating_sub(crate::support::now_ms());
         tokio::time::sleep(Duration::from_millis(wait)).await;
@@ -278,14 +282,13 @@ pub fn child_callers() {
 /// server sees exactly one refresh and every caller gets its new token. `child_test` is the
 /// name of the test that calls [`child_callers`].
 pub fn two_processes_one_refresh(spec: &str, child_test: &str, callers: usize) {
-    let rotating = Rotating::new(43200);
-    rotating.seed(1);
-    let (_runtime, server) = crate::support::serve_in_background(rotating.handler());
+    let (_runtime, server) = crate::support::serve_in_background(FakeCobo::builder());
+    server.seed_pair("client-1", "org-1", 1);
     // Pair 1, due for a refresh (it expires within the 5-minute margin).
     open_store(spec)
         .save(&TokenPair::new(
-            "AT-1-rotating",
-            "RT-1-rotating",
+            "AT-1-fake",
+            "RT-1-fake",
             std::time::SystemTime::now() + Duration::from_secs(60),
         ))
         .unwrap();
@@ -296,6 +299,7 @@ pub fn two_processes_one_refresh(spec: &str, child_test: &str, callers: usize) {
                 .args([child_test, "--exact", "--ignored", "--nocapture", "--quiet"])
                 .env("STORE_TEST_SPEC", spec)
                 .env("STORE_TEST_BASE_URL", server.base_url())
+                .env("STORE_TEST_RESPONSE_KEY", server.response_key_hex())
                 .env("STORE_TEST_START_MS", start.to_string())
                 .env("STORE_TEST_CALLERS", callers.to_string())
                 .stdout(Stdio::piped())
@@ -310,7 +314,7 @@ pub fn two_processes_one_refresh(spec: &str, child_test: &str, callers: usize) {
         assert!(output.status.success(), "{output:?}");
         for line in String::from_utf8(output.stdout).unwrap().lines() {
             if let Some(rest) = line.strip_prefix("ok ") {
-                assert_eq!(rest, "AT-2-rotating", "every caller gets the one new token");
+                assert_eq!(rest, "AT-2-fake", "every caller gets the one new token");
                 tokens += 1;
             } else {
                 assert!(!line.starts_with("error"), "a caller failed: {line}");
@@ -323,7 +327,7 @@ pub fn two_processes_one_refresh(spec: &str, child_test: &str, callers: usize) {
         .iter()
         .filter(|r| r.method == "POST")
         .count();
-    assert_eq!(rotating.refreshes(), 1, "exactly one refresh");
+    assert_eq!(server.refreshes(), 1, "exactly one refresh");
     assert_eq!(posts, 1, "exactly one refresh request, no stale one");
     eprintln!("{spec}: 2 processes x {callers} callers, 1 refresh");
 }
@@ -341,8 +345,8 @@ pub fn two_keep_token_processes_killed(
     forget: &dyn Fn(),
 ) {
     let started = Instant::now();
-    let rotating = Rotating::new(0);
-    let (_runtime, server) = crate::support::serve_in_background(rotating.handler());
+    let (_runtime, server) =
+        crate::support::serve_in_background(FakeCobo::builder().token_lifetime_secs(0));
     let mut delays = RandomDelays::seeded();
     let mut stale_presented = 0usize;
     let mut lost_answers = 0usize;
@@ -350,7 +354,7 @@ pub fn two_keep_token_processes_killed(
     let mut previous: Option<u64> = None;
     let mut posts_seen = 0usize;
     for round in 0..rounds {
-        let mut children = [0; 2].map(|_| KeepToken::spawn(spec, &server.base_url()));
+        let mut children = [0; 2].map(|_| KeepToken::spawn(spec, &server));
         let mut printed_last: Vec<u64> = Vec::new();
         let mut exited_with_invalid_grant = 0;
         for child in &mut children {
@@ -395,7 +399,7 @@ pub fn two_keep_token_processes_killed(
                 assert!(now >= previous, "round {round}: the store went back");
             }
         }
-        let issued = rotating.issued();
+        let issued = server.pairs_issued();
         let behind = issued - now_stored.unwrap_or(issued);
         assert!(
             behind <= 1,
@@ -421,11 +425,11 @@ pub fn two_keep_token_processes_killed(
         "{spec}: {rounds} rounds of 2 processes SIGKILLed, {printed_total} tokens printed, {} \
          refreshes, {lost_answers} answers lost in flight, {stale_presented} stale refresh tokens \
          presented after them, 0 otherwise, {:.1} s",
-        rotating.refreshes(),
+        server.refreshes(),
         started.elapsed().as_secs_f64()
     );
     assert!(
-        rotating.refreshes() >= rounds as u64,
+        server.refreshes() >= rounds as u64,
         "too few refreshes to test anything"
     );
 }
