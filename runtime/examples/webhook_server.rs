@@ -71,7 +71,13 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let receiver = Arc::new(WebhookReceiver::new(verifier, MemoryDedup::default()));
+    let receiver = match WebhookReceiver::new(verifier, MemoryDedup::default()) {
+        Ok(receiver) => Arc::new(receiver),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let app = axum::Router::new()
         .route("/webhooks", receiver.clone().event_route(print_event))
         .route("/callbacks", receiver.callback_route(decide));

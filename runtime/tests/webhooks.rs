@@ -41,7 +41,7 @@ impl Drop for Server {
 impl Server {
     async fn start(verifier: WebhookVerifier) -> Self {
         let seen = Arc::new(Seen::default());
-        let receiver = Arc::new(WebhookReceiver::new(verifier, MemoryDedup::default()));
+        let receiver = Arc::new(WebhookReceiver::new(verifier, MemoryDedup::default()).unwrap());
         let on_event = {
             let seen = seen.clone();
             move |delivery: Delivery<Value>| {
