@@ -1,0 +1,257 @@
+//! Exactly-once handling by the webhook receiver: the timestamp window on by default and checked
+//! after the signature, a store that forgets too early refused, the handler run to completion
+//! when the delivery is dropped, a panicking handler releasing its claim, callbacks
+//! de-duplicated by transaction and status (a repeat answered as the first), and signed
+//! deliveries that do not decode accepted and kept raw.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use cobo_waas2_runtime::{
+    CallbackDecision, ClaimToken, DEFAULT_MAX_AGE, Delivery, EventDedup, MemoryDedup, Seen,
+    WebhookError, WebhookReceiver, WebhookSigner,
+};
+use serde_json::json;
+use tokio::sync::Notify;
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+}
+
+fn receiver(signer: &WebhookSigner) -> WebhookReceiver<MemoryDedup> {
+    WebhookReceiver::new(signer.verifier(), MemoryDedup::default()).unwrap()
+}
+
+#[test]
+fn the_timestamp_window_is_on_by_default() {
+    let signer = WebhookSigner::test();
+    let verifier = signer.verifier();
+    assert_eq!(verifier.window(), DEFAULT_MAX_AGE);
+    let body = br#"{"event_id":"e1"}"#.to_vec();
+    let two_days_ago = now_ms() - 2 * 24 * 3600 * 1000;
+    let replay = signer.delivery_at(body.clone(), &two_days_ago.to_string());
+    assert!(matches!(
+        verifier.verify(&replay.headers(), &replay.body),
+        Err(WebhookError::TooOld { .. })
+    ));
+    let recent = signer.delivery_at(body.clone(), &(now_ms() - 3600 * 1000).to_string());
+    assert!(verifier.verify(&recent.headers(), &recent.body).is_ok());
+    // Widened, the replay passes the window (and the store must then remember longer).
+    let wide = signer
+        .verifier()
+        .max_age(Duration::from_secs(3 * 24 * 3600));
+    assert!(wide.verify(&replay.headers(), &replay.body).is_ok());
+}
+
+#[test]
+fn the_signature_is_checked_before_the_timestamp() {
+    let signer = WebhookSigner::test();
+    let verifier = signer.verifier();
+    let far = u64::MAX.to_string();
+    let mut forged = signer.delivery_at(br#"{"event_id":"e1"}"#.to_vec(), &far);
+    forged.body.push(b' ');
+    assert!(matches!(
+        verifier.verify(&forged.headers(), &forged.body),
+        Err(WebhookError::BadSignature)
+    ));
+    // Signed with the largest timestamp: refused as too new, without overflow.
+    let signed = signer.delivery_at(br#"{"event_id":"e1"}"#.to_vec(), &far);
+    assert!(matches!(
+        verifier.verify(&signed.headers(), &signed.body),
+        Err(WebhookError::TooNew { .. })
+    ));
+}
+
+#[test]
+fn a_store_that_forgets_before_the_window_closes_is_refused() {
+    let signer = WebhookSigner::test();
+    let short = MemoryDedup::new(10, Duration::from_secs(3600));
+    let error = WebhookReceiver::new(signer.verifier(), short).unwrap_err();
+    assert_eq!(error.ttl, Duration::from_secs(3600));
+    assert!(error.needed > DEFAULT_MAX_AGE);
+    assert!(error.to_string().contains("3600 s"), "{error}");
+    let narrow = signer.verifier().max_age(Duration::from_secs(30 * 60));
+    let short = MemoryDedup::new(10, Duration::from_secs(3600));
+    assert!(WebhookReceiver::new(narrow, short).is_ok());
+    // The default store outlives the default window.
+    assert!(WebhookReceiver::new(signer.verifier(), MemoryDedup::default()).is_ok());
+}
+
+/// Cobo's delivery times out and disconnects while the handler runs: the request's future is
+/// dropped, the handler still finishes and the event is recorded handled, so the redelivery
+/// is acknowledged without running the handler again.
+#[tokio::test]
+async fn the_handler_runs_to_completion_when_the_delivery_is_dropped() {
+    let signer = WebhookSigner::test();
+    let receiver = Arc::new(receiver(&signer));
+    let delivery = signer.delivery(br#"{"event_id":"evt-slow"}"#.to_vec());
+    let (started, proceed) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    let runs = Arc::new(AtomicUsize::new(0));
+    let handler = {
+        let (started, proceed, runs) = (started.clone(), proceed.clone(), runs.clone());
+        move |_: Delivery<serde_json::Value>| async move {
+            started.notify_one();
+            proceed.notified().await;
+            runs.fetch_add(1, Ordering::SeqCst);
+            Ok::<(), String>(())
+        }
+    };
+    let request = {
+        let (receiver, delivery) = (receiver.clone(), delivery.clone());
+        tokio::spawn(async move {
+            receiver
+                .event(&delivery.headers(), &delivery.body, handler)
+                .await
+        })
+    };
+    started.notified().await;
+    request.abort();
+    assert!(request.await.unwrap_err().is_cancelled());
+    proceed.notify_one();
+    let again = |_: Delivery<serde_json::Value>| async { Err::<(), _>("must not run again") };
+    let mut reply = receiver
+        .event(&delivery.headers(), &delivery.body, again)
+        .await;
+    // Until the detached handler has recorded its outcome, the event is in progress.
+    while reply.status == 409 {
+        tokio::task::yield_now().await;
+        reply = receiver
+            .event(&delivery.headers(), &delivery.body, again)
+            .await;
+    }
+    assert_eq!((reply.status.as_u16(), &*reply.body), (200, "ok"));
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_panicking_handler_releases_its_claim() {
+    let signer = WebhookSigner::test();
+    let receiver = receiver(&signer);
+    let delivery = signer.delivery(br#"{"event_id":"evt-panics"}"#.to_vec());
+    let panics = |_: Delivery<serde_json::Value>| async {
+        if true {
+            panic!("handler bug");
+        }
+        Ok::<(), String>(())
+    };
+    let reply = receiver
+        .event(&delivery.headers(), &delivery.body, panics)
+        .await;
+    assert_eq!(reply.status, 500);
+    assert_eq!(
+        receiver
+            .dedup()
+            .claim("evt-panics", &ClaimToken::new())
+            .await
+            .unwrap(),
+        Seen::First,
+        "released for Cobo's retry, not held for the lease"
+    );
+}
+
+/// A callback handler that records what it saw and denies `request_id`s starting with `deny-`.
+fn decider(
+    seen: Arc<Mutex<Vec<String>>>,
+) -> impl Fn(serde_json::Value) -> std::future::Ready<Result<CallbackDecision, String>> + Clone {
+    move |transaction: serde_json::Value| {
+        let id = transaction["request_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let deny = id.starts_with("deny-");
+        seen.lock().unwrap().push(id);
+        std::future::ready(Ok(if deny {
+            CallbackDecision::Deny
+        } else {
+            CallbackDecision::Approve
+        }))
+    }
+}
+
+#[tokio::test]
+async fn callbacks_are_handled_once_per_transaction_and_status() {
+    let signer = WebhookSigner::test();
+    let receiver = receiver(&signer);
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let callback = |transaction: &str, status: &str, request_id: &str| {
+        signer.delivery(
+            serde_json::to_vec(&json!({
+                "transaction_id": transaction,
+                "status": status,
+                "request_id": request_id,
+            }))
+            .unwrap(),
+        )
+    };
+    let mut answers = Vec::new();
+    for delivery in [
+        callback("tx-1", "PendingApproval", "deny-1"),
+        callback("tx-1", "PendingApproval", "deny-1"),
+        callback("tx-2", "PendingApproval", "ok-2"),
+        callback("tx-2", "PendingApproval", "ok-2"),
+        callback("tx-2", "PendingSignature", "deny-2b"),
+    ] {
+        let reply = receiver
+            .callback(&delivery.headers(), &delivery.body, decider(seen.clone()))
+            .await;
+        answers.push((reply.status.as_u16(), reply.body.into_owned()));
+    }
+    let expected = ["deny", "deny", "ok", "ok", "deny"].map(|a| (200, a.to_owned()));
+    assert_eq!(answers, expected, "a repeat is answered as the first was");
+    assert_eq!(
+        *seen.lock().unwrap(),
+        ["deny-1", "ok-2", "deny-2b"],
+        "once each"
+    );
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[allow(dead_code)]
+struct TypedEvent {
+    event_id: String,
+    data: TypedData,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[allow(dead_code)]
+struct TypedData {
+    amount: u64,
+}
+
+#[tokio::test]
+async fn a_signed_event_that_does_not_decode_is_accepted_and_kept_raw() {
+    let signer = WebhookSigner::test();
+    let receiver = receiver(&signer);
+    let body = br#"{"event_id":"evt-new","data":{"amount":"12.5","secret_memo":"hunter2"}}"#;
+    let delivery = signer.delivery(body.to_vec());
+    let never = |_: Delivery<TypedEvent>| async { Err::<(), _>("must not run") };
+    for _ in 0..2 {
+        let reply = receiver
+            .event(&delivery.headers(), &delivery.body, never)
+            .await;
+        assert_eq!((reply.status.as_u16(), &*reply.body), (200, "ok"));
+    }
+    let kept = receiver.take_undecoded();
+    assert_eq!(kept.len(), 1, "kept once: the repeat was de-duplicated");
+    assert_eq!(kept[0].body, body);
+    assert_eq!(kept[0].timestamp, delivery.timestamp);
+    assert_eq!(kept[0].signature, delivery.signature);
+    assert!(kept[0].is_event);
+    assert_eq!(kept[0].error.path(), "data.amount");
+    assert!(!format!("{:?}", kept[0].error).contains("12.5"));
+    assert!(receiver.take_undecoded().is_empty());
+
+    // A signed body that is not even an event object is kept too; a forged one is refused.
+    let odd = signer.delivery(b"[1,2,3]".to_vec());
+    let reply = receiver.event(&odd.headers(), &odd.body, never).await;
+    assert_eq!(reply.status, 200);
+    let mut forged = signer.delivery(body.to_vec());
+    forged.body.push(b' ');
+    let reply = receiver.event(&forged.headers(), &forged.body, never).await;
+    assert_eq!(reply.status, 401);
+    assert_eq!(receiver.take_undecoded().len(), 1);
+}
