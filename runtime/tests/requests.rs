@@ -6,6 +6,7 @@
 
 mod support;
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cobo_waas2_runtime::__private::{Auth, Request, Sender, encode_path};
@@ -184,12 +185,13 @@ async fn connection_errors_name_host_and_port_once() {
 async fn a_timed_out_get_is_retried_and_a_post_is_not() {
     let server = TestServer::start([Reply::hang(), Reply::json(200, &json!({"n": 2}))]).await;
     let client = new_client(&server.base_url());
-    let response = client
-        .raw_call(Method::GET, "/wallets", &[], None)
-        .await
-        .unwrap();
-    assert_eq!(response.body()["n"], 2);
+    let (response, logs) = with_logs(client.raw_call(Method::GET, "/wallets", &[], None)).await;
+    assert_eq!(response.unwrap().body()["n"], 2);
     assert_eq!(server.requests().len(), 2);
+    // The retry says why, under the runtime's own target.
+    assert!(logs.contains("cobo_waas2_runtime::retry"), "{logs}");
+    assert!(logs.contains("a read timed out"), "{logs}");
+    assert!(!logs.contains("passing reason"), "{logs}");
 
     let server = TestServer::start([Reply::hang(), Reply::json(200, &json!({"n": 2}))]).await;
     let error = new_client(&server.base_url())
@@ -207,6 +209,19 @@ async fn a_timed_out_get_is_retried_and_a_post_is_not() {
         1,
         "a write whose answer was lost is not repeated"
     );
+}
+
+/// A response whose signature does not verify: the error says so once, its reason in `source()`.
+#[tokio::test]
+async fn a_signature_error_does_not_repeat_its_reason() {
+    let server = TestServer::start([Reply::json(200, &json!({"n": 1})).tampered()]).await;
+    let error = new_client(&server.base_url())
+        .raw_call(Method::GET, "/wallets", &[], None)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::Signature { .. }), "{error:?}");
+    assert_eq!(chain(&error).len(), 2, "{:?}", chain(&error));
+    assert_no_repeats(&error);
 }
 
 #[test]
@@ -232,4 +247,35 @@ fn client_builder_never_shows_a_password() {
             "{shown}"
         );
     }
+}
+
+/// Log output captured by a `tracing` subscriber.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Runs `f` on this thread with every event logged into the returned text.
+async fn with_logs<T>(f: impl std::future::Future<Output = T>) -> (T, String) {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .finish();
+    let result = {
+        let _guard = tracing::subscriber::set_default(subscriber);
+        f.await
+    };
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    (result, logs)
 }

@@ -255,3 +255,57 @@ async fn a_signed_event_that_does_not_decode_is_accepted_and_kept_raw() {
     assert_eq!(reply.status, 401);
     assert_eq!(receiver.take_undecoded().len(), 1);
 }
+
+/// Warnings are logged under the runtime's module path, not a fixed crate name; a decode error
+/// says its own part and leaves the path to `source()`.
+#[tokio::test]
+async fn logs_use_the_runtimes_targets_and_errors_do_not_repeat_their_source() {
+    let signer = WebhookSigner::test();
+    let receiver = receiver(&signer);
+    let delivery = signer.delivery(br#"{"event_id":"evt-fails"}"#.to_vec());
+    let fails = |_: Delivery<serde_json::Value>| async { Err::<(), _>("on purpose") };
+    let (reply, logs) = with_logs(receiver.event(&delivery.headers(), &delivery.body, fails)).await;
+    assert_eq!(reply.status, 500);
+    assert!(logs.contains("cobo_waas2_runtime::receiver"), "{logs}");
+    assert!(!logs.contains(" cobo_waas2:"), "{logs}");
+
+    let odd = signer.delivery(br#"{"event_id":"e","data":{"amount":true}}"#.to_vec());
+    let error = signer
+        .verifier()
+        .decode::<TypedEvent>(&odd.headers(), &odd.body)
+        .unwrap_err();
+    let source = std::error::Error::source(&error).expect("the decode error");
+    assert!(source.to_string().contains("data.amount"), "{source}");
+    assert!(!error.to_string().contains(&source.to_string()), "{error}");
+}
+
+/// Log output captured by a `tracing` subscriber.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Runs `f` on this thread with every event logged into the returned text.
+async fn with_logs<T>(f: impl std::future::Future<Output = T>) -> (T, String) {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .finish();
+    let result = {
+        let _guard = tracing::subscriber::set_default(subscriber);
+        f.await
+    };
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    (result, logs)
+}
