@@ -254,6 +254,18 @@ async fn a_signed_event_that_does_not_decode_is_accepted_and_kept_raw() {
     let reply = receiver.event(&forged.headers(), &forged.body, never).await;
     assert_eq!(reply.status, 401);
     assert_eq!(receiver.take_undecoded().len(), 1);
+
+    // A callback that does not decode cannot be judged: denied, and kept raw.
+    let callback = signer.delivery(br#"{"transaction_id":"t","status":"s"}"#.to_vec());
+    let never = |_: TypedData| async { Err::<CallbackDecision, _>("must not run") };
+    let reply = receiver
+        .callback(&callback.headers(), &callback.body, never)
+        .await;
+    assert_eq!((reply.status.as_u16(), &*reply.body), (200, "deny"));
+    let kept = receiver.take_undecoded();
+    assert_eq!(kept.len(), 1);
+    assert!(!kept[0].is_event);
+    assert_eq!(kept[0].error.problem(), "missing field `amount`");
 }
 
 /// Warnings are logged under the runtime's module path, not a fixed crate name; a decode error
