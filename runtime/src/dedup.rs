@@ -92,6 +92,10 @@ pub trait EventDedup: Send + Sync {
 
 /// In-memory [`EventDedup`], bounded in size and time: an `event_id` is remembered for `ttl`
 /// after its first claim, and at most `capacity` are kept (the oldest are forgotten first).
+///
+/// It forgets everything when the process ends, and the oldest events when full: a replay
+/// inside the verifier's window after either is handled again. For exactly-once across
+/// restarts and replicas use a database store (`SqliteStores`, `PostgresStores`).
 #[derive(Debug)]
 pub struct MemoryDedup {
     capacity: usize,

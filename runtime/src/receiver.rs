@@ -45,8 +45,9 @@ pub enum CallbackDecision {
 /// What to answer Cobo: a status and a plain-text body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
-    /// The status: 200 for a handled (or already handled) event and a decided callback, 4XX for
-    /// a delivery refused before the handler, 409 for an event another delivery is handling,
+    /// The status: 200 for a handled (or already handled) event, a decided callback, and a
+    /// signed delivery kept undecoded; 4XX for a delivery refused before the handler (unsigned,
+    /// outside the timestamp window, too large); 409 for an event another delivery is handling;
     /// 5XX when the handler or the de-duplication store failed (Cobo retries).
     pub status: StatusCode,
     /// The body: `ok`, `deny`, or why the delivery was refused.
