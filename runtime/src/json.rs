@@ -352,3 +352,4 @@ macro_rules! __json_tagged {
         }
     };
 }
+

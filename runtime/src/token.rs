@@ -9,9 +9,9 @@ use tracing::Instrument;
 use tracing::instrument::WithSubscriber;
 
 use crate::auth::Redacted;
-use crate::oauth::{self, TokenAnswer, TokenEndpointError};
 use crate::retry::RetryPolicy;
 use crate::store::{StoreError, TokenPair, TokenStore};
+use crate::oauth::{self, TokenAnswer, TokenEndpointError};
 use crate::{Client, Error};
 
 /// Refresh when less than this is left of the access token's life (Cobo's last about 12 hours).
@@ -348,13 +348,7 @@ impl TokenManager {
         } else {
             Some(self.lock_store().await?)
         };
-        let grant = match oauth::get_token(
-            &self.inner.client,
-            &self.inner.client_id,
-            &self.inner.org_id,
-        )
-        .await
-        {
+        let grant = match oauth::get_token(&self.inner.client, &self.inner.client_id, &self.inner.org_id).await {
             Ok(response) => Ok(Grant::from(response.into_inner())),
             Err(e) => Grant::lenient(e),
         }
