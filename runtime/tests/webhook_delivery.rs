@@ -127,6 +127,66 @@ async fn the_handler_runs_to_completion_when_the_delivery_is_dropped() {
     assert_eq!(runs.load(Ordering::SeqCst), 1);
 }
 
+/// The same through a real axum server on 127.0.0.1: Cobo's client gives up (a timeout) and
+/// disconnects while the handler runs; the redelivery is acknowledged, handled once.
+#[tokio::test]
+async fn through_axum_a_disconnected_delivery_is_still_handled_once() {
+    let signer = WebhookSigner::test();
+    let receiver = Arc::new(receiver(&signer));
+    let (started, proceed) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    let (entered, runs) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let handler = {
+        let (started, proceed) = (started.clone(), proceed.clone());
+        let (entered, runs) = (entered.clone(), runs.clone());
+        move |_: Delivery<serde_json::Value>| {
+            let (started, proceed) = (started.clone(), proceed.clone());
+            let (entered, runs) = (entered.clone(), runs.clone());
+            async move {
+                if entered.fetch_add(1, Ordering::SeqCst) == 0 {
+                    started.notify_one();
+                    proceed.notified().await;
+                }
+                runs.fetch_add(1, Ordering::SeqCst);
+                Ok::<(), String>(())
+            }
+        }
+    };
+    let app = axum::Router::new().route("/webhooks", receiver.event_route(handler));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/webhooks", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let delivery = signer.delivery(br#"{"event_id":"evt-axum"}"#.to_vec());
+    let post = |timeout: Duration| {
+        reqwest::Client::new()
+            .post(&url)
+            .headers(delivery.headers())
+            .body(delivery.body.clone())
+            .timeout(timeout)
+            .send()
+    };
+    let first = tokio::spawn(post(Duration::from_millis(300)));
+    started.notified().await;
+    assert!(first.await.unwrap().unwrap_err().is_timeout());
+    proceed.notify_one();
+    // Well before the 60 s lease would free a claim the dropped request left behind.
+    let redelivered = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            let response = post(Duration::from_secs(10)).await.unwrap();
+            if response.status() != 409 {
+                return (response.status(), response.text().await.unwrap());
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    });
+    let (status, text) = redelivered
+        .await
+        .expect("acknowledged once the handler finished");
+    assert_eq!((status.as_u16(), text.as_str()), (200, "ok"));
+    assert_eq!(entered.load(Ordering::SeqCst), 1, "the handler ran once");
+    assert_eq!(runs.load(Ordering::SeqCst), 1, "and to its end");
+    server.abort();
+}
+
 #[tokio::test]
 async fn a_panicking_handler_releases_its_claim() {
     let signer = WebhookSigner::test();
