@@ -130,13 +130,31 @@ impl fmt::Display for TtlTooShort {
 
 impl std::error::Error for TtlTooShort {}
 
+/// Where the app keeps signed deliveries that did not decode (a file, a table): `Err` answers
+/// Cobo 503, so it delivers again later.
+type UndecodedSink = Box<dyn Fn(&UndecodedDelivery) -> Result<(), String> + Send + Sync>;
+
 /// Verifies deliveries with a [`WebhookVerifier`] and runs each event's handler once per
 /// `event_id`, and each callback's once per transaction and status, with an [`EventDedup`] store.
-#[derive(Debug)]
 pub struct WebhookReceiver<D> {
     verifier: WebhookVerifier,
     dedup: Arc<D>,
     undecoded: Mutex<VecDeque<UndecodedDelivery>>,
+    sink: Option<UndecodedSink>,
+}
+
+impl<D: fmt::Debug> fmt::Debug for WebhookReceiver<D> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebhookReceiver")
+            .field("verifier", &self.verifier)
+            .field("dedup", &self.dedup)
+            .field(
+                "undecoded_held",
+                &self.undecoded.lock().map_or(0, |held| held.len()),
+            )
+            .field("undecoded_sink", &self.sink.is_some())
+            .finish()
+    }
 }
 
 impl<D: EventDedup + 'static> WebhookReceiver<D> {
@@ -154,7 +172,19 @@ impl<D: EventDedup + 'static> WebhookReceiver<D> {
             verifier,
             dedup: Arc::new(dedup),
             undecoded: Mutex::default(),
+            sink: None,
         })
+    }
+
+    /// Hands each signed delivery that did not decode to `sink` (to store it durably) instead
+    /// of holding it in memory for [`Self::take_undecoded`]. When `sink` fails, Cobo is
+    /// answered 503 and delivers it again later.
+    pub fn on_undecoded(
+        mut self,
+        sink: impl Fn(&UndecodedDelivery) -> Result<(), String> + Send + Sync + 'static,
+    ) -> Self {
+        self.sink = Some(Box::new(sink));
+        self
     }
 
     /// The verifier (for its body limit).
@@ -168,7 +198,8 @@ impl<D: EventDedup + 'static> WebhookReceiver<D> {
     }
 
     /// Takes the signed deliveries that did not decode, oldest first (at most
-    /// [`UNDECODED_CAPACITY`] are held): store them, or handle them with a newer model.
+    /// [`UNDECODED_CAPACITY`] are held, in memory: lost if the process ends before they are
+    /// taken; see [`Self::on_undecoded`]): store them, or handle them with a newer model.
     pub fn take_undecoded(&self) -> Vec<UndecodedDelivery> {
         self.lock_undecoded().drain(..).collect()
     }
@@ -327,17 +358,30 @@ impl<D: EventDedup + 'static> WebhookReceiver<D> {
                 .unwrap_or_default()
                 .to_owned()
         };
-        let mut held = self.lock_undecoded();
-        if held.len() >= UNDECODED_CAPACITY {
-            return Reply::new(StatusCode::SERVICE_UNAVAILABLE, "undecoded deliveries full");
-        }
-        held.push_back(UndecodedDelivery {
+        let delivery = UndecodedDelivery {
             is_event,
             timestamp: value("biz-timestamp"),
             signature: value("biz-resp-signature"),
             body: body.to_vec(),
             error,
-        });
+        };
+        if let Some(sink) = &self.sink {
+            return match sink(&delivery) {
+                Ok(()) => Reply::ok(),
+                Err(error) => {
+                    tracing::warn!(%error, "could not keep an undecoded delivery");
+                    Reply::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "could not keep the delivery",
+                    )
+                }
+            };
+        }
+        let mut held = self.lock_undecoded();
+        if held.len() >= UNDECODED_CAPACITY {
+            return Reply::new(StatusCode::SERVICE_UNAVAILABLE, "undecoded deliveries full");
+        }
+        held.push_back(delivery);
         Reply::ok()
     }
 

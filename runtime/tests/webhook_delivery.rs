@@ -328,6 +328,42 @@ async fn a_signed_event_that_does_not_decode_is_accepted_and_kept_raw() {
     assert_eq!(kept[0].error.problem(), "missing field `amount`");
 }
 
+/// With a sink, an undecodable delivery goes to the app's store; a failing sink answers 503 so
+/// that Cobo keeps the delivery and sends it again.
+#[tokio::test]
+async fn an_undecodable_delivery_goes_to_the_apps_sink() {
+    let signer = WebhookSigner::test();
+    let stored = Arc::new(Mutex::new(Vec::new()));
+    let failing = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let receiver = {
+        let (stored, failing) = (stored.clone(), failing.clone());
+        receiver(&signer).on_undecoded(move |delivery| {
+            if failing.load(Ordering::SeqCst) {
+                return Err("disk full".to_owned());
+            }
+            stored.lock().unwrap().push(delivery.body.clone());
+            Ok(())
+        })
+    };
+    let body = br#"{"event_id":"evt-sink","data":{"amount":"x"}}"#;
+    let delivery = signer.delivery(body.to_vec());
+    let never = |_: Delivery<TypedEvent>| async { Err::<(), _>("must not run") };
+    let reply = receiver
+        .event(&delivery.headers(), &delivery.body, never)
+        .await;
+    assert_eq!(reply.status, 503, "{reply:?}");
+    failing.store(false, Ordering::SeqCst);
+    let reply = receiver
+        .event(&delivery.headers(), &delivery.body, never)
+        .await;
+    assert_eq!((reply.status.as_u16(), &*reply.body), (200, "ok"));
+    assert_eq!(*stored.lock().unwrap(), [body.to_vec()]);
+    assert!(
+        receiver.take_undecoded().is_empty(),
+        "given to the sink, not held"
+    );
+}
+
 /// Warnings are logged under the runtime's module path, not a fixed crate name; a decode error
 /// says its own part and leaves the path to `source()`.
 #[tokio::test]
