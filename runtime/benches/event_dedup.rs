@@ -6,7 +6,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use cobo_waas2_runtime::{EventDedup, MemoryDedup, PostgresStores, Seen, SqliteStores};
+use cobo_waas2_runtime::{ClaimToken, EventDedup, MemoryDedup, PostgresStores, Seen, SqliteStores};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 fn claim_and_complete<D: EventDedup>(
@@ -24,9 +24,10 @@ fn claim_and_complete<D: EventDedup>(
     group.bench_function(name, |b| {
         b.iter(|| {
             let id = format!("bench-{run}-{}", NEXT.fetch_add(1, Ordering::Relaxed));
+            let owner = ClaimToken::new();
             runtime.block_on(async {
-                assert_eq!(dedup.claim(&id).await.unwrap(), Seen::First);
-                dedup.complete(&id).await.unwrap();
+                assert_eq!(dedup.claim(&id, &owner).await.unwrap(), Seen::First);
+                dedup.complete(&id, &owner).await.unwrap();
             })
         })
     });

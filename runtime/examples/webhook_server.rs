@@ -2,9 +2,10 @@
 //!
 //! - `POST /webhooks`: a verified event is answered 200 `ok` and printed once per `event_id`, as
 //!   one JSON line on stdout; a redelivery is answered 200 and not printed again; anything
-//!   unverified or malformed is answered 4XX.
+//!   unverified, older than the timestamp window (24 h) or too large is answered 4XX.
 //! - `POST /callbacks`: a verified transaction is answered 200 `deny` when its `request_id`
-//!   starts with `deny-` (a stand-in for the app's own rule), else `ok`.
+//!   starts with `deny-` (a stand-in for the app's own rule), else `ok`; a repeat of the same
+//!   transaction and status gets the same answer without deciding again.
 //!
 //! The key is `COBO_WEBHOOK_PUBKEY` (hex), else the key of `COBO_ENV` (dev, sandbox or prod;
 //! dev by default).
@@ -71,7 +72,13 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let receiver = Arc::new(WebhookReceiver::new(verifier, MemoryDedup::default()));
+    let receiver = match WebhookReceiver::new(verifier, MemoryDedup::default()) {
+        Ok(receiver) => Arc::new(receiver),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let app = axum::Router::new()
         .route("/webhooks", receiver.clone().event_route(print_event))
         .route("/callbacks", receiver.callback_route(decide));

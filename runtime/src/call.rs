@@ -42,8 +42,9 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// A path with an empty, `.` or `..` segment, a `?`, `#` or control character is refused
-    /// before sending ([`Error::Request`]). A non-2XX status is [`Error::Api`] with the JSON
+    /// A path with an empty, `.` or `..` segment, a segment holding `/` or `\\` once
+    /// percent-decoded, a `?`, `#` or control character is refused before sending
+    /// ([`Error::Request`]), by the check every operation's request gets. A non-2XX status is [`Error::Api`] with the JSON
     /// body (or [`Error::UnexpectedStatus`] when it is not JSON); other failures as for any
     /// operation.
     pub async fn raw_call(
@@ -65,10 +66,9 @@ pub(crate) async fn raw_call(
     query: &[(&str, &str)],
     body: Option<&serde_json::Value>,
 ) -> Result<ResponseValue<serde_json::Value>, Error<serde_json::Value>> {
-    check_path(path).map_err(|message| Error::Request {
-        operation: RAW_CALL,
-        message,
-    })?;
+    // The check every request gets, made here too so that nothing (not even a token) is
+    // fetched for a path that will be refused.
+    crate::client::check_path(RAW_CALL, path).map_err(Error::widen)?;
     let mut pairs = Query::default();
     for (name, value) in query {
         pairs.push(name, value);
@@ -105,30 +105,6 @@ pub(crate) async fn raw_call(
         response.body = b"null".to_vec();
     }
     response.decode()
-}
-
-/// Refuses a path that would not mean what it says once a server or proxy normalizes it: it
-/// must start with `/` and have no empty, `.` or `..` segment (percent-encoded dots included),
-/// no `?` or `#` (query pairs go in `query`) and no control character.
-pub(crate) fn check_path(path: &str) -> Result<(), String> {
-    let Some(rest) = path.strip_prefix('/') else {
-        return Err(format!("path {path:?} must start with `/`"));
-    };
-    if let Some(c) = path
-        .chars()
-        .find(|c| c.is_control() || *c == '?' || *c == '#')
-    {
-        return Err(format!("path {path:?} contains {c:?}"));
-    }
-    for segment in rest.split('/') {
-        let decoded = segment.to_ascii_lowercase().replace("%2e", ".");
-        if segment.is_empty() || decoded == "." || decoded == ".." {
-            return Err(format!(
-                "path {path:?} has an empty, `.` or `..` segment, which would change the path signed"
-            ));
-        }
-    }
-    Ok(())
 }
 
 impl std::fmt::Debug for Request {

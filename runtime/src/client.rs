@@ -255,15 +255,28 @@ impl<C> ClientBuilder<C> {
     }
 }
 
-/// `scheme://user:pass@host/…` → `scheme://host/…`.
+/// `scheme://user:pass@host/…` → `scheme://host/…`, also for the forms URL parsers accept
+/// without `//` (`https:user:pw@host`, `https:/…`, `https:\\…`). Everything up to the last `@`
+/// before any `?` or `#` goes: a password may hold `/`, and a message is better cut short than
+/// showing one.
 fn without_userinfo(url: &str) -> String {
-    let Some(start) = url.find("://").map(|i| i + 3) else {
-        return url.to_owned();
+    let scheme_end = match url.find(':') {
+        Some(i)
+            if i > 0
+                && url[..i]
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) =>
+        {
+            i + 1
+        }
+        _ => 0,
     };
-    let authority_end = url[start..]
-        .find(['/', '?', '#'])
+    let rest = &url[scheme_end..];
+    let start = scheme_end + (rest.len() - rest.trim_start_matches(['/', '\\']).len());
+    let end = url[start..]
+        .find(['?', '#'])
         .map_or(url.len(), |i| start + i);
-    match url[start..authority_end].rfind('@') {
+    match url[start..end].rfind('@') {
         Some(at) => format!("{}{}", &url[..start], &url[start + at + 1..]),
         None => url.to_owned(),
     }
@@ -491,6 +504,12 @@ impl Client {
         }
         for (name, value) in request.headers {
             check_header_value(operation, name, &value)?;
+            let mut value = HeaderValue::from_str(&value).map_err(|_| Error::Request {
+                operation,
+                message: format!("the value of {name} is not visible ASCII"),
+            })?;
+            // Kept out of HTTP/2's header compression table and marked for redaction.
+            value.set_sensitive(name.eq_ignore_ascii_case("authorization"));
             builder = builder.header(name, value);
         }
         if let Some(content_type) = content_type {
@@ -503,18 +522,29 @@ impl Client {
         })
     }
 
+    /// The URL of this client's server without path or query (`https://host:port/`), which a
+    /// connection error may show: never the path or query of the request.
+    fn origin(&self) -> Option<Url> {
+        let mut url = Url::parse(&self.inner.base).ok()?;
+        url.set_path("/");
+        url.set_query(None);
+        url.set_fragment(None);
+        Some(url)
+    }
+
     async fn send_unlogged(&self, request: Request) -> Result<RawResponse, Error<Infallible>> {
         let operation = request.operation;
         let prepared = self.prepare(request)?;
+        let origin = self.origin();
         let transport = |source: reqwest::Error| {
             if source.is_timeout() {
-                Error::Timeout { operation }
-            } else {
-                Error::Transport {
-                    operation,
-                    source: source.without_url(),
-                }
+                return Error::Timeout { operation };
             }
+            let source = match &origin {
+                Some(origin) => source.with_url(origin.clone()),
+                None => source.without_url(),
+            };
+            Error::Transport { operation, source }
         };
         let mut response = self.inner.http.execute(prepared).await.map_err(transport)?;
         let status = response.status();
@@ -583,21 +613,41 @@ fn verify_response(key: &ResponseKey, response: &RawResponse) -> Result<(), Sign
     }
 }
 
-/// Refuses a path with an empty or dot segment (`.`, `..`, also percent-encoded, even twice):
-/// URL parsers and servers resolve them, so the request would reach another operation.
-fn check_path(operation: &'static str, path: &str) -> Result<(), Error<Infallible>> {
-    for segment in path.split('/').skip(1) {
+/// The one check of every request's path, generated operations' and
+/// [`Client::raw_call`](crate::Client::raw_call)'s: it must start with `/` and have no `?`, `#`
+/// or control character, and no segment that is empty, `.` or `..` or holds `/` or `\\`, also
+/// percent-encoded (even several times, as lenient servers and proxies decode). A server or
+/// proxy that decodes `%2F` before routing would send `/wallets/W1%2Ftokens` to another
+/// operation than the one signed; [`encode_path`] encodes a parameter's `/` as `%2F`, so a
+/// parameter holding one is refused here.
+pub(crate) fn check_path(operation: &'static str, path: &str) -> Result<(), Error<Infallible>> {
+    let refuse = |message: &str| {
+        Err(Error::Request {
+            operation,
+            message: message.to_owned(),
+        })
+    };
+    let Some(rest) = path.strip_prefix('/') else {
+        return refuse("the path must start with `/`");
+    };
+    if path.chars().any(|c| c.is_control() || c == '?' || c == '#') {
+        return refuse(
+            "the path contains `?`, `#` or a control character (query pairs go in the query)",
+        );
+    }
+    for segment in rest.split('/') {
         let decoded = fully_percent_decoded(segment);
-        let dots = decoded
-            .split(['/', '\\'])
-            .any(|piece| piece == "." || piece == "..");
-        if segment.is_empty() || dots {
-            return Err(Error::Request {
-                operation,
-                message: "a path parameter is empty, `.` or `..` (perhaps percent-encoded), \
-                          which would send the request to another path"
-                    .to_owned(),
-            });
+        if segment.is_empty() || decoded == "." || decoded == ".." {
+            return refuse(
+                "a path segment is empty, `.` or `..` (perhaps percent-encoded), which would \
+                 send the request to another path",
+            );
+        }
+        if decoded.contains(['/', '\\']) {
+            return refuse(
+                "a path parameter holds `/` or `\\` (perhaps percent-encoded), which a server \
+                 may decode into another path",
+            );
         }
     }
     Ok(())
@@ -708,7 +758,9 @@ impl Query {
     }
 }
 
-/// Encodes one path parameter value: every byte outside `A-Z a-z 0-9 _ . - ~` as `%XX`.
+/// Encodes one path parameter value: every byte outside `A-Z a-z 0-9 _ . - ~` as `%XX`. A value
+/// that is empty, `.` or `..` or holds `/` or `\\` is encoded too, and the request is then
+/// refused before it is signed (see `check_path`).
 #[doc(hidden)]
 pub fn encode_path(value: impl fmt::Display) -> String {
     let mut out = String::new();
@@ -754,12 +806,13 @@ impl fmt::Debug for FilePart {
     }
 }
 
-/// Builds a `multipart/form-data` body in memory, so its exact bytes can be signed.
+/// Builds a `multipart/form-data` body in memory, so its exact bytes can be signed. The boundary
+/// is 128 random bits, chosen when the body is finished and never one that occurs in a part.
 #[doc(hidden)]
 pub struct Multipart {
     operation: &'static str,
-    boundary: String,
-    body: Vec<u8>,
+    /// Each part's headers and contents, without the boundary line.
+    parts: Vec<Vec<u8>>,
     /// The first refused value, reported by [`finish`](Self::finish).
     refused: Option<Error<Infallible>>,
 }
@@ -767,15 +820,9 @@ pub struct Multipart {
 impl Multipart {
     /// An empty body for `operation`.
     pub fn new(operation: &'static str) -> Self {
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let count = COUNTER.fetch_add(1, Ordering::Relaxed);
         Self {
             operation,
-            boundary: format!("cobo-waas2-{nanos:x}-{count:x}"),
-            body: Vec::new(),
+            parts: Vec::new(),
             refused: None,
         }
     }
@@ -794,26 +841,28 @@ impl Multipart {
         }
         // Quotes in names are percent-encoded, as browsers do.
         let quote = |text: &str| text.replace('"', "%22");
-        self.body
-            .extend_from_slice(format!("--{}\r\n", self.boundary).as_bytes());
-        let mut disposition = format!("Content-Disposition: form-data; name=\"{}\"", quote(name));
+        let mut part = format!("Content-Disposition: form-data; name=\"{}\"", quote(name));
         if let Some(file_name) = file_name {
-            disposition.push_str(&format!("; filename=\"{}\"", quote(file_name)));
+            part.push_str(&format!("; filename=\"{}\"", quote(file_name)));
         }
-        self.body.extend_from_slice(disposition.as_bytes());
-        self.body.extend_from_slice(b"\r\n");
+        part.push_str("\r\n");
         if let Some(content_type) = content_type {
-            self.body
-                .extend_from_slice(format!("Content-Type: {content_type}\r\n").as_bytes());
+            part.push_str(&format!("Content-Type: {content_type}\r\n"));
         }
-        self.body.extend_from_slice(b"\r\n");
+        part.push_str("\r\n");
+        self.parts.push(part.into_bytes());
+    }
+
+    fn contents(&mut self, bytes: &[u8]) {
+        if let Some(part) = self.parts.last_mut() {
+            part.extend_from_slice(bytes);
+        }
     }
 
     /// Adds a text field.
     pub fn text(&mut self, name: &str, value: &str) {
         self.part_header(name, None, None);
-        self.body.extend_from_slice(value.as_bytes());
-        self.body.extend_from_slice(b"\r\n");
+        self.contents(value.as_bytes());
     }
 
     /// Adds a file.
@@ -823,21 +872,112 @@ impl Multipart {
             .as_deref()
             .unwrap_or("application/octet-stream");
         self.part_header(name, Some(&file.file_name), Some(content_type));
-        self.body.extend_from_slice(&file.bytes);
-        self.body.extend_from_slice(b"\r\n");
+        self.contents(&file.bytes);
     }
 
     /// The content type (with the boundary) and the finished body, or the first value refused
     /// in a part header.
-    pub fn finish(mut self) -> Result<(String, Vec<u8>), Error<Infallible>> {
+    pub fn finish(self) -> Result<(String, Vec<u8>), Error<Infallible>> {
+        self.finish_with(random_boundary)
+    }
+
+    /// [`Self::finish`] with boundaries drawn from `next` until one occurs in no part.
+    fn finish_with(
+        self,
+        mut next: impl FnMut() -> String,
+    ) -> Result<(String, Vec<u8>), Error<Infallible>> {
         if let Some(e) = self.refused {
             return Err(e);
         }
-        self.body
-            .extend_from_slice(format!("--{}--\r\n", self.boundary).as_bytes());
-        Ok((
-            format!("multipart/form-data; boundary={}", self.boundary),
-            self.body,
-        ))
+        let boundary = loop {
+            let candidate = next();
+            let found = |part: &Vec<u8>| {
+                part.windows(candidate.len())
+                    .any(|w| w == candidate.as_bytes())
+            };
+            if !self.parts.iter().any(found) {
+                break candidate;
+            }
+        };
+        let size: usize = self
+            .parts
+            .iter()
+            .map(|p| p.len() + boundary.len() + 6)
+            .sum();
+        let mut body = Vec::with_capacity(size + boundary.len() + 6);
+        for part in &self.parts {
+            body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+            body.extend_from_slice(part);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        Ok((format!("multipart/form-data; boundary={boundary}"), body))
+    }
+}
+
+/// `cobo-` and 128 random bits in hex: no one can predict it to smuggle a part into a file.
+fn random_boundary() -> String {
+    let mut bytes = [0u8; 16];
+    if getrandom::getrandom(&mut bytes).is_err() {
+        bytes[..8].copy_from_slice(&crate::retry::random().to_le_bytes());
+        bytes[8..].copy_from_slice(&crate::retry::random().to_le_bytes());
+    }
+    format!("cobo-{}", hex::encode(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn boundaries_are_random() {
+        let (a, b) = (random_boundary(), random_boundary());
+        assert_eq!(a.len(), 5 + 32);
+        let same = a.bytes().zip(b.bytes()).filter(|(x, y)| x == y).count();
+        assert!(same < 5 + 16, "{a} and {b} share {same} positions");
+    }
+
+    #[test]
+    fn a_boundary_found_in_a_part_is_not_used() {
+        let mut form = Multipart::new("upload");
+        form.text("note", "cobo-aaaa inside");
+        form.file(
+            "file",
+            &FilePart {
+                file_name: "f.bin".to_owned(),
+                content_type: None,
+                bytes: b"\r\n--cobo-bbbb\r\n".to_vec(),
+            },
+        );
+        let mut candidates = ["cobo-aaaa", "cobo-bbbb", "cobo-cccc"].into_iter();
+        let (content_type, body) = form
+            .finish_with(|| candidates.next().unwrap().to_owned())
+            .unwrap();
+        assert_eq!(content_type, "multipart/form-data; boundary=cobo-cccc");
+        let body = String::from_utf8(body).unwrap();
+        assert!(body.starts_with("--cobo-cccc\r\nContent-Disposition: form-data; name=\"note\""));
+        assert!(body.ends_with("\r\n--cobo-bbbb\r\n\r\n--cobo-cccc--\r\n"));
+    }
+
+    #[test]
+    fn userinfo_is_never_shown() {
+        for url in [
+            "https://user:pw@host/v2",
+            "https:user:pw@host",
+            "https:/user:pw@host/v2",
+            "https:\\\\user:pw@host",
+            "https://user:p/w@host/v2",
+            "user:pw@host",
+        ] {
+            let shown = without_userinfo(url);
+            assert!(
+                !shown.contains("pw") && !shown.contains("p/w"),
+                "{url} → {shown}"
+            );
+        }
+        assert_eq!(
+            without_userinfo("https://host/v2?a@b"),
+            "https://host/v2?a@b"
+        );
     }
 }

@@ -124,7 +124,7 @@ impl RawResponse {
     /// Decodes the JSON body as a success value.
     #[doc(hidden)]
     pub fn decode<T: serde::de::DeserializeOwned, E>(self) -> Result<ResponseValue<T>, Error<E>> {
-        match serde_json::from_slice(&self.body) {
+        match decode_json(&self.body) {
             Ok(body) => Ok(ResponseValue {
                 status: self.status,
                 headers: self.headers,
@@ -154,7 +154,7 @@ impl RawResponse {
     #[doc(hidden)]
     pub fn api_error<B: serde::de::DeserializeOwned, E>(self, variant: fn(B) -> E) -> Error<E> {
         let attempts = self.attempts;
-        let error = match serde_json::from_slice(&self.body) {
+        let error = match decode_json(&self.body) {
             Ok(body) => Error::Api {
                 error: variant(body),
                 response: Box::new(self),
@@ -306,8 +306,8 @@ pub enum Error<E> {
     Decode {
         /// The response as received.
         response: Box<RawResponse>,
-        /// What serde_json reported.
-        source: serde_json::Error,
+        /// Where in the body and what was expected (never the value found).
+        source: DecodeError,
     },
     /// A success response whose signature is missing or wrong.
     Signature {
@@ -470,19 +470,96 @@ impl<E> Error<E> {
     }
 }
 
-/// Describes a serde_json error by kind and position only: its message can quote body values.
-fn describe_decode(source: &serde_json::Error) -> String {
-    let kind = match source.classify() {
-        serde_json::error::Category::Io => "I/O error",
-        serde_json::error::Category::Syntax => "invalid JSON",
-        serde_json::error::Category::Data => "JSON does not match the documented schema",
-        serde_json::error::Category::Eof => "JSON ends early",
+/// Why a JSON body did not decode: where (the JSON path, such as `data[2].wallet_type`) and
+/// what was expected there. It never holds the value found, which can be a secret (a token, an
+/// address); the raw body stays in the error's response for whoever may read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeError {
+    path: String,
+    problem: String,
+    line: usize,
+    column: usize,
+}
+
+impl DecodeError {
+    fn new(path: String, source: &serde_json::Error) -> Self {
+        Self {
+            path,
+            problem: problem(source),
+            line: source.line(),
+            column: source.column(),
+        }
+    }
+
+    /// The JSON path of the value that did not decode (`.` for the whole body).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// What went wrong there: ``missing field `wallet_type` ``, `expected u64`, `invalid JSON`…
+    pub fn problem(&self) -> &str {
+        &self.problem
+    }
+
+    /// The line of the body where decoding stopped (from 1).
+    pub fn line(&self) -> usize {
+        self.line
+    }
+
+    /// The column of that line where decoding stopped (from 1).
+    pub fn column(&self) -> usize {
+        self.column
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "at `{}`: {} (line {} column {})",
+            self.path, self.problem, self.line, self.column
+        )
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// Decodes `body` as `T`, naming the JSON path of the first value that does not fit.
+pub(crate) fn decode_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, DecodeError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut deserializer)
+        .map_err(|e| DecodeError::new(e.path().to_string(), e.inner()))?;
+    deserializer
+        .end()
+        .map_err(|e| DecodeError::new(".".to_owned(), &e))?;
+    Ok(value)
+}
+
+/// serde_json's message without what it quotes of the body: serde's messages put the value
+/// found before `, expected …` (``invalid type: string "…", expected u64``), and name fields
+/// and variants of the schema in ``missing field `x` `` and ``duplicate field `x` ``.
+fn problem(source: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    match source.classify() {
+        Category::Io => return "I/O error".to_owned(),
+        Category::Syntax => return "invalid JSON".to_owned(),
+        Category::Eof => return "JSON ends early".to_owned(),
+        Category::Data => {}
+    }
+    let message = source.to_string();
+    let message = match message.rfind(" at line ") {
+        Some(end) => &message[..end],
+        None => &message,
     };
-    format!(
-        "{kind} at line {} column {}",
-        source.line(),
-        source.column()
-    )
+    if let Some(at) = message.rfind(", expected ") {
+        return message[at + 2..].to_owned();
+    }
+    for kept in ["missing field `", "duplicate field `"] {
+        if message.starts_with(kept) && message.matches('`').count() == 2 {
+            return message.to_owned();
+        }
+    }
+    "a value does not match the documented schema".to_owned()
 }
 
 impl<E: fmt::Display> fmt::Display for Error<E> {
@@ -502,15 +579,14 @@ impl<E: fmt::Display> fmt::Display for Error<E> {
                 )?;
                 response.org_note(f)
             }
-            Self::Decode { response, source } => write!(
+            Self::Decode { response, .. } => write!(
                 f,
-                "{operation}: could not decode the HTTP {} response body: {}",
+                "{operation}: the HTTP {} response body does not match the documented schema",
                 response.status,
-                describe_decode(source)
             ),
-            Self::Signature { reason, response } => write!(
+            Self::Signature { response, .. } => write!(
                 f,
-                "{operation}: response signature check failed on HTTP {}: {reason}",
+                "{operation}: response signature check failed on HTTP {}",
                 response.status
             ),
             Self::ResponseTooLarge { response, limit } => write!(
@@ -519,21 +595,14 @@ impl<E: fmt::Display> fmt::Display for Error<E> {
                 response.status
             ),
             Self::Timeout { .. } => write!(f, "{operation}: timed out waiting for the server"),
-            Self::Transport { source, .. } => {
-                write!(f, "{operation}: could not reach the server: {source}")?;
-                let mut cause = std::error::Error::source(source);
-                while let Some(inner) = cause {
-                    write!(f, ": {inner}")?;
-                    cause = inner.source();
-                }
-                Ok(())
-            }
+            Self::Transport { source, .. } => match source.url().and_then(endpoint) {
+                Some(endpoint) => write!(f, "{operation}: could not reach {endpoint}"),
+                None => write!(f, "{operation}: could not reach the server"),
+            },
             Self::Request { message, .. } => {
                 write!(f, "{operation}: could not build the request: {message}")
             }
-            Self::Token { source, .. } => {
-                write!(f, "{operation}: no valid Org Access Token: {source}")
-            }
+            Self::Token { .. } => write!(f, "{operation}: no valid Org Access Token"),
             Self::Retried { attempts, last } => write!(f, "{last} (after {attempts} attempts)"),
             Self::RepeatedCursor { .. } => write!(
                 f,
@@ -558,7 +627,7 @@ impl<E: fmt::Debug> fmt::Debug for Error<E> {
             Self::Decode { response, source } => f
                 .debug_struct("Decode")
                 .field("response", response)
-                .field("source", &describe_decode(source))
+                .field("source", source)
                 .finish(),
             Self::Signature { reason, response } => f
                 .debug_struct("Signature")
@@ -611,7 +680,7 @@ impl<E: fmt::Debug> fmt::Debug for Error<E> {
 impl<E: fmt::Debug + fmt::Display> std::error::Error for Error<E> {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            // The serde_json error is left out on purpose: its message can quote body values.
+            Self::Decode { source, .. } => Some(source),
             Self::Signature { reason, .. } => Some(reason),
             Self::Transport { source, .. } => Some(source),
             Self::Token { source, .. } => Some(source.as_ref()),
@@ -619,4 +688,11 @@ impl<E: fmt::Debug + fmt::Display> std::error::Error for Error<E> {
             _ => None,
         }
     }
+}
+
+/// `host:port` of a URL (the port its scheme implies when none is given).
+fn endpoint(url: &url::Url) -> Option<String> {
+    let host = url.host_str()?;
+    let port = url.port_or_known_default()?;
+    Some(format!("{host}:{port}"))
 }

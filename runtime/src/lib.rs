@@ -60,7 +60,7 @@ pub use client::{
 };
 #[doc(hidden)]
 pub use error::DisplayFields;
-pub use error::{Error, RawResponse, ResponseValue};
+pub use error::{DecodeError, Error, RawResponse, ResponseValue};
 pub use oauth::{OAuthError, TokenEndpointError};
 pub use paging::{Page, Pages, Paginator};
 /// The `reqwest` this crate is built with, for [`ClientBuilder::http_client`] without a second
@@ -87,11 +87,15 @@ pub use token::{
 pub use token_orgs::{MemoryStores, Organizations, TokenStores};
 
 // Receiving webhooks and callbacks.
-pub use dedup::{EventDedup, MemoryDedup, Seen};
-pub use receiver::{CallbackDecision, Delivery, Reply, WebhookReceiver};
+pub use dedup::{ClaimToken, DEFAULT_MEMORY_TTL, EventDedup, MemoryDedup, Seen};
+pub use receiver::{
+    CallbackDecision, Delivery, Reply, TtlTooShort, UNDECODED_CAPACITY, UndecodedDelivery,
+    WebhookReceiver,
+};
 pub use webhook::{
-    DEFAULT_MAX_WEBHOOK_BYTES, InstallApproval, InstallCallback, InstallCallbackError,
-    SignedDelivery, WebhookError, WebhookSigner, WebhookVerifier,
+    DEFAULT_MAX_AGE, DEFAULT_MAX_WEBHOOK_BYTES, InstallApproval, InstallCallback,
+    InstallCallbackError, MAX_CLOCK_SKEW, SignedDelivery, WebhookError, WebhookSigner,
+    WebhookVerifier,
 };
 #[cfg(feature = "axum")]
 pub use webhook_axum::read_body;

@@ -2,14 +2,15 @@
 //! make a create operation safe to repeat.
 //!
 //! Retried: HTTP 429, a 502 or 503 without a response signature (Cobo's proxy), a response whose
-//! `error_code` Cobo documents as retryable (2000, 2021, 2026, 40001), and a connection that was
-//! never established. Each attempt is signed anew, with a new nonce. GET and DELETE requests are
+//! `error_code` Cobo documents as retryable (2000, 2021, 2026, 40001), a connection that was
+//! never established, and, for a GET or HEAD (which cannot act), a timeout or a connection lost
+//! before the answer. Each attempt is signed anew, with a new nonce. GET and DELETE requests are
 //! retried; a POST or PUT only when its JSON body carries a `request_id` (the server rejects a
 //! repeat as a duplicate, so it cannot act twice) or inside [`retry_writes`].
 //!
-//! Never retried: a request that may have reached the server and whose answer was lost (a
-//! timeout, a dropped connection), any other status, a success whose signature does not verify,
-//! and a POST or PUT without a `request_id` outside [`retry_writes`].
+//! Never retried: any other request that may have reached the server and whose answer was lost
+//! (a timeout, a dropped connection), any other status, a success whose signature does not
+//! verify, and a POST or PUT without a `request_id` outside [`retry_writes`].
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -136,6 +137,7 @@ impl Client {
             return self.send_once(request).await;
         }
         let operation = request.operation;
+        let reads = matches!(request.method, Method::GET | Method::HEAD);
         let started = Instant::now();
         let mut attempt = 1;
         loop {
@@ -151,9 +153,9 @@ impl Client {
             };
             let retry = match &result {
                 Ok(response) => retryable_response(response),
-                Err(error) => retryable_error(error),
+                Err(error) => retryable_error(error, reads),
             };
-            let Some(status) = retry else {
+            let Some((status, reason)) = retry else {
                 return counted(result, attempt);
             };
             let delay = policy.delay(attempt);
@@ -168,7 +170,8 @@ impl Client {
                 status,
                 attempt,
                 delay_ms = delay.as_millis() as u64,
-                "request failed for a passing reason; retrying"
+                reason,
+                "retrying: the attempt failed in a way that may pass"
             );
             tokio::time::sleep(delay).await;
             attempt += 1;
@@ -221,14 +224,20 @@ fn repeatable(request: &Request) -> bool {
     }
 }
 
-/// The status to log when `response` is worth another attempt.
-fn retryable_response(response: &RawResponse) -> Option<u16> {
+/// The status and reason to log when `response` is worth another attempt.
+fn retryable_response(response: &RawResponse) -> Option<(u16, &'static str)> {
     let status = response.status;
     let unsigned = !response.headers.contains_key("biz-resp-signature");
-    let retry = status == StatusCode::TOO_MANY_REQUESTS
-        || (matches!(status.as_u16(), 502 | 503) && unsigned)
-        || (!status.is_success() && has_retryable_code(&response.body));
-    retry.then_some(status.as_u16())
+    let reason = if status == StatusCode::TOO_MANY_REQUESTS {
+        "rate limited (HTTP 429)"
+    } else if matches!(status.as_u16(), 502 | 503) && unsigned {
+        "Cobo's proxy answered an unsigned 502 or 503"
+    } else if !status.is_success() && has_retryable_code(&response.body) {
+        "Cobo answered an error_code it documents as retryable"
+    } else {
+        return None;
+    };
+    Some((status.as_u16(), reason))
 }
 
 fn has_retryable_code(body: &[u8]) -> bool {
@@ -242,11 +251,15 @@ fn has_retryable_code(body: &[u8]) -> bool {
         .is_some_and(|code| RETRYABLE_ERROR_CODES.contains(&code))
 }
 
-/// A connection that was never established: the request cannot have reached the server.
-/// Logged with status 0.
-fn retryable_error(error: &Error<Infallible>) -> Option<u16> {
+/// A connection that was never established (the request cannot have reached the server), or
+/// for a read (`reads`), a timeout or a connection lost before the answer. Logged with status 0.
+fn retryable_error(error: &Error<Infallible>, reads: bool) -> Option<(u16, &'static str)> {
     match error {
-        Error::Transport { source, .. } if source.is_connect() => Some(0),
+        Error::Transport { source, .. } if source.is_connect() => {
+            Some((0, "the connection could not be established"))
+        }
+        Error::Timeout { .. } if reads => Some((0, "a read timed out")),
+        Error::Transport { .. } if reads => Some((0, "a read lost its connection")),
         _ => None,
     }
 }

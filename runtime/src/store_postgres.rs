@@ -180,7 +180,11 @@ impl PostgresStores {
 impl EventDedup for PostgresStores {
     type Error = StoreError;
 
-    async fn claim(&self, event_id: &str) -> Result<Seen, StoreError> {
+    async fn claim(
+        &self,
+        event_id: &str,
+        _owner: &crate::dedup::ClaimToken,
+    ) -> Result<Seen, StoreError> {
         let event_id = event_id.to_owned();
         let events = self.events;
         self.shared
@@ -192,18 +196,33 @@ impl EventDedup for PostgresStores {
             .await
     }
 
-    async fn complete(&self, event_id: &str) -> Result<(), StoreError> {
+    async fn complete(
+        &self,
+        event_id: &str,
+        _owner: &crate::dedup::ClaimToken,
+    ) -> Result<(), StoreError> {
         let event_id = event_id.to_owned();
         self.shared
             .call_async(|reply| Request::Complete { event_id, reply })
             .await
     }
 
-    async fn release(&self, event_id: &str) -> Result<(), StoreError> {
+    /// Not yet owner-checked: the table has no owner column (the driver's SQL, outside this
+    /// impl, must store the claim's owner and delete `AND owner = $2`), so a release still
+    /// deletes a claim another delivery took over after this one's lease ran out.
+    async fn release(
+        &self,
+        event_id: &str,
+        _owner: &crate::dedup::ClaimToken,
+    ) -> Result<(), StoreError> {
         let event_id = event_id.to_owned();
         self.shared
             .call_async(|reply| Request::Release { event_id, reply })
             .await
+    }
+
+    fn ttl(&self) -> Duration {
+        self.events.ttl
     }
 }
 

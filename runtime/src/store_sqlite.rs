@@ -405,38 +405,60 @@ impl SqliteStores {
 /// A claim is one `BEGIN IMMEDIATE` transaction (an upsert that takes over only a lease that
 /// ran out or an event older than the TTL, then a read of the state it found), committed with
 /// `synchronous = FULL` before the handler runs. [`complete`](EventDedup::complete) records the
-/// event handled even if its lease ran out meanwhile. Claims wait for SQLite's write lock, which
-/// a token refresh holds for one round trip to Cobo: open a file of its own for events if
-/// webhooks must not wait behind refreshes.
+/// event handled even if its lease ran out meanwhile; [`release`](EventDedup::release) deletes
+/// the claim only while the releasing delivery still owns it. Claims wait for SQLite's write
+/// lock, which a token refresh holds for one round trip to Cobo: open a file of its own for
+/// events if webhooks must not wait behind refreshes.
+///
+/// Leases are timed with the machine's monotonic clock (`CLOCK_MONOTONIC`, shared by every
+/// process of the machine, as the file is), not SQLite's `unixepoch()`, which is the wall
+/// clock: a wall clock stepped forward would end every lease at once, and one stepped back would
+/// hold them. A lease stamped after the present monotonic time was taken before a reboot and
+/// has ended. The TTL, days long and kept across reboots, uses the wall clock.
 impl EventDedup for SqliteStores {
     type Error = StoreError;
 
-    async fn claim(&self, event_id: &str) -> Result<Seen, StoreError> {
-        let event_id = event_id.to_owned();
+    async fn claim(
+        &self,
+        event_id: &str,
+        owner: &crate::dedup::ClaimToken,
+    ) -> Result<Seen, StoreError> {
+        let (event_id, owner) = (event_id.to_owned(), owner.as_str().to_owned());
         let now = ms(millis_since_epoch(SystemTime::now()));
-        let cutoff = |age: Duration| now.saturating_sub(ms(millis(age)));
-        let (lease_cutoff, ttl_cutoff) = (cutoff(self.events.lease), cutoff(self.events.ttl));
+        let ttl_cutoff = now.saturating_sub(ms(millis(self.events.ttl)));
+        let lease = ms(millis(self.events.lease));
         self.on_connection("claim an event in", move |connection| {
             let transaction =
                 connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            // Read under the write lock: every lease committed before is stamped no later.
+            let mono = monotonic_ms();
             transaction.execute(
                 "DELETE FROM cobo_webhook_events WHERE event_id IN (SELECT event_id FROM \
                  cobo_webhook_events WHERE claimed_at_ms < ?1 AND event_id <> ?2 \
                  ORDER BY claimed_at_ms LIMIT ?3)",
                 params![ttl_cutoff, event_id, EXPIRED_EVENTS_PER_CLAIM],
             )?;
-            let first = transaction
-                .prepare_cached(
-                    "INSERT INTO cobo_webhook_events (event_id, state, claimed_at_ms) \
-                     VALUES (?1, 'claimed', ?2) \
-                     ON CONFLICT (event_id) DO UPDATE SET state = 'claimed', \
-                     claimed_at_ms = excluded.claimed_at_ms, handled_at_ms = NULL \
-                     WHERE (state = 'claimed' AND claimed_at_ms <= ?3) OR claimed_at_ms < ?4 \
-                     RETURNING 1",
-                )?
-                .query_row(params![event_id, now, lease_cutoff, ttl_cutoff], |_| Ok(()))
-                .optional()?
-                .is_some();
+            let claim = |transaction: &rusqlite::Transaction<'_>| {
+                transaction
+                    .prepare_cached(
+                        "INSERT INTO cobo_webhook_events \
+                         (event_id, state, claimed_at_ms, owner, lease_mono_ms) \
+                         VALUES (?1, 'claimed', ?2, ?3, ?4) \
+                         ON CONFLICT (event_id) DO UPDATE SET state = 'claimed', \
+                         claimed_at_ms = excluded.claimed_at_ms, handled_at_ms = NULL, \
+                         owner = excluded.owner, lease_mono_ms = excluded.lease_mono_ms \
+                         WHERE (state = 'claimed' AND (lease_mono_ms IS NULL \
+                         OR lease_mono_ms > ?4 OR lease_mono_ms <= ?4 - ?5)) \
+                         OR claimed_at_ms < ?6 \
+                         RETURNING 1",
+                    )?
+                    .query_row(
+                        params![event_id, now, owner, mono, lease, ttl_cutoff],
+                        |_| Ok(()),
+                    )
+                    .optional()
+            };
+            let first = with_event_columns(&transaction, claim)?.is_some();
             let seen = if first {
                 Seen::First
             } else {
@@ -457,7 +479,11 @@ impl EventDedup for SqliteStores {
         .await
     }
 
-    async fn complete(&self, event_id: &str) -> Result<(), StoreError> {
+    async fn complete(
+        &self,
+        event_id: &str,
+        _owner: &crate::dedup::ClaimToken,
+    ) -> Result<(), StoreError> {
         let event_id = event_id.to_owned();
         let now = ms(millis_since_epoch(SystemTime::now()));
         self.on_connection("mark an event handled in", move |connection| {
@@ -472,16 +498,64 @@ impl EventDedup for SqliteStores {
         .await
     }
 
-    async fn release(&self, event_id: &str) -> Result<(), StoreError> {
-        let event_id = event_id.to_owned();
+    async fn release(
+        &self,
+        event_id: &str,
+        owner: &crate::dedup::ClaimToken,
+    ) -> Result<(), StoreError> {
+        let (event_id, owner) = (event_id.to_owned(), owner.as_str().to_owned());
         self.on_connection("release an event in", move |connection| {
-            connection.execute(
-                "DELETE FROM cobo_webhook_events WHERE event_id = ?1 AND state = 'claimed'",
-                [event_id],
-            )?;
-            Ok(())
+            let transaction = connection.transaction()?;
+            with_event_columns(&transaction, |transaction| {
+                transaction.execute(
+                    "DELETE FROM cobo_webhook_events \
+                     WHERE event_id = ?1 AND state = 'claimed' AND owner = ?2",
+                    [&event_id, &owner],
+                )
+            })?;
+            transaction.commit()
         })
         .await
+    }
+
+    fn ttl(&self) -> Duration {
+        self.events.ttl
+    }
+}
+
+/// Runs `f`, first adding the columns of claim owners and monotonic leases if the table was
+/// made without them (by an older crate, or by `EVENTS_SCHEMA`): a one-time `ALTER TABLE`
+/// inside the caller's transaction, found by the error rather than checked on every call.
+fn with_event_columns<T>(
+    transaction: &rusqlite::Transaction<'_>,
+    f: impl Fn(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    match f(transaction) {
+        Err(rusqlite::Error::SqliteFailure(_, Some(message)))
+            if message.contains("no such column") || message.contains("has no column") =>
+        {
+            transaction.execute_batch(
+                "ALTER TABLE cobo_webhook_events ADD COLUMN owner TEXT; \
+                 ALTER TABLE cobo_webhook_events ADD COLUMN lease_mono_ms INTEGER;",
+            )?;
+            f(transaction)
+        }
+        other => other,
+    }
+}
+
+/// Milliseconds of the machine's monotonic clock (the wall clock where there is none).
+fn monotonic_ms() -> i64 {
+    #[cfg(unix)]
+    {
+        let now = rustix::time::clock_gettime(rustix::time::ClockId::Monotonic);
+        now.tv_sec
+            .saturating_mul(1000)
+            .saturating_add(i64::from(now.tv_nsec as i32 / 1_000_000))
+    }
+    #[cfg(not(unix))]
+    {
+        ms(millis_since_epoch(SystemTime::now()))
     }
 }
 

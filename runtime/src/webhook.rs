@@ -14,9 +14,20 @@ use serde::de::DeserializeOwned;
 
 use crate::auth::{ApiSecret, ResponseKey, SignatureError};
 use crate::client::Environment;
+use crate::error::{DecodeError, decode_json};
 
 /// The default cap on a delivery's body: 1 MiB, far above Cobo's largest events.
 pub const DEFAULT_MAX_WEBHOOK_BYTES: usize = 1024 * 1024;
+
+/// How old a delivery's `Biz-Timestamp` may be by default: 24 hours. Cobo retries a webhook
+/// event up to 10 times and a callback up to 30, at growing intervals (Cobo's v1 callbacks: from
+/// 10 minutes to hours apart), and a retry may keep the first attempt's timestamp: a day covers
+/// the schedule with room. Widen it with [`WebhookVerifier::max_age`] if retries are refused as
+/// too old (the de-duplication store's TTL must then be longer too).
+pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(24 * 3600);
+
+/// How far ahead of the local clock a `Biz-Timestamp` may be: clocks differ a little.
+pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(5 * 60);
 
 /// The timestamp header in both spellings Cobo uses, canonical first.
 const TIMESTAMP: [&str; 2] = ["biz-timestamp", "biz_timestamp"];
@@ -26,11 +37,13 @@ const SIGNATURE: [&str; 2] = ["biz-resp-signature", "biz_resp_signature"];
 /// Checks that a webhook event or callback was signed by Cobo, before anything acts on it.
 ///
 /// It verifies the raw body bytes as received (never a re-serialization), refuses bodies over a
-/// size limit, and, when given a maximum age, timestamps too far from now.
+/// size limit, and refuses timestamps older than a window ([`DEFAULT_MAX_AGE`]) or more than
+/// [`MAX_CLOCK_SKEW`] ahead: a captured delivery replayed after the window is refused even by a
+/// receiver that forgot it.
 #[derive(Debug, Clone)]
 pub struct WebhookVerifier {
     key: ResponseKey,
-    max_age: Option<Duration>,
+    max_age: Duration,
     max_body_bytes: usize,
 }
 
@@ -44,17 +57,22 @@ impl WebhookVerifier {
     pub fn with_key(key: ResponseKey) -> Self {
         Self {
             key,
-            max_age: None,
+            max_age: DEFAULT_MAX_AGE,
             max_body_bytes: DEFAULT_MAX_WEBHOOK_BYTES,
         }
     }
 
     /// Refuses deliveries whose `Biz-Timestamp` (milliseconds since the epoch) is more than
-    /// `max_age` before or after now. Off by default: Cobo's retries span hours and may keep the
-    /// first timestamp, so pick an age longer than its retry schedule.
+    /// `max_age` before now ([`DEFAULT_MAX_AGE`] unless set). Cobo's retries span hours and may
+    /// keep the first timestamp: keep it longer than its retry schedule.
     pub fn max_age(mut self, max_age: Duration) -> Self {
-        self.max_age = Some(max_age);
+        self.max_age = max_age;
         self
+    }
+
+    /// The timestamp window: how old a delivery may be.
+    pub fn window(&self) -> Duration {
+        self.max_age
     }
 
     /// Refuses bodies longer than `limit` bytes ([`DEFAULT_MAX_WEBHOOK_BYTES`] by default).
@@ -87,15 +105,14 @@ impl WebhookVerifier {
         }
         let timestamp = header(headers, TIMESTAMP, "Biz-Timestamp")?;
         let signature = header(headers, SIGNATURE, "Biz-Resp-Signature")?;
-        if let Some(max_age) = self.max_age {
-            check_age(timestamp, max_age, now)?;
-        }
+        // The signature first: nothing is computed from a timestamp no one vouched for.
         self.key
             .verify(body, timestamp, signature)
             .map_err(|e| match e {
                 SignatureError::Malformed => WebhookError::BadHex,
                 _ => WebhookError::BadSignature,
-            })
+            })?;
+        check_age(timestamp, self.max_age, now)
     }
 
     /// Verifies the delivery, then decodes its body as `T`.
@@ -105,7 +122,7 @@ impl WebhookVerifier {
         body: &[u8],
     ) -> Result<T, WebhookError> {
         self.verify(headers, body)?;
-        serde_json::from_slice(body).map_err(WebhookError::NotJson)
+        decode_json(body).map_err(WebhookError::NotJson)
     }
 }
 
@@ -128,20 +145,31 @@ fn header<'a>(
     found.ok_or(WebhookError::MissingHeader(display))
 }
 
+/// Compares milliseconds as integers: a `SystemTime` made from any `u64` could overflow (and
+/// panic) on some platforms.
 fn check_age(timestamp: &str, max_age: Duration, now: SystemTime) -> Result<(), WebhookError> {
-    let millis: u64 = timestamp
+    let sent: u128 = timestamp
         .trim()
-        .parse()
-        .map_err(|_| WebhookError::BadTimestamp)?;
-    let sent = UNIX_EPOCH + Duration::from_millis(millis);
-    match now.duration_since(sent) {
-        Ok(age) if age > max_age => Err(WebhookError::TooOld { age, max_age }),
-        Ok(_) => Ok(()),
-        Err(ahead) if ahead.duration() > max_age => Err(WebhookError::TooNew {
-            ahead: ahead.duration(),
-        }),
-        Err(_) => Ok(()),
+        .parse::<u64>()
+        .map_err(|_| WebhookError::BadTimestamp)?
+        .into();
+    let now = now
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis();
+    let millis = |ms: u128| Duration::from_millis(u64::try_from(ms).unwrap_or(u64::MAX));
+    if sent > now {
+        let ahead = millis(sent - now);
+        if ahead > MAX_CLOCK_SKEW {
+            return Err(WebhookError::TooNew { ahead });
+        }
+        return Ok(());
     }
+    let age = millis(now - sent);
+    if age > max_age {
+        return Err(WebhookError::TooOld { age, max_age });
+    }
+    Ok(())
 }
 
 /// Why a delivery was refused. Every variant maps to a 4XX answer ([`Self::status`]).
@@ -161,7 +189,7 @@ pub enum WebhookError {
     BadHex,
     /// The signature does not match the body and timestamp under the expected key.
     BadSignature,
-    /// `Biz-Timestamp` is not milliseconds since the epoch (checked with a maximum age only).
+    /// `Biz-Timestamp` is not milliseconds since the epoch.
     BadTimestamp,
     /// `Biz-Timestamp` is older than the maximum age.
     TooOld {
@@ -170,13 +198,13 @@ pub enum WebhookError {
         /// The verifier's maximum age.
         max_age: Duration,
     },
-    /// `Biz-Timestamp` is further in the future than the maximum age.
+    /// `Biz-Timestamp` is further ahead of the clock than [`MAX_CLOCK_SKEW`].
     TooNew {
         /// How far ahead of the clock it is.
         ahead: Duration,
     },
-    /// The body is signed but is not the JSON expected.
-    NotJson(serde_json::Error),
+    /// The body is signed but is not the JSON expected: where and what was expected.
+    NotJson(DecodeError),
     /// The event is signed but has no string `event_id` to de-duplicate it by.
     MissingEventId,
     /// The body could not be read (the connection failed mid-body).
@@ -217,7 +245,7 @@ impl fmt::Display for WebhookError {
             Self::TooNew { ahead } => {
                 write!(f, "Biz-Timestamp is {} s in the future", ahead.as_secs())
             }
-            Self::NotJson(e) => write!(f, "body is not the expected JSON: {e}"),
+            Self::NotJson(_) => f.write_str("body is not the expected JSON"),
             Self::MissingEventId => f.write_str("event has no string event_id"),
             Self::BodyRead(e) => write!(f, "could not read the body: {e}"),
         }

@@ -13,8 +13,8 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 use cobo_waas2_runtime::{
-    Delivery, EventDedup, PostgresStores, Seen, SignedDelivery, SqliteStores, StoreError,
-    WebhookReceiver, WebhookSigner,
+    ClaimToken, Delivery, EventDedup, PostgresStores, Seen, SignedDelivery, SqliteStores,
+    StoreError, WebhookReceiver, WebhookSigner,
 };
 use serde_json::{Value, json};
 use stores::{Postgres, TempDir};
@@ -23,47 +23,90 @@ const LEASE: Duration = Duration::from_secs(1);
 const TTL: Duration = Duration::from_secs(3);
 
 /// Two handles on one store: one `First`, `InProgress` for every other claim until it is
-/// completed (then `Handled`, which a release does not undo) or released (then `First` again).
+/// completed (then `Handled`, which a release does not undo) or released by its owner (then
+/// `First` again).
 async fn claims_complete_and_release<D: EventDedup>(a: &D, b: &D) {
-    assert_eq!(a.claim("evt-handled").await.unwrap(), Seen::First);
-    assert_eq!(b.claim("evt-handled").await.unwrap(), Seen::InProgress);
-    assert_eq!(a.claim("evt-handled").await.unwrap(), Seen::InProgress);
-    a.complete("evt-handled").await.unwrap();
-    assert_eq!(b.claim("evt-handled").await.unwrap(), Seen::Handled);
-    b.release("evt-handled").await.unwrap();
-    assert_eq!(a.claim("evt-handled").await.unwrap(), Seen::Handled);
+    let (first, second) = (ClaimToken::new(), ClaimToken::new());
+    assert_eq!(a.claim("evt-handled", &first).await.unwrap(), Seen::First);
+    assert_eq!(
+        b.claim("evt-handled", &second).await.unwrap(),
+        Seen::InProgress
+    );
+    assert_eq!(
+        a.claim("evt-handled", &second).await.unwrap(),
+        Seen::InProgress
+    );
+    a.complete("evt-handled", &first).await.unwrap();
+    assert_eq!(
+        b.claim("evt-handled", &second).await.unwrap(),
+        Seen::Handled
+    );
+    b.release("evt-handled", &first).await.unwrap();
+    assert_eq!(
+        a.claim("evt-handled", &second).await.unwrap(),
+        Seen::Handled
+    );
 
-    assert_eq!(b.claim("evt-released").await.unwrap(), Seen::First);
-    b.release("evt-released").await.unwrap();
-    assert_eq!(a.claim("evt-released").await.unwrap(), Seen::First);
-    assert_eq!(b.claim("evt-released").await.unwrap(), Seen::InProgress);
+    assert_eq!(b.claim("evt-released", &second).await.unwrap(), Seen::First);
+    b.release("evt-released", &second).await.unwrap();
+    assert_eq!(a.claim("evt-released", &first).await.unwrap(), Seen::First);
+    assert_eq!(
+        b.claim("evt-released", &second).await.unwrap(),
+        Seen::InProgress
+    );
+}
+
+/// A delivery whose lease ran out releases late (its handler failed): the claim another
+/// delivery took over meanwhile stays held, and only its owner releases it.
+async fn only_the_owner_releases<D: EventDedup>(short: &D, other: &D) {
+    let (slow, fresh) = (ClaimToken::new(), ClaimToken::new());
+    assert_eq!(short.claim("evt-slow", &slow).await.unwrap(), Seen::First);
+    tokio::time::sleep(LEASE + Duration::from_millis(200)).await;
+    assert_eq!(short.claim("evt-slow", &fresh).await.unwrap(), Seen::First);
+    other.release("evt-slow", &slow).await.unwrap();
+    assert_eq!(
+        other.claim("evt-slow", &ClaimToken::new()).await.unwrap(),
+        Seen::InProgress,
+        "the late release left the fresh claim alone"
+    );
+    other.release("evt-slow", &fresh).await.unwrap();
+    assert_eq!(
+        other.claim("evt-slow", &ClaimToken::new()).await.unwrap(),
+        Seen::First
+    );
+}
+
+/// A claim by a new delivery.
+async fn claim<D: EventDedup>(dedup: &D, id: &str) -> Seen {
+    dedup.claim(id, &ClaimToken::new()).await.unwrap()
 }
 
 /// `short` has the [`LEASE`] and [`TTL`] above, `other` the defaults (60 s, 7 days). A claim
 /// whose lease ran out (a crashed handler) goes to the next delivery, once; an event is
 /// forgotten after the TTL, and a later claim deletes its row (checked by the caller: `evt-old`).
 async fn leases_run_out_and_events_expire<D: EventDedup>(short: &D, other: &D) {
-    assert_eq!(short.claim("evt-old").await.unwrap(), Seen::First);
-    short.complete("evt-old").await.unwrap();
-    assert_eq!(short.claim("evt-crashed").await.unwrap(), Seen::First);
-    assert_eq!(short.claim("evt-crashed").await.unwrap(), Seen::InProgress);
+    let owner = ClaimToken::new();
+    assert_eq!(short.claim("evt-old", &owner).await.unwrap(), Seen::First);
+    short.complete("evt-old", &owner).await.unwrap();
+    assert_eq!(claim(short, "evt-crashed").await, Seen::First);
+    assert_eq!(claim(short, "evt-crashed").await, Seen::InProgress);
     tokio::time::sleep(LEASE + Duration::from_millis(200)).await;
     assert_eq!(
-        short.claim("evt-crashed").await.unwrap(),
+        short.claim("evt-crashed", &owner).await.unwrap(),
         Seen::First,
         "a lease that ran out is taken over"
     );
     assert_eq!(
-        other.claim("evt-crashed").await.unwrap(),
+        claim(other, "evt-crashed").await,
         Seen::InProgress,
         "by one delivery only"
     );
-    assert_eq!(short.claim("evt-old").await.unwrap(), Seen::Handled);
-    short.complete("evt-crashed").await.unwrap();
-    assert_eq!(other.claim("evt-crashed").await.unwrap(), Seen::Handled);
+    assert_eq!(claim(short, "evt-old").await, Seen::Handled);
+    short.complete("evt-crashed", &owner).await.unwrap();
+    assert_eq!(claim(other, "evt-crashed").await, Seen::Handled);
     tokio::time::sleep(TTL).await;
     assert_eq!(
-        short.claim("evt-crashed").await.unwrap(),
+        claim(short, "evt-crashed").await,
         Seen::First,
         "forgotten after the TTL"
     );
@@ -79,7 +122,10 @@ async fn claim_all<D: EventDedup + Clone + 'static>(dedup: &D, offset: usize) ->
     for i in 0..RACED {
         let id = format!("race-{}", (i + offset) % RACED);
         let dedup = dedup.clone();
-        tasks.spawn(async move { (dedup.claim(&id).await.unwrap() == Seen::First).then_some(id) });
+        tasks.spawn(async move {
+            let owner = ClaimToken::new();
+            (dedup.claim(&id, &owner).await.unwrap() == Seen::First).then_some(id)
+        });
     }
     tasks.join_all().await.into_iter().flatten().collect()
 }
@@ -201,6 +247,48 @@ async fn sqlite_an_expired_lease_is_taken_over_and_old_events_are_deleted() {
     assert_eq!(sqlite_rows(&path, "evt-crashed"), 1);
 }
 
+#[tokio::test]
+async fn sqlite_only_the_owner_releases_a_claim() {
+    let dir = TempDir::new("dedup-sqlite-owner");
+    let path = dir.0.join("events.db");
+    let short = SqliteStores::open(&path).unwrap().event_lease(LEASE);
+    let other = SqliteStores::open(&path).unwrap();
+    only_the_owner_releases(&short, &other).await;
+}
+
+/// The wall clock stepped forward an hour (as NTP may after a suspend): with leases timed by
+/// the wall clock every claim would end at once. Simulated by moving the claim's wall-clock
+/// stamp an hour back, which is what a step forward looks like to the next claim.
+#[tokio::test]
+async fn sqlite_leases_survive_a_wall_clock_step() {
+    let dir = TempDir::new("dedup-sqlite-clock");
+    let path = dir.0.join("events.db");
+    let dedup = SqliteStores::open(&path).unwrap();
+    let owner = ClaimToken::new();
+    assert_eq!(dedup.claim("evt-held", &owner).await.unwrap(), Seen::First);
+    let file = rusqlite::Connection::open(&path).unwrap();
+    file.execute(
+        "UPDATE cobo_webhook_events SET claimed_at_ms = claimed_at_ms - 3600000",
+        [],
+    )
+    .unwrap();
+    assert_eq!(
+        dedup.claim("evt-held", &ClaimToken::new()).await.unwrap(),
+        Seen::InProgress,
+        "the claim is still held"
+    );
+    // A lease stamped after the present monotonic time was taken before a reboot: ended.
+    file.execute(
+        "UPDATE cobo_webhook_events SET lease_mono_ms = lease_mono_ms + 86400000000",
+        [],
+    )
+    .unwrap();
+    assert_eq!(
+        dedup.claim("evt-held", &ClaimToken::new()).await.unwrap(),
+        Seen::First
+    );
+}
+
 #[test]
 fn sqlite_two_processes_claim_each_event_once() {
     let dir = TempDir::new("dedup-sqlite-race");
@@ -305,17 +393,25 @@ fn postgres_errors_are_typed_without_the_password_and_claims_recover() {
     let url = pg.url().replace("postgres@", "postgres:hunter2-secret@");
     block_on(async {
         let dedup = PostgresStores::connect(&url).unwrap();
-        assert_eq!(dedup.claim("evt-down").await.unwrap(), Seen::First);
+        let owner = ClaimToken::new();
+        assert_eq!(dedup.claim("evt-down", &owner).await.unwrap(), Seen::First);
         pg.stop();
-        let error = dedup.claim("evt-down-2").await.unwrap_err();
+        let error = dedup.claim("evt-down-2", &owner).await.unwrap_err();
         pg.start_again();
         let shown = format!("{error} {error:?}");
         assert!(matches!(error, StoreError::Database { .. }), "{shown}");
         assert!(shown.contains("postgres@127.0.0.1:"), "{shown}");
         assert!(!shown.contains("hunter2"), "{shown}");
-        assert_eq!(dedup.claim("evt-down").await.unwrap(), Seen::InProgress);
-        dedup.complete("evt-down").await.unwrap();
-        assert_eq!(dedup.claim("evt-down").await.unwrap(), Seen::Handled);
+        let other = ClaimToken::new();
+        assert_eq!(
+            dedup.claim("evt-down", &other).await.unwrap(),
+            Seen::InProgress
+        );
+        dedup.complete("evt-down", &owner).await.unwrap();
+        assert_eq!(
+            dedup.claim("evt-down", &other).await.unwrap(),
+            Seen::Handled
+        );
     });
 }
 
@@ -342,7 +438,7 @@ impl Drop for Server {
 }
 
 async fn serve(signer: &WebhookSigner, dedup: SqliteStores, handled: Arc<Handled>) -> Server {
-    let receiver = Arc::new(WebhookReceiver::new(signer.verifier(), dedup));
+    let receiver = Arc::new(WebhookReceiver::new(signer.verifier(), dedup).unwrap());
     let handler = move |delivery: Delivery<Value>| {
         let handled = handled.clone();
         async move {

@@ -244,6 +244,14 @@ async fn raw_calls_refuse_paths_that_change_meaning_before_sending() {
         "/wallets?x=1",
         "/wallets#x",
         "/wallets/a\r\nX-Evil: 1",
+        // `/` and `\` inside a segment: a server or proxy that decodes before routing would
+        // serve another operation than the one signed.
+        "/wallets/W1%2Ftokens",
+        "/wallets/W1%2ftokens",
+        "/wallets/W1%252Ftokens",
+        "/wallets/W1%5Ctokens",
+        "/wallets/W1\\tokens",
+        "/wallets/%2E%2E%2Fadmin",
     ] {
         let error = org
             .raw_call(Method::GET, path, &[], None)
@@ -271,4 +279,21 @@ async fn no_token_in_debug_or_display() {
         assert!(!text.contains("RT-"), "{text}");
         assert!(!text.contains(SECRET_HEX), "{text}");
     }
+}
+
+/// The Bearer header is marked sensitive: HTTP/2 (HPACK) never indexes it in its compression
+/// table, and `reqwest`/`http` redact it from `Debug`.
+#[tokio::test]
+async fn the_bearer_header_is_marked_sensitive() {
+    let waas = Waas::start().await;
+    let org = waas.org().await;
+    let request = org
+        .prepare_json_request(Method::POST, "/transfers", &json!({"request_id": "r-1"}))
+        .await
+        .unwrap();
+    let bearer = request.headers().get("authorization").unwrap();
+    assert!(bearer.to_str().unwrap().starts_with("Bearer AT-"));
+    assert!(bearer.is_sensitive());
+    assert!(!format!("{:?}", request.headers()).contains("AT-"));
+    assert!(!request.headers().get("biz-api-key").unwrap().is_sensitive());
 }
