@@ -293,13 +293,17 @@ fn failures_exit_1_with_one_error_line() {
         (
             "non-JSON",
             || Reply::raw(200, "<html>maintenance</html>"),
-            "decode",
+            "invalid JSON",
         ),
         ("connection closed", Reply::close, "could not reach"),
     ];
     for example in ["get_token", "refresh_token"] {
         for (case, reply, expected) in &cases {
-            let background = verifying_server([reply()]);
+            // A GET whose connection closed is retried (the default policy: 5 attempts), so
+            // it meets the same reply each time; anything else is sent once.
+            let retried = example == "get_token" && *case == "connection closed";
+            let attempts = if retried { 5 } else { 1 };
+            let background = verifying_server((0..attempts).map(|_| reply()));
             let run = run_against(&background.server, example, args_for(example));
             let case = format!("{example}, {case}");
             let line = run.assert_failed_with_one_line(&case);
@@ -308,7 +312,7 @@ fn failures_exit_1_with_one_error_line() {
             assert!(!line.contains(ACCESS_TOKEN), "{case}: {line}");
             assert!(!line.contains(REFRESH_TOKEN), "{case}: {line}");
             // The server verified the request, so the failure is the scripted one.
-            assert_eq!(background.server.requests().len(), 1, "{case}");
+            assert_eq!(background.server.requests().len(), attempts, "{case}");
         }
     }
 }

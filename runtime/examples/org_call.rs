@@ -61,12 +61,12 @@ async fn main() -> ExitCode {
         Ok(Some(_)) => {}
         Ok(None) => {
             if let Err(e) = manager.authorize().await {
-                eprintln!("error: {e}");
+                eprintln!("error: {}", common::chain(&e));
                 return ExitCode::FAILURE;
             }
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", common::chain(&e));
             return ExitCode::FAILURE;
         }
     }

@@ -12,7 +12,7 @@ use cobo_waas2_runtime::test_util::{
     Reply,
 };
 use cobo_waas2_runtime::{
-    ApiSecret, Client, Error, MemoryStore, Method, ResponseKey, ResponseVerification,
+    ApiSecret, Client, Error, MemoryStore, Method, ResponseKey, ResponseVerification, RetryPolicy,
     TOKEN_EXPIRED_ERROR_CODE, TokenError, TokenManager, TokenPair, WebhookVerifier,
 };
 use serde_json::{Value, json};
@@ -486,11 +486,18 @@ async fn webhooks_and_redeliveries_verify_with_the_webhook_key() {
 async fn scripted_replies_go_first_and_their_faults_reach_the_client() {
     let fake = FakeCobo::start().await.unwrap();
     fake.install("client-1", "org-1");
-    let client = client(&fake);
+    // Each fault reaches the client as it happened: no retry takes the next scripted reply.
+    let client = Client::builder(secret())
+        .base_url(fake.base_url())
+        .response_verification(ResponseVerification::Key(fake.response_key()))
+        .retry_policy(RetryPolicy::disabled())
+        .build()
+        .unwrap();
     // Only for the replies that never complete: a short timeout ends them.
     let quick = Client::builder(secret())
         .base_url(fake.base_url())
         .response_verification(ResponseVerification::Key(fake.response_key()))
+        .retry_policy(RetryPolicy::disabled())
         .timeout(Duration::from_millis(300))
         .build()
         .unwrap();

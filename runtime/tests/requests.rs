@@ -12,13 +12,13 @@ use std::time::Duration;
 use cobo_waas2_runtime::__private::{Auth, Request, Sender, encode_path};
 use cobo_waas2_runtime::{ApiSecret, Client, Error, Method, RetryPolicy};
 use serde_json::json;
-use support::{Reply, TestServer};
+use support::{FakeCobo, Reply};
 
-fn new_client(base_url: &str) -> Client {
+fn new_client(server: &FakeCobo) -> Client {
     Client::builder(ApiSecret::from_bytes(&[0x42; 32]))
-        .base_url(base_url)
+        .base_url(server.base_url())
         .response_verification(cobo_waas2_runtime::ResponseVerification::Key(
-            support::response_key(),
+            server.response_key(),
         ))
         .timeout(Duration::from_millis(500))
         .build()
@@ -64,8 +64,8 @@ fn assert_no_repeats(error: &dyn std::error::Error) {
 
 #[tokio::test]
 async fn path_parameters_holding_slash_or_backslash_are_refused_before_sending() {
-    let server = TestServer::start([]).await;
-    let client = new_client(&server.base_url());
+    let server = support::scripted([]).await;
+    let client = new_client(&server);
     for value in [
         "W1/tokens",
         "W1\\tokens",
@@ -102,7 +102,7 @@ async fn path_parameters_holding_slash_or_backslash_are_refused_before_sending()
         .unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(
-        server.single_request().path,
+        support::single_request(&server).path,
         "/v2/wallets/W%201%3A%C3%A9/tokens"
     );
 }
@@ -121,8 +121,8 @@ struct Wallet {
 }
 
 async fn decode_error(body: serde_json::Value) -> Error<String> {
-    let server = TestServer::start([Reply::json(200, &body)]).await;
-    let client = new_client(&server.base_url());
+    let server = support::scripted([Reply::json(200, &body)]).await;
+    let client = new_client(&server);
     let response = client
         .send_with(operation_request("/wallets".to_owned()), None)
         .await
@@ -183,8 +183,8 @@ async fn connection_errors_name_host_and_port_once() {
 
 #[tokio::test]
 async fn a_timed_out_get_is_retried_and_a_post_is_not() {
-    let server = TestServer::start([Reply::hang(), Reply::json(200, &json!({"n": 2}))]).await;
-    let client = new_client(&server.base_url());
+    let server = support::scripted([Reply::hang(), Reply::json(200, &json!({"n": 2}))]).await;
+    let client = new_client(&server);
     let (response, logs) = with_logs(client.raw_call(Method::GET, "/wallets", &[], None)).await;
     assert_eq!(response.unwrap().body()["n"], 2);
     assert_eq!(server.requests().len(), 2);
@@ -193,8 +193,8 @@ async fn a_timed_out_get_is_retried_and_a_post_is_not() {
     assert!(logs.contains("a read timed out"), "{logs}");
     assert!(!logs.contains("passing reason"), "{logs}");
 
-    let server = TestServer::start([Reply::hang(), Reply::json(200, &json!({"n": 2}))]).await;
-    let error = new_client(&server.base_url())
+    let server = support::scripted([Reply::hang(), Reply::json(200, &json!({"n": 2}))]).await;
+    let error = new_client(&server)
         .raw_call(
             Method::POST,
             "/transfers",
@@ -214,8 +214,8 @@ async fn a_timed_out_get_is_retried_and_a_post_is_not() {
 /// A response whose signature does not verify: the error says so once, its reason in `source()`.
 #[tokio::test]
 async fn a_signature_error_does_not_repeat_its_reason() {
-    let server = TestServer::start([Reply::json(200, &json!({"n": 1})).tampered()]).await;
-    let error = new_client(&server.base_url())
+    let server = support::scripted([Reply::json(200, &json!({"n": 1})).tampered()]).await;
+    let error = new_client(&server)
         .raw_call(Method::GET, "/wallets", &[], None)
         .await
         .unwrap_err();

@@ -97,10 +97,10 @@ fn client_from_env() -> Result<Client, String> {
 /// Prints the response body as pretty JSON on stdout (exit 0), or one `error:` line on stderr
 /// (exit 1).
 #[allow(dead_code, reason = "keep_token prints tokens, not a response")]
-pub fn report<T: serde::Serialize, E: Display>(
+pub fn report<T: serde::Serialize, E: Display + std::fmt::Debug>(
     result: Result<ResponseValue<T>, Error<E>>,
 ) -> ExitCode {
-    let json = result.map_err(|e| e.to_string()).and_then(|response| {
+    let json = result.map_err(|e| chain(&e)).and_then(|response| {
         serde_json::to_string_pretty(response.body()).map_err(|e| e.to_string())
     });
     match json {
@@ -113,4 +113,16 @@ pub fn report<T: serde::Serialize, E: Display>(
             ExitCode::FAILURE
         }
     }
+}
+
+/// An error and its sources on one line, `outer: inner: …`: each `Display` says only its own
+/// part.
+pub fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut next = error.source();
+    while let Some(source) = next {
+        text.push_str(&format!(": {source}"));
+        next = source.source();
+    }
+    text
 }
