@@ -123,9 +123,7 @@ impl RawResponse {
 
     /// Decodes the JSON body as a success value.
     #[doc(hidden)]
-    pub fn decode<T: serde::de::DeserializeOwned, E>(
-        self,
-    ) -> Result<ResponseValue<T>, Error<E>> {
+    pub fn decode<T: serde::de::DeserializeOwned, E>(self) -> Result<ResponseValue<T>, Error<E>> {
         match serde_json::from_slice(&self.body) {
             Ok(body) => Ok(ResponseValue {
                 status: self.status,
@@ -154,10 +152,7 @@ impl RawResponse {
 
     /// Decodes the JSON body of a documented error response.
     #[doc(hidden)]
-    pub fn api_error<B: serde::de::DeserializeOwned, E>(
-        self,
-        variant: fn(B) -> E,
-    ) -> Error<E> {
+    pub fn api_error<B: serde::de::DeserializeOwned, E>(self, variant: fn(B) -> E) -> Error<E> {
         let attempts = self.attempts;
         let error = match serde_json::from_slice(&self.body) {
             Ok(body) => Error::Api {

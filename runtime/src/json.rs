@@ -352,4 +352,3 @@ macro_rules! __json_tagged {
         }
     };
 }
-

@@ -37,6 +37,8 @@ mod retry;
 
 mod org;
 mod store;
+#[cfg(all(feature = "sqlite", unix))]
+mod store_files;
 #[cfg(feature = "postgres")]
 mod store_postgres;
 #[cfg(feature = "sqlite")]

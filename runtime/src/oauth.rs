@@ -135,9 +135,7 @@ pub(crate) async fn refresh_token(
 }
 
 /// Reads a verified answer of the token endpoint by its status, as the spec documents it.
-fn answer(
-    response: RawResponse,
-) -> Result<ResponseValue<TokenAnswer>, Error<TokenEndpointError>> {
+fn answer(response: RawResponse) -> Result<ResponseValue<TokenAnswer>, Error<TokenEndpointError>> {
     match response.status().as_u16() {
         200..=299 => response.decode(),
         400..=499 => Err(response.api_error(TokenEndpointError::ClientError)),

@@ -3,12 +3,13 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 use std::sync::mpsc::{SyncSender, sync_channel};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio_postgres::config::Host;
+use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use tokio_postgres::{Client, Config, NoTls};
 
 use crate::dedup::{EventDedup, Seen};
@@ -28,6 +29,15 @@ const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS cobo_token_pairs (
     access_token text NOT NULL,
     refresh_token text NOT NULL,
     expires_at_ms bigint NOT NULL,
+    PRIMARY KEY (client_id, org_id)
+)";
+
+/// Which organizations' stored Refresh Token the server refused (`invalid_grant`), by the
+/// SHA-256 of that token: the mark lapses by itself when a new pair is saved.
+const REFUSALS_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS cobo_token_refusals (
+    client_id text NOT NULL,
+    org_id text NOT NULL,
+    refresh_token_sha256 bytea NOT NULL,
     PRIMARY KEY (client_id, org_id)
 )";
 
@@ -126,7 +136,6 @@ impl PostgresStores {
                 client_id: client_id.to_owned(),
                 org_id: org_id.to_owned(),
             },
-            lock: Arc::new(Mutex::new(None)),
         }
     }
 }
@@ -301,8 +310,6 @@ impl Key {
 pub struct PostgresStore {
     shared: Arc<Shared>,
     key: Key,
-    /// The id of the connection holding this store's advisory lock, while its [`StoreLock`] lives.
-    lock: Arc<Mutex<Option<u64>>>,
 }
 
 impl fmt::Debug for PostgresStore {
@@ -316,13 +323,6 @@ impl fmt::Debug for PostgresStore {
 }
 
 impl PostgresStore {
-    fn held_lock(&self) -> Option<u64> {
-        *self
-            .lock
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner())
-    }
-
     fn corrupt(&self, reason: impl Into<String>) -> StoreError {
         StoreError::CorruptRow {
             location: self.shared.location.clone(),
@@ -335,16 +335,11 @@ impl PostgresStore {
 /// Closes the connection holding the advisory lock, which releases it.
 struct Release {
     id: u64,
-    slot: Arc<Mutex<Option<u64>>>,
     requests: UnboundedSender<Request>,
 }
 
 impl Drop for Release {
     fn drop(&mut self) {
-        self.slot
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner())
-            .take();
         let _ = self.requests.send(Request::Unlock { id: self.id });
     }
 }
@@ -352,11 +347,7 @@ impl Drop for Release {
 impl TokenStore for PostgresStore {
     fn load(&self) -> Result<Option<TokenPair>, StoreError> {
         let key = self.key.clone();
-        let lock = self.held_lock();
-        let Some(row) = self
-            .shared
-            .call(|reply| Request::Load { key, lock, reply })?
-        else {
+        let Some(row) = self.shared.call(|reply| Request::Load { key, reply })? else {
             return Ok(None);
         };
         let text = |value: Result<String, ()>, column: &str| match value {
@@ -377,18 +368,43 @@ impl TokenStore for PostgresStore {
 
     fn save(&self, pair: &TokenPair) -> Result<(), StoreError> {
         let key = self.key.clone();
-        let lock = self.held_lock();
-        let access_token = pair.access_token().to_owned();
-        let refresh_token = pair.refresh_token().to_owned();
-        let expires_at_ms = i64::try_from(pair.expires_at_ms()).unwrap_or(i64::MAX);
+        let pair = pair.clone();
         self.shared.call(|reply| Request::Save {
             key,
-            lock,
-            access_token,
-            refresh_token,
-            expires_at_ms,
+            pair,
+            replacing: Replacing::Any,
+            reply: Reply::from(reply),
+        })?;
+        Ok(())
+    }
+
+    /// One statement: the upsert changes the row only while it holds `replacing`, on any
+    /// connection (the lock's may be gone).
+    fn save_if(&self, pair: &TokenPair, replacing: Option<&str>) -> Result<bool, StoreError> {
+        let key = self.key.clone();
+        let pair = pair.clone();
+        let replacing = match replacing {
+            Some(token) => Replacing::Token(Secret(token.to_owned())),
+            None => Replacing::Nothing,
+        };
+        self.shared.call(|reply| Request::Save {
+            key,
+            pair,
+            replacing,
             reply,
         })
+    }
+
+    fn mark_refused(&self, refresh_token: &str) -> Result<(), StoreError> {
+        let key = self.key.clone();
+        let token = Secret(refresh_token.to_owned());
+        self.shared
+            .call(|reply| Request::MarkRefused { key, token, reply })
+    }
+
+    fn is_refused(&self) -> Result<bool, StoreError> {
+        let key = self.key.clone();
+        self.shared.call(|reply| Request::IsRefused { key, reply })
     }
 
     fn try_lock(&self) -> Result<Option<StoreLock>, StoreError> {
@@ -396,16 +412,53 @@ impl TokenStore for PostgresStore {
         let Some(id) = self.shared.call(|reply| Request::Lock { key, reply })? else {
             return Ok(None);
         };
-        *self
-            .lock
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner()) = Some(id);
         Ok(Some(StoreLock::holding(Release {
             id,
-            slot: self.lock.clone(),
             requests: self.shared.requests.clone(),
         })))
     }
+}
+
+/// A token handed to the driver: its `Debug`, which the driver logs at debug level with every
+/// statement's parameters, is `<redacted>`.
+struct Secret(String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl ToSql for Secret {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut bytes::BytesMut,
+    ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        self.0.as_str().to_sql(ty, out)
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        <&str as ToSql>::accepts(ty)
+    }
+
+    to_sql_checked!();
+}
+
+/// Which stored pair a save may replace.
+enum Replacing {
+    /// Whatever is stored (an unconditional save).
+    Any,
+    /// Only the absence of a pair.
+    Nothing,
+    /// Only a pair with this Refresh Token.
+    Token(Secret),
+}
+
+/// The SHA-256 of a refused Refresh Token, as `cobo_token_refusals` keeps it.
+fn sha256(token: &str) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(token.as_bytes()).to_vec()
 }
 
 type Reply<T> = SyncSender<Result<T, Failure>>;
@@ -432,16 +485,22 @@ enum Request {
     },
     Load {
         key: Key,
-        lock: Option<u64>,
         reply: Reply<Option<Row>>,
     },
     Save {
         key: Key,
-        lock: Option<u64>,
-        access_token: String,
-        refresh_token: String,
-        expires_at_ms: i64,
+        pair: TokenPair,
+        replacing: Replacing,
+        reply: Reply<bool>,
+    },
+    MarkRefused {
+        key: Key,
+        token: Secret,
         reply: Reply<()>,
+    },
+    IsRefused {
+        key: Key,
+        reply: Reply<bool>,
     },
     Lock {
         key: Key,
@@ -529,21 +588,26 @@ impl Worker {
                 let result = bounded("create the table in", self.migrate()).await;
                 let _ = reply.send(result);
             }
-            Request::Load { key, lock, reply } => {
-                let result = bounded("read a pair from", self.load(key, lock)).await;
+            Request::Load { key, reply } => {
+                let result = bounded("read a pair from", self.load(key)).await;
                 let _ = reply.send(result);
             }
             Request::Save {
                 key,
-                lock,
-                access_token,
-                refresh_token,
-                expires_at_ms,
+                pair,
+                replacing,
                 reply,
             } => {
-                let save = self.save(key, lock, access_token, refresh_token, expires_at_ms);
-                let result = bounded("save a pair in", save).await;
-                let _ = reply.send(result);
+                let save = self.save(key, pair, replacing);
+                let _ = reply.send(bounded("save a pair in", save).await);
+            }
+            Request::MarkRefused { key, token, reply } => {
+                let mark = self.mark_refused(key, token);
+                let _ = reply.send(bounded("record a refused token in", mark).await);
+            }
+            Request::IsRefused { key, reply } => {
+                let read = self.is_refused(key);
+                let _ = reply.send(bounded("read the pair's state from", read).await);
             }
             Request::Lock { key, reply } => {
                 let result = bounded("take a refresh lock in", self.lock(key)).await;
@@ -605,33 +669,19 @@ impl Worker {
         Ok(self.shared.as_ref().expect("connected above"))
     }
 
-    /// The connection of lock `lock` if one is held, else the shared one. A lock whose
-    /// connection broke is lost: using another connection could let two replicas write.
-    async fn connection(&mut self, lock: Option<u64>) -> Result<&Client, Failure> {
-        match lock {
-            Some(id) => match self.locks.get(&id) {
-                Some(client) if !client.is_closed() => Ok(client),
-                _ => Err(Failure {
-                    action: "use the refresh lock in",
-                    source: "the lock's connection was lost, and the lock with it".into(),
-                }),
-            },
-            None => self.shared().await,
-        }
-    }
-
     async fn migrate(&mut self) -> Result<(), Failure> {
         let client = self.shared().await?;
         client
             .batch_execute(&format!(
-                "BEGIN; SELECT pg_advisory_xact_lock({SCHEMA_LOCK}); {SCHEMA}; {EVENTS_SCHEMA}; COMMIT;"
+                "BEGIN; SELECT pg_advisory_xact_lock({SCHEMA_LOCK}); {SCHEMA}; {REFUSALS_SCHEMA}; \
+                 {EVENTS_SCHEMA}; COMMIT;"
             ))
             .await
             .map_err(failure("create the table in"))
     }
 
-    async fn load(&mut self, key: Key, lock: Option<u64>) -> Result<Option<Row>, Failure> {
-        let client = self.connection(lock).await?;
+    async fn load(&mut self, key: Key) -> Result<Option<Row>, Failure> {
+        let client = self.shared().await?;
         let row = client
             .query_opt(
                 "SELECT access_token, refresh_token, expires_at_ms FROM cobo_token_pairs \
@@ -647,34 +697,96 @@ impl Worker {
         }))
     }
 
+    /// Upserts the pair if the row holds what `replacing` allows; `false` when it held another
+    /// pair (unless that pair is this one: a save whose answer was lost and that is repeated).
     async fn save(
         &mut self,
         key: Key,
-        lock: Option<u64>,
-        access_token: String,
-        refresh_token: String,
-        expires_at_ms: i64,
-    ) -> Result<(), Failure> {
-        let client = self.connection(lock).await?;
-        client
-            .execute(
-                "INSERT INTO cobo_token_pairs \
-                 (client_id, org_id, access_token, refresh_token, expires_at_ms) \
-                 VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT (client_id, org_id) DO UPDATE SET \
-                 access_token = excluded.access_token, refresh_token = excluded.refresh_token, \
-                 expires_at_ms = excluded.expires_at_ms",
-                &[
-                    &key.client_id,
-                    &key.org_id,
-                    &access_token,
-                    &refresh_token,
-                    &expires_at_ms,
-                ],
+        pair: TokenPair,
+        replacing: Replacing,
+    ) -> Result<bool, Failure> {
+        let fail = failure("save a pair in");
+        let access = Secret(pair.access_token().to_owned());
+        let refresh = Secret(pair.refresh_token().to_owned());
+        let expires_at_ms = i64::try_from(pair.expires_at_ms()).unwrap_or(i64::MAX);
+        let (condition, expected) = match replacing {
+            Replacing::Any => ("true", None),
+            Replacing::Nothing => ("false", None),
+            Replacing::Token(token) => ("cobo_token_pairs.refresh_token = $6", Some(token)),
+        };
+        let statement = format!(
+            "INSERT INTO cobo_token_pairs \
+             (client_id, org_id, access_token, refresh_token, expires_at_ms) \
+             VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (client_id, org_id) DO UPDATE SET \
+             access_token = excluded.access_token, refresh_token = excluded.refresh_token, \
+             expires_at_ms = excluded.expires_at_ms WHERE {condition}"
+        );
+        let client = self.shared().await?;
+        let mut params: Vec<&(dyn ToSql + Sync)> = vec![
+            &key.client_id,
+            &key.org_id,
+            &access,
+            &refresh,
+            &expires_at_ms,
+        ];
+        if let Some(expected) = &expected {
+            params.push(expected);
+        }
+        if client.execute(&statement, &params).await.map_err(&fail)? == 1 {
+            return Ok(true);
+        }
+        let same = client
+            .query_opt(
+                "SELECT 1 FROM cobo_token_pairs WHERE client_id = $1 AND org_id = $2 \
+                 AND access_token = $3 AND refresh_token = $4",
+                &[&key.client_id, &key.org_id, &access, &refresh],
             )
             .await
-            .map_err(failure("save a pair in"))?;
+            .map_err(&fail)?;
+        Ok(same.is_some())
+    }
+
+    async fn mark_refused(&mut self, key: Key, token: Secret) -> Result<(), Failure> {
+        let client = self.shared().await?;
+        client
+            .execute(
+                "INSERT INTO cobo_token_refusals (client_id, org_id, refresh_token_sha256) \
+                 SELECT client_id, org_id, $3 FROM cobo_token_pairs \
+                 WHERE client_id = $1 AND org_id = $2 AND refresh_token = $4 \
+                 ON CONFLICT (client_id, org_id) DO UPDATE \
+                 SET refresh_token_sha256 = excluded.refresh_token_sha256",
+                &[&key.client_id, &key.org_id, &sha256(&token.0), &token],
+            )
+            .await
+            .map_err(failure("record a refused token in"))?;
         Ok(())
+    }
+
+    async fn is_refused(&mut self, key: Key) -> Result<bool, Failure> {
+        let client = self.shared().await?;
+        let row = client
+            .query_opt(
+                "SELECT p.refresh_token FROM cobo_token_pairs p \
+                 JOIN cobo_token_refusals r USING (client_id, org_id) \
+                 WHERE p.client_id = $1 AND p.org_id = $2",
+                &[&key.client_id, &key.org_id],
+            )
+            .await
+            .map_err(failure("read the pair's state from"))?;
+        let Some(row) = row else { return Ok(false) };
+        let stored: String = row
+            .try_get(0)
+            .map_err(failure("read the pair's state from"))?;
+        let refused = client
+            .query_opt(
+                "SELECT 1 FROM cobo_token_refusals WHERE client_id = $1 AND org_id = $2 \
+                 AND refresh_token_sha256 = $3",
+                &[&key.client_id, &key.org_id, &sha256(&stored)],
+            )
+            .await
+            .map_err(failure("read the pair's state from"))?;
+        Ok(refused.is_some())
     }
 
     async fn lock(&mut self, key: Key) -> Result<Option<u64>, Failure> {

@@ -9,7 +9,9 @@ mod support;
 use std::sync::{OnceLock, RwLock, RwLockReadGuard};
 use std::time::{Duration, SystemTime};
 
-use cobo_waas2_runtime::{PostgresStores, StoreError, TokenManager, TokenPair, TokenStore, TokenStores};
+use cobo_waas2_runtime::{
+    PostgresStores, StoreError, TokenManager, TokenPair, TokenStore, TokenStores,
+};
 use stores::Postgres;
 use support::Rotating;
 

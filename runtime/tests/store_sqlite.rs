@@ -54,6 +54,8 @@ fn opening_a_new_database_waits_while_another_process_switches_it_to_wal() {
     let dir = TempDir::new("sqlite-open-race");
     let path = dir.0.join("tokens.db");
     let raw = rusqlite::Connection::open(&path).unwrap();
+    // The store refuses a database other users can read.
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     raw.execute_batch("BEGIN IMMEDIATE").unwrap();
     let held = Duration::from_millis(300);
     let releaser = std::thread::spawn(move || {

@@ -41,7 +41,8 @@ pub fn response_key_hex() -> String {
 
 /// The test server's response key, as the client takes it.
 pub fn response_key() -> cobo_waas2_runtime::ResponseKey {
-    cobo_waas2_runtime::ResponseKey::from_hex(&response_key_hex()).expect("test response key is valid")
+    cobo_waas2_runtime::ResponseKey::from_hex(&response_key_hex())
+        .expect("test response key is valid")
 }
 
 /// Milliseconds since the Unix epoch.
@@ -592,19 +593,21 @@ pub fn example_path(name: &str) -> std::path::PathBuf {
             .expect("the profile directory")
             .to_path_buf();
         let dir = profile_dir.join("examples");
-        let built = [
-            "keep_token",
-            "org_call",
-            "webhook_server",
-        ]
-        .iter()
-        .all(|name| {
-            dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
-                .is_file()
-        });
+        let built = ["keep_token", "org_call", "webhook_server"]
+            .iter()
+            .all(|name| {
+                dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+                    .is_file()
+            });
         if !built {
             let mut cargo = std::process::Command::new(env!("CARGO"));
-            cargo.args(["build", "-p", "cobo-waas2-runtime", "--examples", "--all-features"]);
+            cargo.args([
+                "build",
+                "-p",
+                "cobo-waas2-runtime",
+                "--examples",
+                "--all-features",
+            ]);
             for (name, _) in std::env::vars_os() {
                 let name = name.to_string_lossy();
                 let set_by_cargo = [
