@@ -423,7 +423,7 @@ impl TokenManager {
         let (pair, lifetime) = pair_from("get_token", grant, None)?;
         let replacing = stored.map(|stored| stored.refresh_token().to_owned());
         let token = match self
-            .save_and_adopt(pair, lifetime, replacing, Some(lock))
+            .save_and_adopt(pair, lifetime, replacing, Some(lock), SAVE_ATTEMPTS)
             .await?
         {
             Some(token) => token,
@@ -534,7 +534,10 @@ impl TokenManager {
                 None => self.try_lock_once().await,
             };
             // `None`: another writer replaced the pair this one was to replace; start over.
-            if let Some(token) = self.save_and_adopt(pair, lifetime, replacing, lock).await? {
+            if let Some(token) = self
+                .save_and_adopt(pair, lifetime, replacing, lock, SAVE_ATTEMPTS)
+                .await?
+            {
                 return Ok(token);
             }
         }
@@ -566,7 +569,7 @@ impl TokenManager {
         };
         let replacing = Some(stored.refresh_token().to_owned());
         match self
-            .save_and_adopt(pair, lifetime, replacing, Some(lock))
+            .save_and_adopt(pair, lifetime, replacing, Some(lock), SAVE_ATTEMPTS)
             .await?
         {
             Some(token) => Ok(token),
@@ -633,6 +636,7 @@ impl TokenManager {
         lifetime: Duration,
         replacing: Option<String>,
         mut lock: Option<StoreLock>,
+        attempts: u32,
     ) -> Result<Option<AccessToken>, TokenError> {
         let mut pause = Duration::from_millis(100);
         let mut attempt = 1;
@@ -661,13 +665,16 @@ impl TokenManager {
                 error = %error,
                 "could not save the new token pair; it is kept and saved again"
             );
-            if attempt >= SAVE_ATTEMPTS {
+            if attempt >= attempts {
                 self.state().unsaved = Some(Unsaved {
                     pair,
                     lifetime,
                     replacing,
                     lock,
                 });
+                if attempts > 1 {
+                    self.keep_saving();
+                }
                 return Err(error.into());
             }
             tokio::time::sleep(pause).await;
@@ -679,6 +686,40 @@ impl TokenManager {
                 lock.replace(fresh).map(release);
             }
         }
+    }
+
+    /// Saves the unsaved pair in the background, until saved or for the lock wait: other
+    /// replicas that find its consumed Refresh Token refused adopt it within their grace, even
+    /// if this manager is not called again. A call in progress does the saving instead.
+    fn keep_saving(&self) {
+        let this = self.clone();
+        let retry = async move {
+            let started = Instant::now();
+            let mut pause = Duration::from_millis(200);
+            while started.elapsed() < this.inner.lock_wait {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(2));
+                let Ok(_flight) = this.inner.refresh.try_lock() else {
+                    continue;
+                };
+                let Some(unsaved) = this.state().unsaved.take() else {
+                    return;
+                };
+                let saved = this
+                    .save_and_adopt(
+                        unsaved.pair,
+                        unsaved.lifetime,
+                        unsaved.replacing,
+                        unsaved.lock,
+                        1,
+                    )
+                    .await;
+                if saved.is_ok() {
+                    return;
+                }
+            }
+        };
+        tokio::spawn(retry.in_current_span().with_current_subscriber());
     }
 
     /// Runs `f` on the store on tokio's blocking threads, bounded by the store timeout.

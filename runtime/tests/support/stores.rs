@@ -211,6 +211,46 @@ impl Postgres {
         self.pg_ctl("start");
     }
 
+    /// Runs `sql` with psql as the superuser; its unaligned output.
+    pub fn psql(&self, sql: &str) -> String {
+        let psql = if self.bin.join("psql").is_file() {
+            self.bin.join("psql")
+        } else {
+            PathBuf::from("psql")
+        };
+        let output = Command::new(psql)
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "postgres",
+            ])
+            .args(["-d", "postgres", "-X", "-A", "-t", "-c", sql])
+            .stdin(Stdio::null())
+            .output()
+            .expect("run psql");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// Ends the sessions holding advisory locks (the refresh locks): what a failover or an idle
+    /// reaper does to a replica's lock connection.
+    pub fn kill_lock_connections(&self) -> String {
+        self.psql(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_locks \
+             WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()",
+        )
+    }
+
+    /// Ends every client session but psql's own: the lock's and the saves' connections.
+    pub fn kill_all_connections(&self) -> String {
+        self.psql(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+             WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()",
+        )
+    }
+
     /// The URL of the cluster's `postgres` database.
     pub fn url(&self) -> String {
         format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
