@@ -320,10 +320,6 @@ enum Fault {
 fn replicas_ride_through(fault: Fault, rounds: u64) {
     let Some(pg) = cluster() else { return };
     let _alone = RUNNING.write().unwrap_or_else(|p| p.into_inner());
-    let _ = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::INFO)
-        .with_writer(std::io::stderr)
-        .try_init();
     let client_id = format!("faults-{fault:?}");
     let rotating = Rotating::new(0);
     let inner = rotating.handler();
