@@ -43,6 +43,8 @@ mod store_files;
 mod store_postgres;
 #[cfg(feature = "sqlite")]
 mod store_sqlite;
+#[cfg(feature = "postgres")]
+mod store_tls;
 mod token;
 mod token_orgs;
 

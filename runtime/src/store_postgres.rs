@@ -16,6 +16,7 @@ use crate::dedup::{EventDedup, Seen};
 use crate::store::{
     EXPIRED_EVENTS_PER_CLAIM, EventTimes, StoreError, StoreLock, TokenPair, TokenStore,
 };
+use crate::store_tls::Tls;
 use crate::token_orgs::TokenStores;
 
 /// How long one database operation (connecting included) may take.
@@ -66,10 +67,20 @@ const SCHEMA_LOCK: i64 = 0x636f_626f;
 /// - **Typed errors**: connection and query failures are [`StoreError::Database`] naming
 ///   `user@host:port/dbname`, never the password; a bad row is a [`StoreError::CorruptRow`].
 ///
-/// Connections are plain TCP or Unix sockets (no TLS): keep the database on a private network
-/// or reach it through a local proxy. The store's calls block the calling thread for one round
-/// trip to the database (a thread of the store runs the driver), as [`FileStore`] blocks for an
-/// fsync.
+/// - **TLS as libpq reads the URL** (rustls): `sslmode=disable|prefer|require|verify-ca|
+///   verify-full` and `sslrootcert=PATH` (or `system`: the Mozilla roots). Without `sslmode`, a
+///   remote host gets `verify-full`, a loopback host or Unix socket `prefer`. Plaintext to a
+///   remote host needs an explicit `sslmode=disable`; a server without TLS, or a certificate
+///   that fails verification, is [`StoreError::Refused`].
+/// - **Saves independent of the lock**: a save is one compare-and-swap statement on the
+///   Refresh Token it replaces, on any connection, so a pair is saved even after the lock's
+///   connection died.
+/// - **Tokens redacted**: they reach the driver in a wrapper whose `Debug` (which the driver
+///   logs at debug level) is `<redacted>`.
+///
+/// The store's calls block the calling thread for one round trip to the database (a thread of
+/// the store runs the driver); the [`TokenManager`](crate::TokenManager) makes them on tokio's
+/// blocking threads, as [`FileStore`] blocks for an fsync.
 ///
 /// [`FileStore`]: crate::FileStore
 #[derive(Clone)]
@@ -94,18 +105,29 @@ impl fmt::Debug for PostgresStores {
 impl PostgresStores {
     /// Connects to the database at `url` (`postgres://user:password@host:port/dbname` or
     /// `host=… user=…`) and creates the table if it is not there.
+    ///
+    /// TLS follows libpq's `sslmode` and `sslrootcert` (see [`PostgresStores`]).
     pub fn connect(url: &str) -> Result<Self, StoreError> {
-        let config: Config = url.parse().map_err(|_| StoreError::Database {
-            database: "PostgreSQL",
-            action: "parse the URL of",
-            location: "(the given URL)".to_owned(),
+        let bad_url = |reason: String| StoreError::Refused {
+            location: "(the given PostgreSQL URL)".to_owned(),
+            reason,
+        };
+        let split = crate::store_tls::split(url).map_err(bad_url)?;
+        let mut config: Config = split.rest.parse().map_err(|_| {
             // The driver's message may quote the URL, password included.
-            source: "not a postgres:// URL or key=value connection string".into(),
+            bad_url("not a postgres:// URL or key=value connection string".to_owned())
         })?;
         let location = location(&config);
+        let tls = crate::store_tls::configure(&mut config, &split).map_err(|reason| {
+            StoreError::Refused {
+                location: location.clone(),
+                reason,
+            }
+        })?;
         let (requests, receiver) = unbounded_channel();
         let worker = Worker {
             config,
+            tls,
             shared: None,
             locks: HashMap::new(),
             spare: None,
@@ -259,6 +281,20 @@ impl Shared {
     }
 
     fn failed(&self, failure: Failure) -> StoreError {
+        if failure.refused {
+            // The driver's own message is only "error performing TLS handshake": the causes
+            // say which certificate check failed.
+            let mut reason = failure.source.to_string();
+            let mut cause = failure.source.source();
+            while let Some(e) = cause {
+                reason = format!("{reason}: {e}");
+                cause = e.source();
+            }
+            return StoreError::Refused {
+                location: self.location.clone(),
+                reason,
+            };
+        }
         StoreError::Database {
             database: "PostgreSQL",
             action: failure.action,
@@ -469,6 +505,8 @@ type AsyncReply<T> = tokio::sync::oneshot::Sender<Result<T, Failure>>;
 /// What the driver thread reports: what it was doing and why it failed.
 struct Failure {
     action: &'static str,
+    /// The server or its certificate was refused: not transient.
+    refused: bool,
     source: Box<dyn std::error::Error + Send + Sync>,
 }
 
@@ -536,6 +574,7 @@ enum Request {
 /// held advisory lock.
 struct Worker {
     config: Config,
+    tls: Tls,
     shared: Option<Client>,
     locks: HashMap<u64, Client>,
     /// A connection whose lock attempt failed, kept for the next attempt.
@@ -546,6 +585,7 @@ struct Worker {
 fn failure(action: &'static str) -> impl Fn(tokio_postgres::Error) -> Failure {
     move |e| Failure {
         action,
+        refused: false,
         source: Box::new(e),
     }
 }
@@ -560,6 +600,7 @@ async fn bounded<T>(
         .unwrap_or_else(|_| {
             Err(Failure {
                 action,
+                refused: false,
                 source: format!("no answer within {} s", OPERATION_TIMEOUT.as_secs()).into(),
             })
         })
@@ -649,15 +690,24 @@ impl Worker {
     }
 
     async fn connect(&self) -> Result<Client, Failure> {
-        let (client, connection) = self
-            .config
-            .connect(NoTls)
-            .await
-            .map_err(failure("connect to"))?;
-        tokio::spawn(async move {
-            let _ = connection.await;
-        });
-        Ok(client)
+        let refused = |e: tokio_postgres::Error| Failure {
+            action: "connect to",
+            refused: crate::store_tls::is_refusal(&e),
+            source: Box::new(e),
+        };
+        match &self.tls {
+            Tls::None => {
+                let (client, connection) = self.config.connect(NoTls).await.map_err(refused)?;
+                tokio::spawn(connection);
+                Ok(client)
+            }
+            Tls::Rustls(tls) => {
+                let (client, connection) =
+                    self.config.connect(tls.clone()).await.map_err(refused)?;
+                tokio::spawn(connection);
+                Ok(client)
+            }
+        }
     }
 
     /// The shared connection, (re)connected if need be.

@@ -211,6 +211,34 @@ impl Postgres {
         self.pg_ctl("start");
     }
 
+    /// The port it listens on, on 127.0.0.1.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Turns TLS on with this certificate and key (PEM files), as `server.crt`/`server.key`
+    /// of the data directory, and reloads the configuration.
+    pub fn enable_ssl(&self, cert: &Path, key: &Path) {
+        use std::os::unix::fs::PermissionsExt;
+        for (from, name) in [(cert, "server.crt"), (key, "server.key")] {
+            let to = self.data().join(name);
+            std::fs::copy(from, &to).unwrap();
+            std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o600)).unwrap();
+            if is_root() {
+                let status = Command::new("chown")
+                    .arg("postgres:postgres")
+                    .arg(&to)
+                    .status()
+                    .unwrap();
+                assert!(status.success());
+            }
+        }
+        self.psql("ALTER SYSTEM SET ssl = on");
+        self.psql("SELECT pg_reload_conf()");
+        std::thread::sleep(Duration::from_millis(500));
+        assert_eq!(self.psql("SHOW ssl").trim(), "on");
+    }
+
     /// Runs `sql` with psql as the superuser; its unaligned output.
     pub fn psql(&self, sql: &str) -> String {
         let psql = if self.bin.join("psql").is_file() {
