@@ -650,11 +650,15 @@ impl TokenManager {
             let error = match saved {
                 Ok(true) => {
                     let token = self.adopt(pair, Some(lifetime));
-                    lock.map(release);
+                    if let Some(lock) = lock {
+                        release(lock);
+                    }
                     return Ok(Some(token));
                 }
                 Ok(false) => {
-                    lock.map(release);
+                    if let Some(lock) = lock {
+                        release(lock);
+                    }
                     return Ok(None);
                 }
                 Err(e) => e,
@@ -683,7 +687,9 @@ impl TokenManager {
             // The lock's connection may have died with the save's: a fresh lock replaces it
             // (when the old one is alive, the fresh one is refused and the old one kept).
             if let Some(fresh) = self.try_lock_once().await {
-                lock.replace(fresh).map(release);
+                if let Some(old) = lock.replace(fresh) {
+                    release(old);
+                }
             }
         }
     }
