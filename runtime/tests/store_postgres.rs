@@ -456,3 +456,73 @@ fn replicas_ride_through_every_connection_killed_mid_refresh() {
 fn replicas_ride_through_a_server_restart_mid_refresh() {
     replicas_ride_through(Fault::Restart, 8);
 }
+
+/// Two `keep_token` processes share an empty store for 8 s, refreshing on every call, while
+/// the lock connections, every connection, or the server itself are struck at random instants.
+/// Neither needs re-authorization nor stops; `get_token` is called once; the store never falls
+/// behind what they printed.
+#[test]
+#[ignore = "needs PostgreSQL: starts a throwaway cluster (cargo xtask test provides the server programs)"]
+fn two_keep_token_processes_ride_through_connection_kills_and_restarts() {
+    let Some(pg) = cluster() else { return };
+    let _alone = RUNNING.write().unwrap_or_else(|p| p.into_inner());
+    let stores = PostgresStores::connect(&pg.url()).unwrap();
+    stores.remove("client-1", "org-1").unwrap();
+    let rotating = Rotating::new(0);
+    let (_runtime, server) = support::serve_in_background(rotating.handler());
+    let mut children =
+        [0; 2].map(|_| support::keep_token::KeepToken::spawn(pg.url(), &server.base_url()));
+    let mut delays = support::keep_token::RandomDelays::seeded();
+    let started = std::time::Instant::now();
+    let mut struck = [0; 3];
+    while started.elapsed() < Duration::from_secs(8) {
+        std::thread::sleep(delays.next(50, 500));
+        let fault = (delays.next(0, 3).as_millis()) as usize;
+        struck[fault] += 1;
+        match fault {
+            0 => drop(pg.kill_lock_connections()),
+            1 => drop(pg.kill_all_connections()),
+            _ => pg.restart(),
+        }
+    }
+    // Let them settle after the last fault, then stop them.
+    std::thread::sleep(Duration::from_secs(2));
+    let mut printed_last = Vec::new();
+    for child in &mut children {
+        child.kill();
+    }
+    for child in children {
+        let run = child.finish();
+        assert!(run.exited.is_none(), "a child stopped: {}", run.stderr);
+        let last = run.printed.last().expect("printed tokens");
+        printed_last.push(support::token_number(last));
+    }
+    let gets = server
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET")
+        .count();
+    assert_eq!(gets, 1, "get_token once from the empty store");
+    let stored = stores.store("client-1", "org-1").load().unwrap().unwrap();
+    let stored = support::token_number(stored.access_token());
+    for last in &printed_last {
+        assert!(
+            stored >= *last,
+            "the store holds {stored}, older than the printed {last}"
+        );
+    }
+    // A kill can land between the server's answer and the save, only at the very end.
+    assert!(rotating.issued() - stored <= 2, "the store fell behind");
+    let posts = server
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST")
+        .count() as u64;
+    eprintln!(
+        "2 keep_token processes, faults {struck:?} (lock kills, all-connection kills, restarts): \
+         {} refreshes, {} stale refresh tokens presented (each followed by adopting the other's \
+         pair), 0 re-authorizations",
+        rotating.refreshes(),
+        posts - rotating.refreshes()
+    );
+}
