@@ -3,24 +3,32 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio_postgres::config::Host;
 use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
-use tokio_postgres::{Client, Config, NoTls};
+use tokio_postgres::{Client, Config};
 
 use crate::dedup::{EventDedup, Seen};
 use crate::store::{
     EXPIRED_EVENTS_PER_CLAIM, EventTimes, StoreError, StoreLock, TokenPair, TokenStore,
 };
-use crate::store_tls::Tls;
+use crate::store_tls::MakeRustls;
 use crate::token_orgs::TokenStores;
 
 /// How long one database operation (connecting included) may take.
 const OPERATION_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Connections for reads, saves and webhook claims, shared by every organization: operations
+/// run concurrently on them, so one slow operation does not hold up the others.
+const POOL_SIZE: usize = 4;
+
+/// Lock connections kept open after their lock was released, for the next lock.
+const SPARE_LOCK_CONNECTIONS: usize = 2;
 
 /// The schema, created by the first store that connects; replicas take turns through a
 /// transaction-scoped advisory lock.
@@ -125,14 +133,34 @@ impl PostgresStores {
             }
         })?;
         let (requests, receiver) = unbounded_channel();
-        let worker = Worker {
+        let manager = deadpool_postgres::Manager::from_config(
+            config.clone(),
+            tls.clone(),
+            deadpool_postgres::ManagerConfig {
+                recycling_method: deadpool_postgres::RecyclingMethod::Fast,
+            },
+        );
+        let pool = deadpool_postgres::Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .wait_timeout(Some(OPERATION_TIMEOUT))
+            .create_timeout(Some(OPERATION_TIMEOUT))
+            .recycle_timeout(Some(OPERATION_TIMEOUT))
+            .build()
+            .map_err(|e| StoreError::Database {
+                database: "PostgreSQL",
+                action: "set up the connection pool of",
+                location: location.clone(),
+                source: Box::new(e),
+            })?;
+        let worker = Arc::new(Worker {
             config,
             tls,
-            shared: None,
-            locks: HashMap::new(),
-            spare: None,
-            next_lock: 0,
-        };
+            pool,
+            locks: Mutex::new(HashMap::new()),
+            spare: Mutex::new(Vec::new()),
+            next_lock: AtomicU64::new(0),
+        });
         std::thread::Builder::new()
             .name("cobo-token-postgres".to_owned())
             .spawn(move || worker.run(receiver))
@@ -570,16 +598,20 @@ enum Request {
     },
 }
 
-/// The driver thread's state: the connection for reads and plain saves, and one connection per
-/// held advisory lock.
+/// The driver thread's state: a small pool for reads, saves and claims, and one connection per
+/// held advisory lock (a session lock lives and dies with its connection).
 struct Worker {
     config: Config,
-    tls: Tls,
-    shared: Option<Client>,
-    locks: HashMap<u64, Client>,
-    /// A connection whose lock attempt failed, kept for the next attempt.
-    spare: Option<Client>,
-    next_lock: u64,
+    tls: MakeRustls,
+    pool: deadpool_postgres::Pool,
+    locks: Mutex<HashMap<u64, Client>>,
+    /// Open connections without a lock, for the next lock.
+    spare: Mutex<Vec<Client>>,
+    next_lock: AtomicU64,
+}
+
+fn guard<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poison| poison.into_inner())
 }
 
 fn failure(action: &'static str) -> impl Fn(tokio_postgres::Error) -> Failure {
@@ -607,7 +639,7 @@ async fn bounded<T>(
 }
 
 impl Worker {
-    fn run(mut self, mut requests: UnboundedReceiver<Request>) {
+    fn run(self: Arc<Self>, mut requests: UnboundedReceiver<Request>) {
         let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -617,13 +649,14 @@ impl Worker {
         };
         runtime.block_on(async move {
             while let Some(request) = requests.recv().await {
-                self.handle(request).await;
+                let worker = self.clone();
+                tokio::spawn(async move { worker.handle(request).await });
             }
         });
     }
 
     /// Answers one request, each operation bounded by the operation timeout.
-    async fn handle(&mut self, request: Request) {
+    async fn handle(&self, request: Request) {
         match request {
             Request::Migrate { reply } => {
                 let result = bounded("create the table in", self.migrate()).await;
@@ -654,10 +687,7 @@ impl Worker {
                 let result = bounded("take a refresh lock in", self.lock(key)).await;
                 let _ = reply.send(result);
             }
-            Request::Unlock { id } => {
-                // Closing the connection ends its session, and the session's advisory lock.
-                self.locks.remove(&id);
-            }
+            Request::Unlock { id } => self.unlock(id).await,
             Request::List { client_id, reply } => {
                 let result = bounded("list the organizations in", self.list(client_id)).await;
                 let _ = reply.send(result);
@@ -683,10 +713,6 @@ impl Worker {
                 let _ = reply.send(bounded("release an event in", release).await);
             }
         }
-        if self.shared.as_ref().is_some_and(Client::is_closed) {
-            // The next request reconnects.
-            self.shared = None;
-        }
     }
 
     async fn connect(&self) -> Result<Client, Failure> {
@@ -695,31 +721,46 @@ impl Worker {
             refused: crate::store_tls::is_refusal(&e),
             source: Box::new(e),
         };
-        match &self.tls {
-            Tls::None => {
-                let (client, connection) = self.config.connect(NoTls).await.map_err(refused)?;
-                tokio::spawn(connection);
-                Ok(client)
+        let (client, connection) = self
+            .config
+            .connect(self.tls.clone())
+            .await
+            .map_err(refused)?;
+        tokio::spawn(connection);
+        Ok(client)
+    }
+
+    /// A connection of the pool; a closed one is replaced.
+    async fn shared(&self) -> Result<deadpool_postgres::Object, Failure> {
+        self.pool.get().await.map_err(|e| {
+            let refused = match &e {
+                deadpool_postgres::PoolError::Backend(e) => crate::store_tls::is_refusal(e),
+                _ => false,
+            };
+            Failure {
+                action: "connect to",
+                refused,
+                source: Box::new(e),
             }
-            Tls::Rustls(tls) => {
-                let (client, connection) =
-                    self.config.connect(tls.clone()).await.map_err(refused)?;
-                tokio::spawn(connection);
-                Ok(client)
+        })
+    }
+
+    /// Releases a refresh lock: unlocked on its connection, which is kept for the next lock, or
+    /// closed (which ends the session's lock too).
+    async fn unlock(&self, id: u64) {
+        let Some(client) = guard(&self.locks).remove(&id) else {
+            return;
+        };
+        let unlock = client.batch_execute("SELECT pg_advisory_unlock_all()");
+        if let Ok(Ok(())) = tokio::time::timeout(OPERATION_TIMEOUT, unlock).await {
+            let mut spare = guard(&self.spare);
+            if spare.len() < SPARE_LOCK_CONNECTIONS {
+                spare.push(client);
             }
         }
     }
 
-    /// The shared connection, (re)connected if need be.
-    async fn shared(&mut self) -> Result<&Client, Failure> {
-        if self.shared.as_ref().is_none_or(Client::is_closed) {
-            self.shared = None;
-            self.shared = Some(self.connect().await?);
-        }
-        Ok(self.shared.as_ref().expect("connected above"))
-    }
-
-    async fn migrate(&mut self) -> Result<(), Failure> {
+    async fn migrate(&self) -> Result<(), Failure> {
         let client = self.shared().await?;
         client
             .batch_execute(&format!(
@@ -730,7 +771,7 @@ impl Worker {
             .map_err(failure("create the table in"))
     }
 
-    async fn load(&mut self, key: Key) -> Result<Option<Row>, Failure> {
+    async fn load(&self, key: Key) -> Result<Option<Row>, Failure> {
         let client = self.shared().await?;
         let row = client
             .query_opt(
@@ -749,12 +790,7 @@ impl Worker {
 
     /// Upserts the pair if the row holds what `replacing` allows; `false` when it held another
     /// pair (unless that pair is this one: a save whose answer was lost and that is repeated).
-    async fn save(
-        &mut self,
-        key: Key,
-        pair: TokenPair,
-        replacing: Replacing,
-    ) -> Result<bool, Failure> {
+    async fn save(&self, key: Key, pair: TokenPair, replacing: Replacing) -> Result<bool, Failure> {
         let fail = failure("save a pair in");
         let access = Secret(pair.access_token().to_owned());
         let refresh = Secret(pair.refresh_token().to_owned());
@@ -797,7 +833,7 @@ impl Worker {
         Ok(same.is_some())
     }
 
-    async fn mark_refused(&mut self, key: Key, token: Secret) -> Result<(), Failure> {
+    async fn mark_refused(&self, key: Key, token: Secret) -> Result<(), Failure> {
         let client = self.shared().await?;
         client
             .execute(
@@ -813,7 +849,7 @@ impl Worker {
         Ok(())
     }
 
-    async fn is_refused(&mut self, key: Key) -> Result<bool, Failure> {
+    async fn is_refused(&self, key: Key) -> Result<bool, Failure> {
         let client = self.shared().await?;
         let row = client
             .query_opt(
@@ -839,10 +875,15 @@ impl Worker {
         Ok(refused.is_some())
     }
 
-    async fn lock(&mut self, key: Key) -> Result<Option<u64>, Failure> {
-        let client = match self.spare.take() {
-            Some(client) if !client.is_closed() => client,
-            _ => self.connect().await?,
+    async fn lock(&self, key: Key) -> Result<Option<u64>, Failure> {
+        let spare = {
+            let mut spare = guard(&self.spare);
+            spare.retain(|client| !client.is_closed());
+            spare.pop()
+        };
+        let client = match spare {
+            Some(client) => client,
+            None => self.connect().await?,
         };
         let locked: bool = client
             .query_one("SELECT pg_try_advisory_lock($1)", &[&key.lock_key()])
@@ -850,15 +891,18 @@ impl Worker {
             .and_then(|row| row.try_get(0))
             .map_err(failure("take a refresh lock in"))?;
         if !locked {
-            self.spare = Some(client);
+            let mut spare = guard(&self.spare);
+            if spare.len() < SPARE_LOCK_CONNECTIONS {
+                spare.push(client);
+            }
             return Ok(None);
         }
-        self.next_lock += 1;
-        self.locks.insert(self.next_lock, client);
-        Ok(Some(self.next_lock))
+        let id = self.next_lock.fetch_add(1, Ordering::Relaxed) + 1;
+        guard(&self.locks).insert(id, client);
+        Ok(Some(id))
     }
 
-    async fn list(&mut self, client_id: String) -> Result<Vec<String>, Failure> {
+    async fn list(&self, client_id: String) -> Result<Vec<String>, Failure> {
         let client = self.shared().await?;
         let rows = client
             .query(
@@ -872,7 +916,7 @@ impl Worker {
             .collect()
     }
 
-    async fn remove(&mut self, key: Key) -> Result<bool, Failure> {
+    async fn remove(&self, key: Key) -> Result<bool, Failure> {
         let client = self.shared().await?;
         let removed = client
             .execute(
@@ -889,7 +933,7 @@ impl Worker {
     /// and else reads the state it found. The read sees the statement's snapshot: when a
     /// concurrent claim committed after it (or a release removed the row), the statement runs
     /// again.
-    async fn claim(&mut self, event_id: String, events: EventTimes) -> Result<Seen, Failure> {
+    async fn claim(&self, event_id: String, events: EventTimes) -> Result<Seen, Failure> {
         const CLAIM: &str = "WITH expired AS (
             DELETE FROM cobo_webhook_events WHERE event_id IN (
                 SELECT event_id FROM cobo_webhook_events
@@ -929,7 +973,7 @@ impl Worker {
         Ok(Seen::InProgress)
     }
 
-    async fn complete(&mut self, event_id: String) -> Result<(), Failure> {
+    async fn complete(&self, event_id: String) -> Result<(), Failure> {
         let client = self.shared().await?;
         client
             .execute(
@@ -943,7 +987,7 @@ impl Worker {
         Ok(())
     }
 
-    async fn release(&mut self, event_id: String) -> Result<(), Failure> {
+    async fn release(&self, event_id: String) -> Result<(), Failure> {
         let client = self.shared().await?;
         client
             .execute(

@@ -125,16 +125,9 @@ fn all_local(config: &Config) -> bool {
     })
 }
 
-/// How the store connects: plaintext, or TLS with this configuration.
-#[derive(Clone)]
-pub(crate) enum Tls {
-    None,
-    Rustls(MakeRustls),
-}
-
 /// Applies the TLS settings to `config` (its driver-side `sslmode`) and builds the connector;
 /// a configuration that would send tokens in clear across a network is refused.
-pub(crate) fn configure(config: &mut Config, split: &Split) -> Result<Tls, String> {
+pub(crate) fn configure(config: &mut Config, split: &Split) -> Result<MakeRustls, String> {
     let local = all_local(config);
     let mode = match split.mode {
         Some(mode) => mode,
@@ -142,9 +135,11 @@ pub(crate) fn configure(config: &mut Config, split: &Split) -> Result<Tls, Strin
         None if local => SslMode::Prefer,
         None => SslMode::VerifyFull,
     };
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
     if mode == SslMode::Disable {
         config.ssl_mode(DriverMode::Disable);
-        return Ok(Tls::None);
+        // Never used: the driver does not ask for TLS.
+        return client_config(provider.clone(), Arc::new(AcceptAny(provider)));
     }
     let driver_mode = match (mode, local) {
         (SslMode::Prefer, true) => DriverMode::Prefer,
@@ -152,7 +147,6 @@ pub(crate) fn configure(config: &mut Config, split: &Split) -> Result<Tls, Strin
         _ => DriverMode::Require,
     };
     config.ssl_mode(driver_mode);
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
     let roots = match &split.root {
         Some(path) if path != "system" => Some(read_roots(path)?),
         _ => None,
@@ -180,13 +174,20 @@ pub(crate) fn configure(config: &mut Config, split: &Split) -> Result<Tls, Strin
             }
         }
     };
+    client_config(provider, verifier)
+}
+
+fn client_config(
+    provider: Arc<CryptoProvider>,
+    verifier: Arc<dyn ServerCertVerifier>,
+) -> Result<MakeRustls, String> {
     let tls = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("TLS configuration: {e}"))?
         .dangerous()
         .with_custom_certificate_verifier(verifier)
         .with_no_client_auth();
-    Ok(Tls::Rustls(MakeRustls(Arc::new(tls))))
+    Ok(MakeRustls(Arc::new(tls)))
 }
 
 enum Verify {
