@@ -85,8 +85,8 @@ pub use store_postgres::{PostgresStore, PostgresStores};
 #[cfg(feature = "sqlite")]
 pub use store_sqlite::{SqliteStore, SqliteStores};
 pub use token::{
-    AccessToken, DEFAULT_LOCK_WAIT, DEFAULT_REFRESH_MARGIN, TokenError, TokenManager,
-    TokenManagerBuilder,
+    AccessToken, DEFAULT_INVALID_GRANT_GRACE, DEFAULT_LOCK_WAIT, DEFAULT_REFRESH_MARGIN,
+    DEFAULT_STORE_TIMEOUT, TokenError, TokenManager, TokenManagerBuilder,
 };
 pub use token_orgs::{MemoryStores, Organizations, TokenStores};
 

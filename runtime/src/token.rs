@@ -97,9 +97,10 @@ pub enum TokenError {
         /// The missing field.
         missing: &'static str,
     },
-    /// The store failed. When a new pair could not be saved, the manager keeps it in memory,
-    /// hands it to no caller, keeps holding the store's lock (so no other process refreshes with
-    /// the consumed token), and tries to save it again on the next call.
+    /// The store failed (or timed out: [`StoreError::Timeout`]). When a new pair could not be
+    /// saved, the manager keeps it in memory, hands it to no caller, keeps the store's lock if
+    /// it still can (so no other process refreshes with the consumed token), and saves it again
+    /// in the background and on the next call, by compare-and-swap.
     Store(StoreError),
     /// The refresh this call waited for, started by another caller, failed: it is not
     /// repeated for every waiter (a refresh whose outcome is unknown must not be retried blindly).

@@ -317,41 +317,49 @@ enum Fault {
 /// strikes at a random instant of each refresh (during the call to Cobo or the save after it).
 /// Errors are only transient ones; nobody needs re-authorization; `get_token` is never called;
 /// in the end both replicas hold the pair the server issued last, and the store has it.
+/// `inner`, with `fault` striking at a random instant of each refresh while `armed`: during the
+/// call (its answer is delayed) or the save after it.
+fn striking(
+    inner: support::Handler,
+    fault: Fault,
+    pg: &'static Postgres,
+    armed: std::sync::Arc<std::sync::Mutex<bool>>,
+) -> support::Handler {
+    let delays = std::sync::Mutex::new(support::keep_token::RandomDelays::seeded());
+    Box::new(move |request| {
+        if request.method != "POST" {
+            return inner(request);
+        }
+        let (strike, answer) = {
+            let mut delays = delays.lock().unwrap();
+            (delays.next(1, 40), delays.next(1, 20))
+        };
+        let armed = armed.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(strike);
+            // Held while striking: disarming waits for a strike in progress.
+            let armed = armed.lock().unwrap_or_else(|p| p.into_inner());
+            if !*armed {
+                return;
+            }
+            match fault {
+                Fault::KillLockConnection => drop(pg.kill_lock_connections()),
+                Fault::KillAllConnections => drop(pg.kill_all_connections()),
+                Fault::Restart => pg.restart(),
+            }
+        });
+        inner(request).delayed(answer)
+    })
+}
+
 fn replicas_ride_through(fault: Fault, rounds: u64) {
     let Some(pg) = cluster() else { return };
     let _alone = RUNNING.write().unwrap_or_else(|p| p.into_inner());
     let client_id = format!("faults-{fault:?}");
     let rotating = Rotating::new(0);
-    let inner = rotating.handler();
-    let delays = std::sync::Arc::new(std::sync::Mutex::new(
-        support::keep_token::RandomDelays::seeded(),
-    ));
-    // Faults strike while armed, one at a time; the test waits for the last one to end.
+    // Faults strike while armed; the test disarms them before settling.
     let armed = std::sync::Arc::new(std::sync::Mutex::new(true));
-    let striking = armed.clone();
-    let handler: support::Handler = Box::new(move |request| {
-        if request.method == "POST" {
-            let (strike, answer) = {
-                let mut delays = delays.lock().unwrap();
-                (delays.next(1, 40), delays.next(1, 20))
-            };
-            let striking = striking.clone();
-            std::thread::spawn(move || {
-                std::thread::sleep(strike);
-                let armed = striking.lock().unwrap_or_else(|p| p.into_inner());
-                if !*armed {
-                    return;
-                }
-                match fault {
-                    Fault::KillLockConnection => drop(pg.kill_lock_connections()),
-                    Fault::KillAllConnections => drop(pg.kill_all_connections()),
-                    Fault::Restart => pg.restart(),
-                }
-            });
-            return inner(request).delayed(answer);
-        }
-        inner(request)
-    });
+    let handler = striking(rotating.handler(), fault, pg, armed.clone());
     let (runtime, server) = support::serve_in_background(handler);
     let replica = || {
         let stores = PostgresStores::connect(&pg.url()).unwrap();
