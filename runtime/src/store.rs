@@ -295,6 +295,13 @@ pub trait TokenStore: Send + Sync + 'static {
     fn is_refused(&self) -> Result<bool, StoreError> {
         Ok(false)
     }
+
+    /// How long, after `invalid_grant`, the manager looks for a pair another process is about
+    /// to save. Only a store whose lock can be lost while its holder lives (a database
+    /// connection that drops) needs it; the default is none.
+    fn invalid_grant_grace(&self) -> Duration {
+        Duration::ZERO
+    }
 }
 
 /// A shared store is a store: several managers, or a manager and the app, can hold one.
@@ -321,6 +328,10 @@ impl<T: TokenStore + ?Sized> TokenStore for Arc<T> {
 
     fn is_refused(&self) -> Result<bool, StoreError> {
         (**self).is_refused()
+    }
+
+    fn invalid_grant_grace(&self) -> Duration {
+        (**self).invalid_grant_grace()
     }
 }
 

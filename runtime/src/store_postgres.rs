@@ -466,6 +466,11 @@ impl TokenStore for PostgresStore {
             .call(|reply| Request::MarkRefused { key, token, reply })
     }
 
+    /// A lock's connection can drop mid-refresh while its replica goes on to save.
+    fn invalid_grant_grace(&self) -> Duration {
+        crate::token::DEFAULT_INVALID_GRANT_GRACE
+    }
+
     fn is_refused(&self) -> Result<bool, StoreError> {
         let key = self.key.clone();
         self.shared.call(|reply| Request::IsRefused { key, reply })

@@ -24,8 +24,9 @@ pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(120);
 /// How long one store operation may take before the manager gives up on it, by default.
 pub const DEFAULT_STORE_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// How long the manager looks for a pair another replica saved after `invalid_grant`, by
-/// default, before declaring that re-authorization is needed.
+/// How long the manager looks for a pair another replica saved after `invalid_grant` before
+/// declaring that re-authorization is needed, with a PostgreSQL store (whose lock can be lost
+/// mid-refresh); other stores' locks cannot, and they need no grace.
 pub const DEFAULT_INVALID_GRANT_GRACE: Duration = Duration::from_secs(3);
 
 /// How many times a new pair's save is tried within one call before the call fails (the pair
@@ -202,7 +203,7 @@ pub struct TokenManagerBuilder {
     retry: RetryPolicy,
     lock_wait: Duration,
     store_timeout: Duration,
-    invalid_grant_grace: Duration,
+    invalid_grant_grace: Option<Duration>,
 }
 
 impl fmt::Debug for TokenManagerBuilder {
@@ -246,9 +247,10 @@ impl TokenManagerBuilder {
     }
 
     /// How long to look for a newer pair saved by another replica after the server refused the
-    /// stored Refresh Token (default 3 s), before declaring that re-authorization is needed.
+    /// stored Refresh Token, before declaring that re-authorization is needed (default: the
+    /// store's [`TokenStore::invalid_grant_grace`], 3 s for PostgreSQL, none for the others).
     pub fn invalid_grant_grace(mut self, grace: Duration) -> Self {
-        self.invalid_grant_grace = grace;
+        self.invalid_grant_grace = Some(grace);
         self
     }
 
@@ -296,7 +298,7 @@ struct Inner {
     retry: RetryPolicy,
     lock_wait: Duration,
     store_timeout: Duration,
-    invalid_grant_grace: Duration,
+    invalid_grant_grace: Option<Duration>,
     state: Mutex<State>,
     /// Held for the whole of a refresh: the single flight.
     refresh: Arc<tokio::sync::Mutex<()>>,
@@ -374,7 +376,7 @@ impl TokenManager {
             retry: RetryPolicy::default(),
             lock_wait: DEFAULT_LOCK_WAIT,
             store_timeout: DEFAULT_STORE_TIMEOUT,
-            invalid_grant_grace: DEFAULT_INVALID_GRANT_GRACE,
+            invalid_grant_grace: None,
         }
     }
 
@@ -608,7 +610,9 @@ impl TokenManager {
                     return Ok(self.adopt(stored, None));
                 }
             }
-            if started.elapsed() >= self.inner.invalid_grant_grace {
+            let grace = (self.inner.invalid_grant_grace)
+                .unwrap_or_else(|| self.inner.store.invalid_grant_grace());
+            if started.elapsed() >= grace {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
