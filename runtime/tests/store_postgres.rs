@@ -534,3 +534,45 @@ fn two_keep_token_processes_ride_through_connection_kills_and_restarts() {
         posts - rotating.refreshes()
     );
 }
+
+/// One organization's save waiting on a row lock (another session holds it for 5 s) holds up
+/// neither another organization's read nor a webhook claim of the same `PostgresStores`: its
+/// operations run concurrently on a pool.
+#[test]
+#[ignore = "needs PostgreSQL: starts a throwaway cluster (cargo xtask test provides the server programs)"]
+fn a_blocked_operation_holds_up_no_other() {
+    use cobo_waas2_runtime::EventDedup;
+    let Some(pg) = cluster() else { return };
+    let _running = shared();
+    let stores = PostgresStores::connect(&pg.url()).unwrap();
+    stores.store("pool", "org-a").save(&pair(1)).unwrap();
+    stores.store("pool", "org-b").save(&pair(2)).unwrap();
+    let holder = std::thread::spawn(move || {
+        pg.psql(
+            "BEGIN; SELECT 1 FROM cobo_token_pairs WHERE client_id = 'pool' AND org_id = 'org-a' \
+             FOR UPDATE; SELECT pg_sleep(5); COMMIT;",
+        )
+    });
+    // Wait until the other session holds the row (it is sleeping, the row locked before).
+    let sleeping = "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' \
+                    AND query LIKE '%pg_sleep(5)%' AND pid <> pg_backend_pid()";
+    while pg.psql(sleeping).trim() == "0" {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let blocked_store = stores.store("pool", "org-a");
+    let blocked = std::thread::spawn(move || blocked_store.save(&pair(3)));
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(stores.store("pool", "org-b").load().unwrap(), Some(pair(2)));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(stores.claim("pool-event")).unwrap();
+    assert!(
+        !blocked.is_finished(),
+        "the other operations finished first"
+    );
+    blocked.join().unwrap().unwrap();
+    holder.join().unwrap();
+    assert_eq!(stores.store("pool", "org-a").load().unwrap(), Some(pair(3)));
+}
