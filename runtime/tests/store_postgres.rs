@@ -311,6 +311,16 @@ enum Fault {
     KillLockConnection,
     KillAllConnections,
     Restart,
+    /// A proxy between the replicas and the server closes every connection.
+    ProxyCut,
+    /// A proxy between the replicas and the server stops forwarding for 300 ms.
+    ProxyStall,
+}
+
+/// The proxy the replicas reach the server through, in the proxy faults' tests.
+fn proxy(pg: &Postgres) -> &'static stores::Proxy {
+    static PROXY: OnceLock<stores::Proxy> = OnceLock::new();
+    PROXY.get_or_init(|| stores::Proxy::start(pg.port()))
 }
 
 /// Two replicas (two `PostgresStores`, as on two machines) refresh constantly while `fault`
@@ -346,6 +356,12 @@ fn striking(
                 Fault::KillLockConnection => drop(pg.kill_lock_connections()),
                 Fault::KillAllConnections => drop(pg.kill_all_connections()),
                 Fault::Restart => pg.restart(),
+                Fault::ProxyCut => proxy(pg).cut(),
+                Fault::ProxyStall => {
+                    proxy(pg).stall(true);
+                    std::thread::sleep(Duration::from_millis(300));
+                    proxy(pg).stall(false);
+                }
             }
         });
         inner(request).delayed(answer)
@@ -361,8 +377,15 @@ fn replicas_ride_through(fault: Fault, rounds: u64) {
     let armed = std::sync::Arc::new(std::sync::Mutex::new(true));
     let handler = striking(rotating.handler(), fault, pg, armed.clone());
     let (runtime, server) = support::serve_in_background(handler);
+    let url = match fault {
+        Fault::ProxyCut | Fault::ProxyStall => format!(
+            "postgres://postgres@127.0.0.1:{}/postgres",
+            proxy(pg).port()
+        ),
+        _ => pg.url(),
+    };
     let replica = || {
-        let stores = PostgresStores::connect(&pg.url()).unwrap();
+        let stores = PostgresStores::connect(&url).unwrap();
         TokenManager::builder(
             stores::client(&server),
             client_id.clone(),
@@ -575,4 +598,16 @@ fn a_blocked_operation_holds_up_no_other() {
     blocked.join().unwrap().unwrap();
     holder.join().unwrap();
     assert_eq!(stores.store("pool", "org-a").load().unwrap(), Some(pair(3)));
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: starts a throwaway cluster (cargo xtask test provides the server programs)"]
+fn replicas_ride_through_a_proxy_cutting_every_connection_mid_refresh() {
+    replicas_ride_through(Fault::ProxyCut, 40);
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: starts a throwaway cluster (cargo xtask test provides the server programs)"]
+fn replicas_ride_through_a_proxy_stalling_mid_refresh() {
+    replicas_ride_through(Fault::ProxyStall, 20);
 }
