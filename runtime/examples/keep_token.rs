@@ -81,7 +81,7 @@ async fn main() -> ExitCode {
     };
     let manager = TokenManager::builder(client, client_id, org_id, store).build();
     loop {
-        let result = match manager.stored_pair() {
+        let result = match manager.read_stored_pair().await {
             Ok(Some(_)) => Ok(()),
             // Another process starting now may authorize first: `authorize` adopts its pair.
             Ok(None) => manager.authorize().await.map(drop),

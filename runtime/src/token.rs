@@ -381,8 +381,16 @@ impl TokenManager {
     }
 
     /// The store's current pair, if any (it is read from the store).
+    /// It blocks the calling thread for the read: from async code, use
+    /// [`read_stored_pair`](Self::read_stored_pair).
     pub fn stored_pair(&self) -> Result<Option<TokenPair>, StoreError> {
         self.inner.store.load()
+    }
+
+    /// The store's current pair, if any, read on tokio's blocking threads within the store
+    /// timeout.
+    pub async fn read_stored_pair(&self) -> Result<Option<TokenPair>, StoreError> {
+        self.load().await
     }
 
     /// Gets a new pair with `get_token` (grant type `org_implicit`) and saves it. Use it once
