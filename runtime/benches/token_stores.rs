@@ -3,8 +3,14 @@
 //! - the memory of [`Organizations`] holding 10,000 organizations with a valid token each, and
 //!   the time of `access_token()` when the token is valid (no I/O);
 //! - the time of one refresh round trip (lock, load, refresh on a local server, save) per store:
-//!   memory, file, SQLite, and PostgreSQL when `COBO_BENCH_POSTGRES_URL` names a database.
+//!   memory, file, SQLite, and PostgreSQL (`COBO_BENCH_POSTGRES_URL`, or a throwaway cluster
+//!   when the server programs are installed), with the cost of opening a connection, which a
+//!   store that connects per refresh adds;
+//! - PostgreSQL: how long a manager needs to hand out a token again after every connection of
+//!   its store was killed (`pg_terminate_backend`).
 
+#[path = "../tests/support/stores.rs"]
+mod stores;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
@@ -129,6 +135,52 @@ async fn refresh_round_trip(name: &str, store: Arc<dyn TokenStore>, server: &Fak
     );
 }
 
+/// Opening a connection to the database: what a connection per refresh costs on top.
+fn connect_cost(url: &str) {
+    let rounds = 50;
+    let started = Instant::now();
+    for _ in 0..rounds {
+        std::hint::black_box(PostgresStores::connect(url).unwrap());
+    }
+    println!(
+        "PostgreSQL: connecting (plus the schema check) takes {:.2} ms, the cost a connection \
+         per refresh adds",
+        (started.elapsed() / rounds).as_secs_f64() * 1000.0
+    );
+}
+
+/// After every connection is killed, the time until `access_token()` succeeds again (each
+/// call refreshes: the tokens are issued expired).
+fn recovery(runtime: &tokio::runtime::Runtime, url: &str, kill: &dyn Fn()) {
+    let server = runtime.block_on(support::start(FakeCobo::builder().token_lifetime_secs(0)));
+    server.install("client-recovery", "org-1");
+    let pg = PostgresStores::connect(url).unwrap();
+    let _ = pg.remove("client-recovery", "org-1");
+    let manager = TokenManager::builder(
+        client(&server.base_url(), server.response_key()),
+        "client-recovery",
+        "org-1",
+        pg.store("client-recovery", "org-1"),
+    )
+    .build();
+    runtime.block_on(manager.authorize()).unwrap();
+    let mut times = Vec::new();
+    for _ in 0..10 {
+        runtime.block_on(manager.access_token()).unwrap();
+        kill();
+        let killed = Instant::now();
+        while runtime.block_on(manager.access_token()).is_err() {}
+        times.push(killed.elapsed());
+    }
+    times.sort();
+    println!(
+        "PostgreSQL: a token again {:.1} ms (median; max {:.1} ms) after every connection was \
+         killed",
+        times[times.len() / 2].as_secs_f64() * 1000.0,
+        times[times.len() - 1].as_secs_f64() * 1000.0
+    );
+}
+
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -151,19 +203,33 @@ fn main() {
             ),
         ),
     ];
-    match std::env::var("COBO_BENCH_POSTGRES_URL") {
-        Ok(url) => {
-            let pg = PostgresStores::connect(&url).unwrap();
+    // A throwaway cluster when no database is named and the server programs are installed.
+    let cluster = match std::env::var("COBO_BENCH_POSTGRES_URL") {
+        Ok(_) => None,
+        Err(_) => std::panic::catch_unwind(stores::Postgres::start)
+            .ok()
+            .flatten(),
+    };
+    let url = std::env::var("COBO_BENCH_POSTGRES_URL")
+        .ok()
+        .or_else(|| cluster.as_ref().map(stores::Postgres::url));
+    match &url {
+        Some(url) => {
+            let pg = PostgresStores::connect(url).unwrap();
             let _ = pg.remove("client-bench", "org-1");
             stores.push(("PostgreSQL", Arc::new(pg.store("client-bench", "org-1"))));
         }
-        Err(_) => {
-            println!("refresh round trip, PostgreSQL store: skipped (no COBO_BENCH_POSTGRES_URL)")
-        }
+        None => println!("refresh round trip, PostgreSQL store: skipped (no database)"),
     }
     for (name, store) in stores {
         let server = runtime.block_on(support::start(FakeCobo::builder().token_lifetime_secs(0)));
         runtime.block_on(refresh_round_trip(name, store, &server));
+    }
+    if let Some(url) = &url {
+        connect_cost(url);
+    }
+    if let Some(pg) = &cluster {
+        recovery(&runtime, &pg.url(), &|| drop(pg.kill_all_connections()));
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

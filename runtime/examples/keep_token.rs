@@ -7,9 +7,13 @@
 //! ```
 //!
 //! `<store>` is a file path (the file store), `sqlite:PATH` (an SQLite database; feature
-//! `sqlite`) or a `postgres://` URL (feature `postgres`).
+//! `sqlite`) or a libpq-style URL (feature `postgres`), e.g.
+//! `postgres://user@host:5432/db?sslmode=verify-full&sslrootcert=/path/ca.pem`.
 //!
-//! Exits 0 after `<seconds>`; on a token error, prints one `error:` line on stderr and exits 1.
+//! Transient store errors (the database restarting, a dropped connection) are printed on stderr
+//! as `warning:` lines and ridden through. Exits 0 after `<seconds>`; exits 1 with one `error:`
+//! line on stderr only when the organization must be re-authorized or the store is refused (a
+//! wrong certificate, plaintext to a remote host, a corrupt pair).
 
 mod common;
 
@@ -17,7 +21,16 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use cobo_waas2_runtime::{FileStore, StoreError, TokenManager, TokenStore};
+use cobo_waas2_runtime::{FileStore, StoreError, TokenError, TokenManager, TokenStore};
+
+/// Whether keep_token goes on after `e`: anything but a needed re-authorization or a store
+/// that needs an operator.
+fn transient(e: &TokenError) -> bool {
+    match e {
+        TokenError::Store(e) => e.is_transient(),
+        e => !e.needs_reauthorization(),
+    }
+}
 
 /// The store `spec` names, for the organization `org_id` of the app `client_id`.
 fn open_store(
@@ -55,21 +68,34 @@ async fn main() -> ExitCode {
         eprintln!("error: {e}");
         ExitCode::FAILURE
     };
-    let store = match open_store(&store_path, &client_id, &org_id) {
-        Ok(store) => store,
-        Err(e) => return fail(&e),
+    let started = Instant::now();
+    let store = loop {
+        match open_store(&store_path, &client_id, &org_id) {
+            Ok(store) => break store,
+            Err(e) if e.is_transient() && started.elapsed() < run_for => {
+                eprintln!("warning: {e}");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Err(e) => return fail(&e),
+        }
     };
     let manager = TokenManager::builder(client, client_id, org_id, store).build();
-    match manager.stored_pair() {
-        Ok(Some(_)) => {}
-        Ok(None) => {
-            if let Err(e) = manager.authorize().await {
-                return fail(&e);
+    loop {
+        let result = match manager.read_stored_pair().await {
+            Ok(Some(_)) => Ok(()),
+            // Another process starting now may authorize first: `authorize` adopts its pair.
+            Ok(None) => manager.authorize().await.map(drop),
+            Err(e) => Err(TokenError::Store(e)),
+        };
+        match result {
+            Ok(()) => break,
+            Err(e) if transient(&e) && started.elapsed() < run_for => {
+                eprintln!("warning: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
             }
+            Err(e) => return fail(&e),
         }
-        Err(e) => return fail(&e),
     }
-    let started = Instant::now();
     let mut last: Option<String> = None;
     let mut ticks = tokio::time::interval(Duration::from_millis(100));
     loop {
@@ -85,6 +111,7 @@ async fn main() -> ExitCode {
                     last = Some(token.as_str().to_owned());
                 }
             }
+            Err(e) if transient(&e) => eprintln!("warning: {e}"),
             Err(e) => return fail(&e),
         }
     }

@@ -37,10 +37,14 @@ mod retry;
 
 mod org;
 mod store;
+#[cfg(all(feature = "sqlite", unix))]
+mod store_files;
 #[cfg(feature = "postgres")]
 mod store_postgres;
 #[cfg(feature = "sqlite")]
 mod store_sqlite;
+#[cfg(feature = "postgres")]
+mod store_tls;
 mod token;
 mod token_orgs;
 
@@ -81,8 +85,8 @@ pub use store_postgres::{PostgresStore, PostgresStores};
 #[cfg(feature = "sqlite")]
 pub use store_sqlite::{SqliteStore, SqliteStores};
 pub use token::{
-    AccessToken, DEFAULT_LOCK_WAIT, DEFAULT_REFRESH_MARGIN, TokenError, TokenManager,
-    TokenManagerBuilder,
+    AccessToken, DEFAULT_INVALID_GRANT_GRACE, DEFAULT_LOCK_WAIT, DEFAULT_REFRESH_MARGIN,
+    DEFAULT_STORE_TIMEOUT, TokenError, TokenManager, TokenManagerBuilder,
 };
 pub use token_orgs::{MemoryStores, Organizations, TokenStores};
 

@@ -136,6 +136,32 @@ pub enum StoreError {
         /// How it is wrong (never its contents, which may hold tokens).
         reason: String,
     },
+    /// A store operation did not finish in time (the database is unreachable or busy).
+    Timeout {
+        /// What was being done, e.g. `"save a pair in"`.
+        action: &'static str,
+        /// How long the manager waited.
+        waited: Duration,
+    },
+    /// The store refused to be used as configured (plaintext to a remote database, an
+    /// untrusted certificate, a file readable by other users). Not transient: fix the setup.
+    Refused {
+        /// The database file, or `user@host:port/dbname`.
+        location: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl StoreError {
+    /// Whether retrying later may succeed (the database was unreachable, busy, restarting);
+    /// `false` for a refused configuration or a corrupt pair, which need an operator.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            Self::Io { .. } | Self::Database { .. } | Self::Timeout { .. }
+        )
+    }
 }
 
 impl fmt::Display for StoreError {
@@ -174,6 +200,14 @@ impl fmt::Display for StoreError {
                 "token store: the row of organization {org_id:?} in {location} is not a valid \
                  token pair ({reason}); it was left as it is for inspection"
             ),
+            Self::Timeout { action, waited } => write!(
+                f,
+                "token store: could not {action} the store within {} ms",
+                waited.as_millis()
+            ),
+            Self::Refused { location, reason } => {
+                write!(f, "token store: refused to use {location}: {reason}")
+            }
         }
     }
 }
@@ -183,7 +217,10 @@ impl std::error::Error for StoreError {
         match self {
             Self::Io { source, .. } => Some(source),
             Self::Database { source, .. } => Some(&**source),
-            Self::Corrupt { .. } | Self::CorruptRow { .. } => None,
+            Self::Corrupt { .. }
+            | Self::CorruptRow { .. }
+            | Self::Timeout { .. }
+            | Self::Refused { .. } => None,
         }
     }
 }
@@ -215,18 +252,56 @@ impl fmt::Debug for StoreLock {
 
 /// Where one organization's token pair lives between refreshes.
 ///
-/// The [`TokenManager`](crate::TokenManager) saves a new pair with [`save`](Self::save) before
-/// any caller sees it, and takes [`try_lock`](Self::try_lock) around every refresh so that two
-/// processes sharing a store never refresh at once.
+/// The [`TokenManager`](crate::TokenManager) saves a new pair with
+/// [`save_if`](Self::save_if) (a compare-and-swap on the refresh token it presented) before any
+/// caller sees it, and takes [`try_lock`](Self::try_lock) around every refresh so that two
+/// processes sharing a store rarely refresh at once. The manager calls these methods on tokio's
+/// blocking threads, each bounded by its store timeout, so they may block.
 pub trait TokenStore: Send + Sync + 'static {
     /// The stored pair, or `None` when there is none yet.
     fn load(&self) -> Result<Option<TokenPair>, StoreError>;
 
-    /// Replaces the stored pair. When this returns `Ok`, the pair must survive a crash.
+    /// Replaces the stored pair unconditionally. When this returns `Ok`, the pair must survive
+    /// a crash.
     fn save(&self, pair: &TokenPair) -> Result<(), StoreError>;
 
     /// Takes the store's refresh lock without waiting: `None` when another holder has it.
     fn try_lock(&self) -> Result<Option<StoreLock>, StoreError>;
+
+    /// Saves `pair` only if the stored pair's refresh token is still `replacing` (`None`: only
+    /// if no pair is stored): `Ok(false)` when another writer got there first. A conditional
+    /// save is safe without the refresh lock, so a pair is never lost with a lock.
+    ///
+    /// The default loads and compares, then saves: atomic only under the refresh lock, as for
+    /// stores one process uses. Database stores override it with one conditional statement.
+    fn save_if(&self, pair: &TokenPair, replacing: Option<&str>) -> Result<bool, StoreError> {
+        let stored = self.load()?;
+        if stored.as_ref().map(TokenPair::refresh_token) != replacing {
+            return Ok(stored.as_ref() == Some(pair));
+        }
+        self.save(pair)?;
+        Ok(true)
+    }
+
+    /// Records that the server refused `refresh_token` (`invalid_grant`), if it is still the
+    /// stored one, so that every process sharing the store fails fast until a new pair is
+    /// saved. The default records nothing (each manager still remembers it in memory).
+    fn mark_refused(&self, refresh_token: &str) -> Result<(), StoreError> {
+        let _ = refresh_token;
+        Ok(())
+    }
+
+    /// Whether the stored pair's refresh token was [marked refused](Self::mark_refused).
+    fn is_refused(&self) -> Result<bool, StoreError> {
+        Ok(false)
+    }
+
+    /// How long, after `invalid_grant`, the manager looks for a pair another process is about
+    /// to save. Only a store whose lock can be lost while its holder lives (a database
+    /// connection that drops) needs it; the default is none.
+    fn invalid_grant_grace(&self) -> Duration {
+        Duration::ZERO
+    }
 }
 
 /// A shared store is a store: several managers, or a manager and the app, can hold one.
@@ -241,6 +316,22 @@ impl<T: TokenStore + ?Sized> TokenStore for Arc<T> {
 
     fn try_lock(&self) -> Result<Option<StoreLock>, StoreError> {
         (**self).try_lock()
+    }
+
+    fn save_if(&self, pair: &TokenPair, replacing: Option<&str>) -> Result<bool, StoreError> {
+        (**self).save_if(pair, replacing)
+    }
+
+    fn mark_refused(&self, refresh_token: &str) -> Result<(), StoreError> {
+        (**self).mark_refused(refresh_token)
+    }
+
+    fn is_refused(&self) -> Result<bool, StoreError> {
+        (**self).is_refused()
+    }
+
+    fn invalid_grant_grace(&self) -> Duration {
+        (**self).invalid_grant_grace()
     }
 }
 

@@ -3,22 +3,32 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio_postgres::config::Host;
-use tokio_postgres::{Client, Config, NoTls};
+use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
+use tokio_postgres::{Client, Config};
 
 use crate::dedup::{EventDedup, Seen};
 use crate::store::{
     EXPIRED_EVENTS_PER_CLAIM, EventTimes, StoreError, StoreLock, TokenPair, TokenStore,
 };
+use crate::store_tls::MakeRustls;
 use crate::token_orgs::TokenStores;
 
 /// How long one database operation (connecting included) may take.
 const OPERATION_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Connections for reads, saves and webhook claims, shared by every organization: operations
+/// run concurrently on them, so one slow operation does not hold up the others.
+const POOL_SIZE: usize = 4;
+
+/// Lock connections kept open after their lock was released, for the next lock.
+const SPARE_LOCK_CONNECTIONS: usize = 2;
 
 /// The schema, created by the first store that connects; replicas take turns through a
 /// transaction-scoped advisory lock.
@@ -28,6 +38,15 @@ const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS cobo_token_pairs (
     access_token text NOT NULL,
     refresh_token text NOT NULL,
     expires_at_ms bigint NOT NULL,
+    PRIMARY KEY (client_id, org_id)
+)";
+
+/// Which organizations' stored Refresh Token the server refused (`invalid_grant`), by the
+/// SHA-256 of that token: the mark lapses by itself when a new pair is saved.
+const REFUSALS_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS cobo_token_refusals (
+    client_id text NOT NULL,
+    org_id text NOT NULL,
+    refresh_token_sha256 bytea NOT NULL,
     PRIMARY KEY (client_id, org_id)
 )";
 
@@ -56,10 +75,20 @@ const SCHEMA_LOCK: i64 = 0x636f_626f;
 /// - **Typed errors**: connection and query failures are [`StoreError::Database`] naming
 ///   `user@host:port/dbname`, never the password; a bad row is a [`StoreError::CorruptRow`].
 ///
-/// Connections are plain TCP or Unix sockets (no TLS): keep the database on a private network
-/// or reach it through a local proxy. The store's calls block the calling thread for one round
-/// trip to the database (a thread of the store runs the driver), as [`FileStore`] blocks for an
-/// fsync.
+/// - **TLS as libpq reads the URL** (rustls): `sslmode=disable|prefer|require|verify-ca|
+///   verify-full` and `sslrootcert=PATH` (or `system`: the Mozilla roots). Without `sslmode`, a
+///   remote host gets `verify-full`, a loopback host or Unix socket `prefer`. Plaintext to a
+///   remote host needs an explicit `sslmode=disable`; a server without TLS, or a certificate
+///   that fails verification, is [`StoreError::Refused`].
+/// - **Saves independent of the lock**: a save is one compare-and-swap statement on the
+///   Refresh Token it replaces, on any connection, so a pair is saved even after the lock's
+///   connection died.
+/// - **Tokens redacted**: they reach the driver in a wrapper whose `Debug` (which the driver
+///   logs at debug level) is `<redacted>`.
+///
+/// The store's calls block the calling thread for one round trip to the database (a thread of
+/// the store runs the driver); the [`TokenManager`](crate::TokenManager) makes them on tokio's
+/// blocking threads, as [`FileStore`] blocks for an fsync.
 ///
 /// [`FileStore`]: crate::FileStore
 #[derive(Clone)]
@@ -84,23 +113,54 @@ impl fmt::Debug for PostgresStores {
 impl PostgresStores {
     /// Connects to the database at `url` (`postgres://user:password@host:port/dbname` or
     /// `host=… user=…`) and creates the table if it is not there.
+    ///
+    /// TLS follows libpq's `sslmode` and `sslrootcert` (see [`PostgresStores`]).
     pub fn connect(url: &str) -> Result<Self, StoreError> {
-        let config: Config = url.parse().map_err(|_| StoreError::Database {
-            database: "PostgreSQL",
-            action: "parse the URL of",
-            location: "(the given URL)".to_owned(),
+        let bad_url = |reason: String| StoreError::Refused {
+            location: "(the given PostgreSQL URL)".to_owned(),
+            reason,
+        };
+        let split = crate::store_tls::split(url).map_err(bad_url)?;
+        let mut config: Config = split.rest.parse().map_err(|_| {
             // The driver's message may quote the URL, password included.
-            source: "not a postgres:// URL or key=value connection string".into(),
+            bad_url("not a postgres:// URL or key=value connection string".to_owned())
         })?;
         let location = location(&config);
+        let tls = crate::store_tls::configure(&mut config, &split).map_err(|reason| {
+            StoreError::Refused {
+                location: location.clone(),
+                reason,
+            }
+        })?;
         let (requests, receiver) = unbounded_channel();
-        let worker = Worker {
+        let manager = deadpool_postgres::Manager::from_config(
+            config.clone(),
+            tls.clone(),
+            deadpool_postgres::ManagerConfig {
+                recycling_method: deadpool_postgres::RecyclingMethod::Fast,
+            },
+        );
+        let pool = deadpool_postgres::Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .wait_timeout(Some(OPERATION_TIMEOUT))
+            .create_timeout(Some(OPERATION_TIMEOUT))
+            .recycle_timeout(Some(OPERATION_TIMEOUT))
+            .build()
+            .map_err(|e| StoreError::Database {
+                database: "PostgreSQL",
+                action: "set up the connection pool of",
+                location: location.clone(),
+                source: Box::new(e),
+            })?;
+        let worker = Arc::new(Worker {
             config,
-            shared: None,
-            locks: HashMap::new(),
-            spare: None,
-            next_lock: 0,
-        };
+            tls,
+            pool,
+            locks: Mutex::new(HashMap::new()),
+            spare: Mutex::new(Vec::new()),
+            next_lock: AtomicU64::new(0),
+        });
         std::thread::Builder::new()
             .name("cobo-token-postgres".to_owned())
             .spawn(move || worker.run(receiver))
@@ -126,7 +186,6 @@ impl PostgresStores {
                 client_id: client_id.to_owned(),
                 org_id: org_id.to_owned(),
             },
-            lock: Arc::new(Mutex::new(None)),
         }
     }
 }
@@ -269,6 +328,20 @@ impl Shared {
     }
 
     fn failed(&self, failure: Failure) -> StoreError {
+        if failure.refused {
+            // The driver's own message is only "error performing TLS handshake": the causes
+            // say which certificate check failed.
+            let mut reason = failure.source.to_string();
+            let mut cause = failure.source.source();
+            while let Some(e) = cause {
+                reason = format!("{reason}: {e}");
+                cause = e.source();
+            }
+            return StoreError::Refused {
+                location: self.location.clone(),
+                reason,
+            };
+        }
         StoreError::Database {
             database: "PostgreSQL",
             action: failure.action,
@@ -320,8 +393,6 @@ impl Key {
 pub struct PostgresStore {
     shared: Arc<Shared>,
     key: Key,
-    /// The id of the connection holding this store's advisory lock, while its [`StoreLock`] lives.
-    lock: Arc<Mutex<Option<u64>>>,
 }
 
 impl fmt::Debug for PostgresStore {
@@ -335,13 +406,6 @@ impl fmt::Debug for PostgresStore {
 }
 
 impl PostgresStore {
-    fn held_lock(&self) -> Option<u64> {
-        *self
-            .lock
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner())
-    }
-
     fn corrupt(&self, reason: impl Into<String>) -> StoreError {
         StoreError::CorruptRow {
             location: self.shared.location.clone(),
@@ -354,16 +418,11 @@ impl PostgresStore {
 /// Closes the connection holding the advisory lock, which releases it.
 struct Release {
     id: u64,
-    slot: Arc<Mutex<Option<u64>>>,
     requests: UnboundedSender<Request>,
 }
 
 impl Drop for Release {
     fn drop(&mut self) {
-        self.slot
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner())
-            .take();
         let _ = self.requests.send(Request::Unlock { id: self.id });
     }
 }
@@ -371,11 +430,7 @@ impl Drop for Release {
 impl TokenStore for PostgresStore {
     fn load(&self) -> Result<Option<TokenPair>, StoreError> {
         let key = self.key.clone();
-        let lock = self.held_lock();
-        let Some(row) = self
-            .shared
-            .call(|reply| Request::Load { key, lock, reply })?
-        else {
+        let Some(row) = self.shared.call(|reply| Request::Load { key, reply })? else {
             return Ok(None);
         };
         let text = |value: Result<String, ()>, column: &str| match value {
@@ -396,18 +451,48 @@ impl TokenStore for PostgresStore {
 
     fn save(&self, pair: &TokenPair) -> Result<(), StoreError> {
         let key = self.key.clone();
-        let lock = self.held_lock();
-        let access_token = pair.access_token().to_owned();
-        let refresh_token = pair.refresh_token().to_owned();
-        let expires_at_ms = i64::try_from(pair.expires_at_ms()).unwrap_or(i64::MAX);
+        let pair = pair.clone();
         self.shared.call(|reply| Request::Save {
             key,
-            lock,
-            access_token,
-            refresh_token,
-            expires_at_ms,
+            pair,
+            replacing: Replacing::Any,
+            reply: Reply::from(reply),
+        })?;
+        Ok(())
+    }
+
+    /// One statement: the upsert changes the row only while it holds `replacing`, on any
+    /// connection (the lock's may be gone).
+    fn save_if(&self, pair: &TokenPair, replacing: Option<&str>) -> Result<bool, StoreError> {
+        let key = self.key.clone();
+        let pair = pair.clone();
+        let replacing = match replacing {
+            Some(token) => Replacing::Token(Secret(token.to_owned())),
+            None => Replacing::Nothing,
+        };
+        self.shared.call(|reply| Request::Save {
+            key,
+            pair,
+            replacing,
             reply,
         })
+    }
+
+    fn mark_refused(&self, refresh_token: &str) -> Result<(), StoreError> {
+        let key = self.key.clone();
+        let token = Secret(refresh_token.to_owned());
+        self.shared
+            .call(|reply| Request::MarkRefused { key, token, reply })
+    }
+
+    /// A lock's connection can drop mid-refresh while its replica goes on to save.
+    fn invalid_grant_grace(&self) -> Duration {
+        crate::token::DEFAULT_INVALID_GRANT_GRACE
+    }
+
+    fn is_refused(&self) -> Result<bool, StoreError> {
+        let key = self.key.clone();
+        self.shared.call(|reply| Request::IsRefused { key, reply })
     }
 
     fn try_lock(&self) -> Result<Option<StoreLock>, StoreError> {
@@ -415,16 +500,53 @@ impl TokenStore for PostgresStore {
         let Some(id) = self.shared.call(|reply| Request::Lock { key, reply })? else {
             return Ok(None);
         };
-        *self
-            .lock
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner()) = Some(id);
         Ok(Some(StoreLock::holding(Release {
             id,
-            slot: self.lock.clone(),
             requests: self.shared.requests.clone(),
         })))
     }
+}
+
+/// A token handed to the driver: its `Debug`, which the driver logs at debug level with every
+/// statement's parameters, is `<redacted>`.
+struct Secret(String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl ToSql for Secret {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut bytes::BytesMut,
+    ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        self.0.as_str().to_sql(ty, out)
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        <&str as ToSql>::accepts(ty)
+    }
+
+    to_sql_checked!();
+}
+
+/// Which stored pair a save may replace.
+enum Replacing {
+    /// Whatever is stored (an unconditional save).
+    Any,
+    /// Only the absence of a pair.
+    Nothing,
+    /// Only a pair with this Refresh Token.
+    Token(Secret),
+}
+
+/// The SHA-256 of a refused Refresh Token, as `cobo_token_refusals` keeps it.
+fn sha256(token: &str) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(token.as_bytes()).to_vec()
 }
 
 type Reply<T> = SyncSender<Result<T, Failure>>;
@@ -435,6 +557,8 @@ type AsyncReply<T> = tokio::sync::oneshot::Sender<Result<T, Failure>>;
 /// What the driver thread reports: what it was doing and why it failed.
 struct Failure {
     action: &'static str,
+    /// The server or its certificate was refused: not transient.
+    refused: bool,
     source: Box<dyn std::error::Error + Send + Sync>,
 }
 
@@ -451,16 +575,22 @@ enum Request {
     },
     Load {
         key: Key,
-        lock: Option<u64>,
         reply: Reply<Option<Row>>,
     },
     Save {
         key: Key,
-        lock: Option<u64>,
-        access_token: String,
-        refresh_token: String,
-        expires_at_ms: i64,
+        pair: TokenPair,
+        replacing: Replacing,
+        reply: Reply<bool>,
+    },
+    MarkRefused {
+        key: Key,
+        token: Secret,
         reply: Reply<()>,
+    },
+    IsRefused {
+        key: Key,
+        reply: Reply<bool>,
     },
     Lock {
         key: Key,
@@ -492,20 +622,26 @@ enum Request {
     },
 }
 
-/// The driver thread's state: the connection for reads and plain saves, and one connection per
-/// held advisory lock.
+/// The driver thread's state: a small pool for reads, saves and claims, and one connection per
+/// held advisory lock (a session lock lives and dies with its connection).
 struct Worker {
     config: Config,
-    shared: Option<Client>,
-    locks: HashMap<u64, Client>,
-    /// A connection whose lock attempt failed, kept for the next attempt.
-    spare: Option<Client>,
-    next_lock: u64,
+    tls: MakeRustls,
+    pool: deadpool_postgres::Pool,
+    locks: Mutex<HashMap<u64, Client>>,
+    /// Open connections without a lock, for the next lock.
+    spare: Mutex<Vec<Client>>,
+    next_lock: AtomicU64,
+}
+
+fn guard<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poison| poison.into_inner())
 }
 
 fn failure(action: &'static str) -> impl Fn(tokio_postgres::Error) -> Failure {
     move |e| Failure {
         action,
+        refused: false,
         source: Box::new(e),
     }
 }
@@ -520,13 +656,14 @@ async fn bounded<T>(
         .unwrap_or_else(|_| {
             Err(Failure {
                 action,
+                refused: false,
                 source: format!("no answer within {} s", OPERATION_TIMEOUT.as_secs()).into(),
             })
         })
 }
 
 impl Worker {
-    fn run(mut self, mut requests: UnboundedReceiver<Request>) {
+    fn run(self: Arc<Self>, mut requests: UnboundedReceiver<Request>) {
         let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -536,42 +673,45 @@ impl Worker {
         };
         runtime.block_on(async move {
             while let Some(request) = requests.recv().await {
-                self.handle(request).await;
+                let worker = self.clone();
+                tokio::spawn(async move { worker.handle(request).await });
             }
         });
     }
 
     /// Answers one request, each operation bounded by the operation timeout.
-    async fn handle(&mut self, request: Request) {
+    async fn handle(&self, request: Request) {
         match request {
             Request::Migrate { reply } => {
                 let result = bounded("create the table in", self.migrate()).await;
                 let _ = reply.send(result);
             }
-            Request::Load { key, lock, reply } => {
-                let result = bounded("read a pair from", self.load(key, lock)).await;
+            Request::Load { key, reply } => {
+                let result = bounded("read a pair from", self.load(key)).await;
                 let _ = reply.send(result);
             }
             Request::Save {
                 key,
-                lock,
-                access_token,
-                refresh_token,
-                expires_at_ms,
+                pair,
+                replacing,
                 reply,
             } => {
-                let save = self.save(key, lock, access_token, refresh_token, expires_at_ms);
-                let result = bounded("save a pair in", save).await;
-                let _ = reply.send(result);
+                let save = self.save(key, pair, replacing);
+                let _ = reply.send(bounded("save a pair in", save).await);
+            }
+            Request::MarkRefused { key, token, reply } => {
+                let mark = self.mark_refused(key, token);
+                let _ = reply.send(bounded("record a refused token in", mark).await);
+            }
+            Request::IsRefused { key, reply } => {
+                let read = self.is_refused(key);
+                let _ = reply.send(bounded("read the pair's state from", read).await);
             }
             Request::Lock { key, reply } => {
                 let result = bounded("take a refresh lock in", self.lock(key)).await;
                 let _ = reply.send(result);
             }
-            Request::Unlock { id } => {
-                // Closing the connection ends its session, and the session's advisory lock.
-                self.locks.remove(&id);
-            }
+            Request::Unlock { id } => self.unlock(id).await,
             Request::List { client_id, reply } => {
                 let result = bounded("list the organizations in", self.list(client_id)).await;
                 let _ = reply.send(result);
@@ -597,60 +737,66 @@ impl Worker {
                 let _ = reply.send(bounded("release an event in", release).await);
             }
         }
-        if self.shared.as_ref().is_some_and(Client::is_closed) {
-            // The next request reconnects.
-            self.shared = None;
-        }
     }
 
     async fn connect(&self) -> Result<Client, Failure> {
+        let refused = |e: tokio_postgres::Error| Failure {
+            action: "connect to",
+            refused: crate::store_tls::is_refusal(&e),
+            source: Box::new(e),
+        };
         let (client, connection) = self
             .config
-            .connect(NoTls)
+            .connect(self.tls.clone())
             .await
-            .map_err(failure("connect to"))?;
-        tokio::spawn(async move {
-            let _ = connection.await;
-        });
+            .map_err(refused)?;
+        tokio::spawn(connection);
         Ok(client)
     }
 
-    /// The shared connection, (re)connected if need be.
-    async fn shared(&mut self) -> Result<&Client, Failure> {
-        if self.shared.as_ref().is_none_or(Client::is_closed) {
-            self.shared = None;
-            self.shared = Some(self.connect().await?);
-        }
-        Ok(self.shared.as_ref().expect("connected above"))
+    /// A connection of the pool; a closed one is replaced.
+    async fn shared(&self) -> Result<deadpool_postgres::Object, Failure> {
+        self.pool.get().await.map_err(|e| {
+            let refused = match &e {
+                deadpool_postgres::PoolError::Backend(e) => crate::store_tls::is_refusal(e),
+                _ => false,
+            };
+            Failure {
+                action: "connect to",
+                refused,
+                source: Box::new(e),
+            }
+        })
     }
 
-    /// The connection of lock `lock` if one is held, else the shared one. A lock whose
-    /// connection broke is lost: using another connection could let two replicas write.
-    async fn connection(&mut self, lock: Option<u64>) -> Result<&Client, Failure> {
-        match lock {
-            Some(id) => match self.locks.get(&id) {
-                Some(client) if !client.is_closed() => Ok(client),
-                _ => Err(Failure {
-                    action: "use the refresh lock in",
-                    source: "the lock's connection was lost, and the lock with it".into(),
-                }),
-            },
-            None => self.shared().await,
+    /// Releases a refresh lock: unlocked on its connection, which is kept for the next lock, or
+    /// closed (which ends the session's lock too).
+    async fn unlock(&self, id: u64) {
+        let Some(client) = guard(&self.locks).remove(&id) else {
+            return;
+        };
+        let unlock = client.batch_execute("SELECT pg_advisory_unlock_all()");
+        if let Ok(Ok(())) = tokio::time::timeout(OPERATION_TIMEOUT, unlock).await {
+            let mut spare = guard(&self.spare);
+            if spare.len() < SPARE_LOCK_CONNECTIONS {
+                spare.push(client);
+            }
         }
     }
 
-    async fn migrate(&mut self) -> Result<(), Failure> {
+    async fn migrate(&self) -> Result<(), Failure> {
         let client = self.shared().await?;
         client
             .batch_execute(&format!(
-                "BEGIN; SELECT pg_advisory_xact_lock({SCHEMA_LOCK}); {SCHEMA}; {EVENTS_SCHEMA}; COMMIT;"
+                "BEGIN; SELECT pg_advisory_xact_lock({SCHEMA_LOCK}); {SCHEMA}; {REFUSALS_SCHEMA}; \
+                 {EVENTS_SCHEMA}; COMMIT;"
             ))
             .await
             .map_err(failure("create the table in"))
     }
 
-    async fn load(&mut self, key: Key, lock: Option<u64>) -> Result<Option<Row>, Failure> {
-        let client = self.connection(lock).await?;
+    async fn load(&self, key: Key) -> Result<Option<Row>, Failure> {
+        let client = self.shared().await?;
         let row = client
             .query_opt(
                 "SELECT access_token, refresh_token, expires_at_ms FROM cobo_token_pairs \
@@ -666,40 +812,102 @@ impl Worker {
         }))
     }
 
-    async fn save(
-        &mut self,
-        key: Key,
-        lock: Option<u64>,
-        access_token: String,
-        refresh_token: String,
-        expires_at_ms: i64,
-    ) -> Result<(), Failure> {
-        let client = self.connection(lock).await?;
-        client
-            .execute(
-                "INSERT INTO cobo_token_pairs \
-                 (client_id, org_id, access_token, refresh_token, expires_at_ms) \
-                 VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT (client_id, org_id) DO UPDATE SET \
-                 access_token = excluded.access_token, refresh_token = excluded.refresh_token, \
-                 expires_at_ms = excluded.expires_at_ms",
-                &[
-                    &key.client_id,
-                    &key.org_id,
-                    &access_token,
-                    &refresh_token,
-                    &expires_at_ms,
-                ],
+    /// Upserts the pair if the row holds what `replacing` allows; `false` when it held another
+    /// pair (unless that pair is this one: a save whose answer was lost and that is repeated).
+    async fn save(&self, key: Key, pair: TokenPair, replacing: Replacing) -> Result<bool, Failure> {
+        let fail = failure("save a pair in");
+        let access = Secret(pair.access_token().to_owned());
+        let refresh = Secret(pair.refresh_token().to_owned());
+        let expires_at_ms = i64::try_from(pair.expires_at_ms()).unwrap_or(i64::MAX);
+        let (condition, expected) = match replacing {
+            Replacing::Any => ("true", None),
+            Replacing::Nothing => ("false", None),
+            Replacing::Token(token) => ("cobo_token_pairs.refresh_token = $6", Some(token)),
+        };
+        let statement = format!(
+            "INSERT INTO cobo_token_pairs \
+             (client_id, org_id, access_token, refresh_token, expires_at_ms) \
+             VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (client_id, org_id) DO UPDATE SET \
+             access_token = excluded.access_token, refresh_token = excluded.refresh_token, \
+             expires_at_ms = excluded.expires_at_ms WHERE {condition}"
+        );
+        let client = self.shared().await?;
+        let mut params: Vec<&(dyn ToSql + Sync)> = vec![
+            &key.client_id,
+            &key.org_id,
+            &access,
+            &refresh,
+            &expires_at_ms,
+        ];
+        if let Some(expected) = &expected {
+            params.push(expected);
+        }
+        if client.execute(&statement, &params).await.map_err(&fail)? == 1 {
+            return Ok(true);
+        }
+        let same = client
+            .query_opt(
+                "SELECT 1 FROM cobo_token_pairs WHERE client_id = $1 AND org_id = $2 \
+                 AND access_token = $3 AND refresh_token = $4",
+                &[&key.client_id, &key.org_id, &access, &refresh],
             )
             .await
-            .map_err(failure("save a pair in"))?;
+            .map_err(&fail)?;
+        Ok(same.is_some())
+    }
+
+    async fn mark_refused(&self, key: Key, token: Secret) -> Result<(), Failure> {
+        let client = self.shared().await?;
+        client
+            .execute(
+                "INSERT INTO cobo_token_refusals (client_id, org_id, refresh_token_sha256) \
+                 SELECT client_id, org_id, $3 FROM cobo_token_pairs \
+                 WHERE client_id = $1 AND org_id = $2 AND refresh_token = $4 \
+                 ON CONFLICT (client_id, org_id) DO UPDATE \
+                 SET refresh_token_sha256 = excluded.refresh_token_sha256",
+                &[&key.client_id, &key.org_id, &sha256(&token.0), &token],
+            )
+            .await
+            .map_err(failure("record a refused token in"))?;
         Ok(())
     }
 
-    async fn lock(&mut self, key: Key) -> Result<Option<u64>, Failure> {
-        let client = match self.spare.take() {
-            Some(client) if !client.is_closed() => client,
-            _ => self.connect().await?,
+    async fn is_refused(&self, key: Key) -> Result<bool, Failure> {
+        let client = self.shared().await?;
+        let row = client
+            .query_opt(
+                "SELECT p.refresh_token FROM cobo_token_pairs p \
+                 JOIN cobo_token_refusals r USING (client_id, org_id) \
+                 WHERE p.client_id = $1 AND p.org_id = $2",
+                &[&key.client_id, &key.org_id],
+            )
+            .await
+            .map_err(failure("read the pair's state from"))?;
+        let Some(row) = row else { return Ok(false) };
+        let stored: String = row
+            .try_get(0)
+            .map_err(failure("read the pair's state from"))?;
+        let refused = client
+            .query_opt(
+                "SELECT 1 FROM cobo_token_refusals WHERE client_id = $1 AND org_id = $2 \
+                 AND refresh_token_sha256 = $3",
+                &[&key.client_id, &key.org_id, &sha256(&stored)],
+            )
+            .await
+            .map_err(failure("read the pair's state from"))?;
+        Ok(refused.is_some())
+    }
+
+    async fn lock(&self, key: Key) -> Result<Option<u64>, Failure> {
+        let spare = {
+            let mut spare = guard(&self.spare);
+            spare.retain(|client| !client.is_closed());
+            spare.pop()
+        };
+        let client = match spare {
+            Some(client) => client,
+            None => self.connect().await?,
         };
         let locked: bool = client
             .query_one("SELECT pg_try_advisory_lock($1)", &[&key.lock_key()])
@@ -707,15 +915,18 @@ impl Worker {
             .and_then(|row| row.try_get(0))
             .map_err(failure("take a refresh lock in"))?;
         if !locked {
-            self.spare = Some(client);
+            let mut spare = guard(&self.spare);
+            if spare.len() < SPARE_LOCK_CONNECTIONS {
+                spare.push(client);
+            }
             return Ok(None);
         }
-        self.next_lock += 1;
-        self.locks.insert(self.next_lock, client);
-        Ok(Some(self.next_lock))
+        let id = self.next_lock.fetch_add(1, Ordering::Relaxed) + 1;
+        guard(&self.locks).insert(id, client);
+        Ok(Some(id))
     }
 
-    async fn list(&mut self, client_id: String) -> Result<Vec<String>, Failure> {
+    async fn list(&self, client_id: String) -> Result<Vec<String>, Failure> {
         let client = self.shared().await?;
         let rows = client
             .query(
@@ -729,7 +940,7 @@ impl Worker {
             .collect()
     }
 
-    async fn remove(&mut self, key: Key) -> Result<bool, Failure> {
+    async fn remove(&self, key: Key) -> Result<bool, Failure> {
         let client = self.shared().await?;
         let removed = client
             .execute(
@@ -746,7 +957,7 @@ impl Worker {
     /// and else reads the state it found. The read sees the statement's snapshot: when a
     /// concurrent claim committed after it (or a release removed the row), the statement runs
     /// again.
-    async fn claim(&mut self, event_id: String, events: EventTimes) -> Result<Seen, Failure> {
+    async fn claim(&self, event_id: String, events: EventTimes) -> Result<Seen, Failure> {
         const CLAIM: &str = "WITH expired AS (
             DELETE FROM cobo_webhook_events WHERE event_id IN (
                 SELECT event_id FROM cobo_webhook_events
@@ -786,7 +997,7 @@ impl Worker {
         Ok(Seen::InProgress)
     }
 
-    async fn complete(&mut self, event_id: String) -> Result<(), Failure> {
+    async fn complete(&self, event_id: String) -> Result<(), Failure> {
         let client = self.shared().await?;
         client
             .execute(
@@ -800,7 +1011,7 @@ impl Worker {
         Ok(())
     }
 
-    async fn release(&mut self, event_id: String) -> Result<(), Failure> {
+    async fn release(&self, event_id: String) -> Result<(), Failure> {
         let client = self.shared().await?;
         client
             .execute(

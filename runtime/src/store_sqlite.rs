@@ -26,6 +26,28 @@ const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS cobo_token_pairs (
     PRIMARY KEY (client_id, org_id)
 ) WITHOUT ROWID";
 
+/// The refresh leases (one per organization, held across the call to Cobo instead of a write
+/// transaction) and the refusal marks (the SHA-256 of a refused Refresh Token): added without a
+/// new schema version, as older crates ignore them.
+const LEASES_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS cobo_token_leases (
+    client_id TEXT NOT NULL,
+    org_id TEXT NOT NULL,
+    holder TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    expires_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (client_id, org_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS cobo_token_refusals (
+    client_id TEXT NOT NULL,
+    org_id TEXT NOT NULL,
+    refresh_token_sha256 BLOB NOT NULL,
+    PRIMARY KEY (client_id, org_id)
+) WITHOUT ROWID";
+
+/// How long a refresh lease lasts when its holder neither releases it nor dies (a process that
+/// dies frees it at once: its pid is checked).
+const LEASE: Duration = Duration::from_secs(300);
+
 /// The table of [`EventDedup`]: added without a new schema version, as older crates ignore it.
 const EVENTS_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS cobo_webhook_events (
     event_id TEXT PRIMARY KEY NOT NULL,
@@ -43,11 +65,14 @@ const BUSY_WAIT: Duration = Duration::from_secs(10);
 ///
 /// - **Committed before use**: a pair is saved in a transaction (WAL journal, `synchronous =
 ///   FULL`) before the manager hands it out; a crash at any instant leaves the old or the new pair.
-/// - **One refresher on the machine**: the store's refresh lock is SQLite's write lock, taken
-///   with `BEGIN IMMEDIATE` on a connection of its own and held until the new pair is committed.
-///   Other processes' managers wait for it, then adopt the saved pair. The lock is the whole
-///   database's, so refreshes of different organizations take turns (each is one round trip);
-///   a process that dies releases it with its file locks.
+/// - **One refresher per organization on the machine**: the refresh lock is a lease row of the
+///   organization (holder, pid, expiry), taken and released in short transactions: a slow
+///   refresh of one organization never blocks another's, nor a webhook claim on the same file.
+///   A lease whose process died is taken over at once; one whose holder hangs, after 5 minutes.
+///   A new pair is saved by compare-and-swap on the Refresh Token it replaces.
+/// - **Private files**: the database is created mode 0600 (SQLite gives its `-wal` and `-shm`
+///   files the same mode); an existing file other users can read is refused, and open errors
+///   name the cause (missing or read-only directory, a directory in place of the file).
 /// - **Corrupt rows are kept**: a row that is not a pair this crate wrote is a
 ///   [`StoreError::CorruptRow`] naming the organization, never the tokens.
 ///
@@ -78,6 +103,8 @@ impl SqliteStores {
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         let path = path.as_ref().to_owned();
         let location = path.display().to_string();
+        #[cfg(unix)]
+        crate::store_files::prepare_database_file(&path)?;
         let connection = connect(&path, &location)?;
         let fail = database_error(&location, "create the table of");
         let version: i64 = connection
@@ -96,7 +123,8 @@ impl SqliteStores {
         }
         connection
             .execute_batch(&format!(
-                "BEGIN IMMEDIATE; {SCHEMA}; {EVENTS_SCHEMA}; PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+                "BEGIN IMMEDIATE; {SCHEMA}; {LEASES_SCHEMA}; {EVENTS_SCHEMA}; \
+                 PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
             ))
             .map_err(&fail)?;
         let location = location.clone();
@@ -121,7 +149,6 @@ impl SqliteStores {
             shared: self.shared.clone(),
             client_id: client_id.to_owned(),
             org_id: org_id.to_owned(),
-            locked: Arc::new(Mutex::new(None)),
         }
     }
 }
@@ -219,8 +246,6 @@ pub struct SqliteStore {
     shared: Arc<Shared>,
     client_id: String,
     org_id: String,
-    /// The connection holding the write lock while this store's [`StoreLock`] lives.
-    locked: Arc<Mutex<Option<Connection>>>,
 }
 
 impl fmt::Debug for SqliteStore {
@@ -233,29 +258,31 @@ impl fmt::Debug for SqliteStore {
     }
 }
 
-/// Releases the write lock: the connection is closed, rolling back what was not committed.
-struct Release(Arc<Mutex<Option<Connection>>>);
+/// Ends a refresh lease: deletes its row, if this holder still has it.
+struct Release {
+    shared: Arc<Shared>,
+    client_id: String,
+    org_id: String,
+    holder: String,
+}
 
 impl Drop for Release {
     fn drop(&mut self) {
-        self.0
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner())
-            .take();
+        let result = self.shared.connection().execute(
+            "DELETE FROM cobo_token_leases WHERE client_id = ?1 AND org_id = ?2 AND holder = ?3",
+            params![self.client_id, self.org_id, self.holder],
+        );
+        if let Err(e) = result {
+            // The lease runs out by itself.
+            tracing::warn!(error = %e, "could not end a token refresh lease");
+        }
     }
 }
 
 impl SqliteStore {
-    /// Runs `f` on the connection holding the lock, or else on the shared one.
-    fn with_connection<T>(&self, f: impl FnOnce(&Connection) -> T) -> T {
-        let locked = self
-            .locked
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner());
-        match locked.as_ref() {
-            Some(connection) => f(connection),
-            None => f(&self.shared.connection()),
-        }
+    /// Runs `f` on the shared connection.
+    fn with_connection<T>(&self, f: impl FnOnce(&mut Connection) -> T) -> T {
+        f(&mut self.shared.connection())
     }
 
     fn corrupt(&self, reason: impl Into<String>) -> StoreError {
@@ -308,15 +335,143 @@ impl TokenStore for SqliteStore {
     }
 
     fn save(&self, pair: &TokenPair) -> Result<(), StoreError> {
-        let expires = i64::try_from(pair.expires_at_ms()).unwrap_or(i64::MAX);
+        self.save_when(pair, Replacing::Any).map(drop)
+    }
+
+    fn save_if(&self, pair: &TokenPair, replacing: Option<&str>) -> Result<bool, StoreError> {
+        self.save_when(pair, replacing.map_or(Replacing::Nothing, Replacing::Token))
+    }
+
+    fn mark_refused(&self, refresh_token: &str) -> Result<(), StoreError> {
         self.with_connection(|connection| {
             connection.execute(
-                "INSERT INTO cobo_token_pairs \
+                "INSERT OR REPLACE INTO cobo_token_refusals \
+                 (client_id, org_id, refresh_token_sha256) \
+                 SELECT client_id, org_id, ?3 FROM cobo_token_pairs \
+                 WHERE client_id = ?1 AND org_id = ?2 AND refresh_token = ?4",
+                params![
+                    self.client_id,
+                    self.org_id,
+                    sha256(refresh_token),
+                    refresh_token
+                ],
+            )
+        })
+        .map_err(database_error(
+            &self.shared.location,
+            "record a refused token in",
+        ))?;
+        Ok(())
+    }
+
+    fn is_refused(&self) -> Result<bool, StoreError> {
+        let marks = self
+            .with_connection(|connection| {
+                connection
+                    .query_row(
+                        "SELECT p.refresh_token, r.refresh_token_sha256 FROM cobo_token_pairs p \
+                         JOIN cobo_token_refusals r USING (client_id, org_id) \
+                         WHERE p.client_id = ?1 AND p.org_id = ?2",
+                        params![self.client_id, self.org_id],
+                        |row| Ok((row.get::<_, String>(0)?, row.get::<_, Vec<u8>>(1)?)),
+                    )
+                    .optional()
+            })
+            .map_err(database_error(
+                &self.shared.location,
+                "read the pair's state from",
+            ))?;
+        Ok(marks.is_some_and(|(stored, refused)| sha256(&stored) == refused))
+    }
+
+    fn try_lock(&self) -> Result<Option<StoreLock>, StoreError> {
+        let holder = hex::encode(random_id());
+        let pid = i64::from(std::process::id());
+        let now = ms(millis_since_epoch(SystemTime::now()));
+        let taken = self
+            .with_connection(|connection| {
+                let transaction = connection
+                    .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                let current = transaction
+                    .query_row(
+                        "SELECT pid, expires_at_ms FROM cobo_token_leases \
+                         WHERE client_id = ?1 AND org_id = ?2",
+                        params![self.client_id, self.org_id],
+                        |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?)),
+                    )
+                    .optional()?;
+                if let Some((pid, expires)) = current {
+                    if expires > now && process_alive(pid) {
+                        return Ok(false);
+                    }
+                }
+                transaction.execute(
+                    "INSERT OR REPLACE INTO cobo_token_leases \
+                     (client_id, org_id, holder, pid, expires_at_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![
+                        self.client_id,
+                        self.org_id,
+                        holder,
+                        pid,
+                        now.saturating_add(ms(millis(LEASE)))
+                    ],
+                )?;
+                transaction.commit()?;
+                Ok(true)
+            })
+            .map_err(database_error(&self.shared.location, "lock"))?;
+        Ok(taken.then(|| {
+            StoreLock::holding(Release {
+                shared: self.shared.clone(),
+                client_id: self.client_id.clone(),
+                org_id: self.org_id.clone(),
+                holder,
+            })
+        }))
+    }
+}
+
+/// Which stored pair a save may replace.
+enum Replacing<'a> {
+    /// Whatever is stored (an unconditional save).
+    Any,
+    /// Only the absence of a pair.
+    Nothing,
+    /// Only a pair with this Refresh Token.
+    Token(&'a str),
+}
+
+impl SqliteStore {
+    /// Saves `pair` in one short transaction if the row holds what `replacing` allows; also
+    /// `true` when the row already holds this very pair (a repeated save).
+    fn save_when(&self, pair: &TokenPair, replacing: Replacing<'_>) -> Result<bool, StoreError> {
+        let expires = i64::try_from(pair.expires_at_ms()).unwrap_or(i64::MAX);
+        self.with_connection(|connection| {
+            let transaction =
+                connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let stored: Option<(String, String)> = transaction
+                .query_row(
+                    "SELECT access_token, refresh_token FROM cobo_token_pairs \
+                     WHERE client_id = ?1 AND org_id = ?2",
+                    params![self.client_id, self.org_id],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()?;
+            let allowed = match (&replacing, &stored) {
+                (Replacing::Any, _) | (Replacing::Nothing, None) => true,
+                (Replacing::Token(expected), Some((_, refresh))) => refresh == expected,
+                _ => false,
+            };
+            if !allowed {
+                let same = stored.is_some_and(|(access, refresh)| {
+                    access == pair.access_token() && refresh == pair.refresh_token()
+                });
+                return Ok(same);
+            }
+            transaction.execute(
+                "INSERT OR REPLACE INTO cobo_token_pairs \
                  (client_id, org_id, access_token, refresh_token, expires_at_ms) \
-                 VALUES (?1, ?2, ?3, ?4, ?5) \
-                 ON CONFLICT (client_id, org_id) DO UPDATE SET \
-                 access_token = excluded.access_token, refresh_token = excluded.refresh_token, \
-                 expires_at_ms = excluded.expires_at_ms",
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![
                     self.client_id,
                     self.org_id,
@@ -325,38 +480,52 @@ impl TokenStore for SqliteStore {
                     expires
                 ],
             )?;
-            if !connection.is_autocommit() {
-                // The refresh lock's transaction: committing makes the pair durable (and lets
-                // the other processes in).
-                connection.execute_batch("COMMIT")?;
-            }
-            Ok(())
+            transaction.commit()?;
+            Ok(true)
         })
         .map_err(database_error(&self.shared.location, "save a pair in"))
     }
+}
 
-    fn try_lock(&self) -> Result<Option<StoreLock>, StoreError> {
-        let connection = connect(&self.shared.path, &self.shared.location)?;
-        match connection.execute_batch("PRAGMA busy_timeout = 0; BEGIN IMMEDIATE") {
-            Ok(()) => {}
-            Err(rusqlite::Error::SqliteFailure(e, _))
-                if matches!(e.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) =>
-            {
-                return Ok(None);
-            }
-            Err(e) => {
-                return Err(database_error(&self.shared.location, "lock")(e));
-            }
-        }
-        connection
-            .busy_timeout(BUSY_WAIT)
-            .map_err(database_error(&self.shared.location, "configure"))?;
-        *self
-            .locked
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner()) = Some(connection);
-        Ok(Some(StoreLock::holding(Release(self.locked.clone()))))
+/// Whether the process `pid` (of this machine) still runs; `true` when that cannot be told.
+fn process_alive(pid: i64) -> bool {
+    #[cfg(unix)]
+    {
+        let Some(pid) = i32::try_from(pid)
+            .ok()
+            .and_then(rustix::process::Pid::from_raw)
+        else {
+            return false;
+        };
+        rustix::process::test_kill_process(pid) != Err(rustix::io::Errno::SRCH)
     }
+    #[cfg(not(unix))]
+    {
+        let _ = pid;
+        true
+    }
+}
+
+/// A random lease holder id.
+fn random_id() -> [u8; 16] {
+    let mut id = [0; 16];
+    // Without randomness, a time-based id still tells holders of one process apart.
+    if getrandom::getrandom(&mut id).is_err() {
+        id[..16].copy_from_slice(
+            &std::time::UNIX_EPOCH
+                .elapsed()
+                .unwrap_or_default()
+                .as_nanos()
+                .to_le_bytes(),
+        );
+    }
+    id
+}
+
+/// The SHA-256 of a refused Refresh Token, as `cobo_token_refusals` keeps it.
+fn sha256(token: &str) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(token.as_bytes()).to_vec()
 }
 
 impl SqliteStores {

@@ -11,7 +11,7 @@ use tracing::instrument::WithSubscriber;
 use crate::auth::Redacted;
 use crate::oauth::{self, TokenAnswer, TokenEndpointError};
 use crate::retry::RetryPolicy;
-use crate::store::{StoreError, TokenPair, TokenStore};
+use crate::store::{StoreError, StoreLock, TokenPair, TokenStore};
 use crate::{Client, Error};
 
 /// Refresh when less than this is left of the access token's life (Cobo's last about 12 hours).
@@ -20,6 +20,18 @@ pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(300);
 /// How long [`TokenManager::access_token`] waits for another process that holds the store's
 /// refresh lock, by default.
 pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(120);
+
+/// How long one store operation may take before the manager gives up on it, by default.
+pub const DEFAULT_STORE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long the manager looks for a pair another replica saved after `invalid_grant` before
+/// declaring that re-authorization is needed, with a PostgreSQL store (whose lock can be lost
+/// mid-refresh); other stores' locks cannot, and they need no grace.
+pub const DEFAULT_INVALID_GRANT_GRACE: Duration = Duration::from_secs(3);
+
+/// How many times a new pair's save is tried within one call before the call fails (the pair
+/// is kept and saved again by the next call).
+const SAVE_ATTEMPTS: u32 = 3;
 
 /// An Org Access Token. `Debug` does not show it.
 #[derive(Clone, PartialEq, Eq)]
@@ -86,9 +98,10 @@ pub enum TokenError {
         /// The missing field.
         missing: &'static str,
     },
-    /// The store failed. When a new pair could not be saved, the manager keeps it in memory,
-    /// hands it to no caller, keeps holding the store's lock (so no other process refreshes with
-    /// the consumed token), and tries to save it again on the next call.
+    /// The store failed (or timed out: [`StoreError::Timeout`]). When a new pair could not be
+    /// saved, the manager keeps it in memory, hands it to no caller, keeps the store's lock if
+    /// it still can (so no other process refreshes with the consumed token), and saves it again
+    /// in the background and on the next call, by compare-and-swap.
     Store(StoreError),
     /// The refresh this call waited for, started by another caller, failed: it is not
     /// repeated for every waiter (a refresh whose outcome is unknown must not be retried blindly).
@@ -104,13 +117,16 @@ pub enum TokenError {
         /// How long the manager waited.
         waited: Duration,
     },
+    /// The stored Refresh Token was refused earlier (by this process or, through the store,
+    /// another one): no refresh is tried until [`TokenManager::authorize`] saves a new pair.
+    ReauthorizationRequired,
 }
 
 impl TokenError {
     /// Whether the app must get a new token pair with `get_token` (re-authorize) to go on.
     pub fn needs_reauthorization(&self) -> bool {
         match self {
-            Self::NoToken | Self::InvalidGrant { .. } => true,
+            Self::NoToken | Self::InvalidGrant { .. } | Self::ReauthorizationRequired => true,
             Self::SharedFailure { reauthorize, .. } => *reauthorize,
             _ => false,
         }
@@ -150,6 +166,10 @@ impl fmt::Display for TokenError {
                 "another process held the token store's refresh lock for {} ms",
                 waited.as_millis()
             ),
+            Self::ReauthorizationRequired => f.write_str(
+                "the stored refresh token was refused (invalid_grant) earlier: re-authorize with \
+                 get_token (TokenManager::authorize)",
+            ),
         }
     }
 }
@@ -178,10 +198,12 @@ pub struct TokenManagerBuilder {
     client: Client,
     client_id: String,
     org_id: String,
-    store: Box<dyn TokenStore>,
+    store: Arc<dyn TokenStore>,
     margin: Duration,
     retry: RetryPolicy,
     lock_wait: Duration,
+    store_timeout: Duration,
+    invalid_grant_grace: Option<Duration>,
 }
 
 impl fmt::Debug for TokenManagerBuilder {
@@ -216,6 +238,22 @@ impl TokenManagerBuilder {
         self
     }
 
+    /// How long one store operation may take (default 30 s): a slower one is a
+    /// [`StoreError::Timeout`]. Store operations run on tokio's blocking threads, never on the
+    /// caller's worker.
+    pub fn store_timeout(mut self, timeout: Duration) -> Self {
+        self.store_timeout = timeout;
+        self
+    }
+
+    /// How long to look for a newer pair saved by another replica after the server refused the
+    /// stored Refresh Token, before declaring that re-authorization is needed (default: the
+    /// store's [`TokenStore::invalid_grant_grace`], 3 s for PostgreSQL, none for the others).
+    pub fn invalid_grant_grace(mut self, grace: Duration) -> Self {
+        self.invalid_grant_grace = Some(grace);
+        self
+    }
+
     /// Builds the manager. It reads the store on its first call, not now.
     pub fn build(self) -> TokenManager {
         TokenManager {
@@ -230,6 +268,8 @@ impl TokenManagerBuilder {
                     ..self.retry
                 },
                 lock_wait: self.lock_wait,
+                store_timeout: self.store_timeout,
+                invalid_grant_grace: self.invalid_grant_grace,
                 state: Mutex::new(State::default()),
                 refresh: Arc::new(tokio::sync::Mutex::new(())),
             }),
@@ -253,10 +293,12 @@ struct Inner {
     client: Client,
     client_id: String,
     org_id: String,
-    store: Box<dyn TokenStore>,
+    store: Arc<dyn TokenStore>,
     margin: Duration,
     retry: RetryPolicy,
     lock_wait: Duration,
+    store_timeout: Duration,
+    invalid_grant_grace: Option<Duration>,
     state: Mutex<State>,
     /// Held for the whole of a refresh: the single flight.
     refresh: Arc<tokio::sync::Mutex<()>>,
@@ -278,6 +320,8 @@ struct State {
     failures: u64,
     /// The last failure, for the callers that waited for it: (message, needs reauthorization).
     last_failure: Option<(String, bool)>,
+    /// A Refresh Token the server refused: never presented again.
+    refused: Option<String>,
 }
 
 impl State {
@@ -295,10 +339,13 @@ impl State {
     }
 }
 
+/// A pair the server issued that is not saved yet, with the Refresh Token it replaces.
 struct Unsaved {
     pair: TokenPair,
     lifetime: Duration,
-    lock: crate::store::StoreLock,
+    replacing: Option<String>,
+    /// The store's lock, if still held: it keeps other processes from refreshing meanwhile.
+    lock: Option<StoreLock>,
 }
 
 impl fmt::Debug for TokenManager {
@@ -324,30 +371,55 @@ impl TokenManager {
             client: client.into(),
             client_id: client_id.into(),
             org_id: org_id.into(),
-            store: Box::new(store),
+            store: Arc::new(store),
             margin: DEFAULT_REFRESH_MARGIN,
             retry: RetryPolicy::default(),
             lock_wait: DEFAULT_LOCK_WAIT,
+            store_timeout: DEFAULT_STORE_TIMEOUT,
+            invalid_grant_grace: None,
         }
     }
 
     /// The store's current pair, if any (it is read from the store).
+    /// It blocks the calling thread for the read: from async code, use
+    /// [`read_stored_pair`](Self::read_stored_pair).
     pub fn stored_pair(&self) -> Result<Option<TokenPair>, StoreError> {
         self.inner.store.load()
     }
 
-    /// Gets a new pair with `get_token` (grant type `org_implicit`) and saves it, replacing
-    /// whatever the store held. Use it once the organization has authorized the app, and after
-    /// [`TokenError::needs_reauthorization`].
+    /// The store's current pair, if any, read on tokio's blocking threads within the store
+    /// timeout.
+    pub async fn read_stored_pair(&self) -> Result<Option<TokenPair>, StoreError> {
+        self.load().await
+    }
+
+    /// Gets a new pair with `get_token` (grant type `org_implicit`) and saves it. Use it once
+    /// the organization has authorized the app, and after [`TokenError::needs_reauthorization`].
+    ///
+    /// Under the store's lock it looks at the store again: a usable pair saved since this
+    /// manager last looked (another replica authorized or refreshed first) is adopted instead,
+    /// so replicas starting together call `get_token` once.
     pub async fn authorize(&self) -> Result<AccessToken, TokenError> {
         let _flight = self.inner.refresh.lock().await;
-        // An unsaved pair holds the store's lock already.
-        let held = self.state().unsaved.is_some();
-        let lock = if held {
-            None
-        } else {
-            Some(self.lock_store().await?)
+        let known = self.state().current.clone();
+        let seen = match known {
+            Some(pair) => Some(pair),
+            None => self.load().await?,
         };
+        // The new pair supersedes a stale unsaved one, which must not be saved over it.
+        let stale = self.state().unsaved.take();
+        let lock = match stale.and_then(|stale| stale.lock) {
+            Some(lock) => lock,
+            None => self.lock_store().await?,
+        };
+        let stored = self.load().await?;
+        if let Some(stored) = &stored {
+            if seen.as_ref() != Some(stored) && !self.is_refused(stored).await? {
+                release(lock);
+                self.state().refused = None;
+                return Ok(self.adopt(stored.clone(), None));
+            }
+        }
         let grant = match oauth::get_token(
             &self.inner.client,
             &self.inner.client_id,
@@ -360,14 +432,17 @@ impl TokenManager {
         }
         .map_err(|source| TokenError::Authorize { source })?;
         let (pair, lifetime) = pair_from("get_token", grant, None)?;
-        // The new pair supersedes a stale unsaved one, which must not be saved over it.
-        let stale = self.state().unsaved.take();
-        let lock = match (lock, stale) {
-            (Some(lock), _) => lock,
-            (None, Some(stale)) => stale.lock,
-            (None, None) => self.lock_store().await?,
+        let replacing = stored.map(|stored| stored.refresh_token().to_owned());
+        let token = match self
+            .save_and_adopt(pair, lifetime, replacing, Some(lock), SAVE_ATTEMPTS)
+            .await?
+        {
+            Some(token) => token,
+            // Another writer saved a pair meanwhile (a lock lost): the newest one wins.
+            None => self.adopt_stored().await?,
         };
-        self.save_and_adopt(pair, lifetime, lock)
+        self.state().refused = None;
+        Ok(token)
     }
 
     /// A valid Org Access Token, refreshed first when less than the margin is left.
@@ -457,52 +532,258 @@ impl TokenManager {
         &self,
         stale: Option<&AccessToken>,
     ) -> Result<AccessToken, TokenError> {
-        let unsaved = (self.state().unsaved.as_ref()).map(|u| (u.pair.clone(), u.lifetime));
-        if let Some((pair, lifetime)) = unsaved {
-            // The lock is still held, in `unsaved`: released once the pair is saved.
-            self.inner.store.save(&pair)?;
-            let token = self.adopt(pair, Some(lifetime));
-            self.state().unsaved = None;
-            return Ok(token);
+        let unsaved = self.state().unsaved.take();
+        if let Some(Unsaved {
+            pair,
+            lifetime,
+            replacing,
+            lock,
+        }) = unsaved
+        {
+            let lock = match lock {
+                Some(lock) => Some(lock),
+                None => self.try_lock_once().await,
+            };
+            // `None`: another writer replaced the pair this one was to replace; start over.
+            if let Some(token) = self
+                .save_and_adopt(pair, lifetime, replacing, lock, SAVE_ATTEMPTS)
+                .await?
+            {
+                return Ok(token);
+            }
         }
         let lock = self.lock_store().await?;
-        let Some(stored) = self.inner.store.load()? else {
+        let Some(stored) = self.load().await? else {
+            release(lock);
             return Err(TokenError::NoToken);
         };
+        if self.is_refused(&stored).await? {
+            release(lock);
+            return Err(TokenError::ReauthorizationRequired);
+        }
         let known = self.state().current.clone();
         let refused = stale.is_some_and(|stale| stale.as_str() == stored.access_token());
         if known.as_ref() != Some(&stored) && stored.is_valid_for(self.inner.margin) && !refused {
             // Another process (or an earlier run) refreshed already.
+            release(lock);
             return Ok(self.adopt(stored, None));
         }
-        let (pair, lifetime) = self.refresh(&stored).await?;
-        self.save_and_adopt(pair, lifetime, lock)
+        let (pair, lifetime) = match self.refresh(&stored).await {
+            Ok(grant) => grant,
+            Err(TokenError::InvalidGrant { description }) => {
+                return self.after_invalid_grant(&stored, description, lock).await;
+            }
+            Err(e) => {
+                release(lock);
+                return Err(e);
+            }
+        };
+        let replacing = Some(stored.refresh_token().to_owned());
+        match self
+            .save_and_adopt(pair, lifetime, replacing, Some(lock), SAVE_ATTEMPTS)
+            .await?
+        {
+            Some(token) => Ok(token),
+            // Another replica saved a pair (its lock outlived ours): ours is dropped.
+            None => self.adopt_stored().await,
+        }
     }
 
-    /// Saves a pair the server just issued, then hands it out. When the save fails, the pair
-    /// is kept, unsaved, with the store's lock, until a later call saves it.
-    fn save_and_adopt(
+    /// Adopts the stored pair, which another writer just saved.
+    async fn adopt_stored(&self) -> Result<AccessToken, TokenError> {
+        match self.load().await? {
+            Some(newer) => Ok(self.adopt(newer, None)),
+            None => Err(TokenError::NoToken),
+        }
+    }
+
+    /// The server refused `presented`'s Refresh Token. Another replica may have rotated it (its
+    /// lock lost mid-refresh, its save still on the way): a newer pair it saves within the
+    /// grace period is adopted. Otherwise the refusal is recorded, here and in the store.
+    async fn after_invalid_grant(
+        &self,
+        presented: &TokenPair,
+        description: String,
+        lock: StoreLock,
+    ) -> Result<AccessToken, TokenError> {
+        let started = Instant::now();
+        loop {
+            if let Some(stored) = self.load().await? {
+                if stored.refresh_token() != presented.refresh_token() {
+                    release(lock);
+                    tracing::info!(
+                        org_id = %self.inner.org_id,
+                        "the refresh token was refused, but another process saved a newer pair"
+                    );
+                    return Ok(self.adopt(stored, None));
+                }
+            }
+            let grace = (self.inner.invalid_grant_grace)
+                .unwrap_or_else(|| self.inner.store.invalid_grant_grace());
+            if started.elapsed() >= grace {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let refused = presented.refresh_token().to_owned();
+        self.state().refused = Some(refused.clone());
+        if let Err(e) = self
+            .on_store("record a refused token in", move |store| {
+                store.mark_refused(&refused)
+            })
+            .await
+        {
+            tracing::warn!(org_id = %self.inner.org_id, error = %e, "could not record the refusal");
+        }
+        release(lock);
+        Err(TokenError::InvalidGrant { description })
+    }
+
+    /// Saves a pair the server issued, then hands it out, replacing the pair whose Refresh Token
+    /// is `replacing` (compare-and-swap, so the save needs no lock). A failed save is tried
+    /// again with a fresh lock; when every try fails, the pair is kept, unsaved, for the next
+    /// call. `None`: another writer replaced that pair first, and this one was not saved.
+    async fn save_and_adopt(
         &self,
         pair: TokenPair,
         lifetime: Duration,
-        lock: crate::store::StoreLock,
-    ) -> Result<AccessToken, TokenError> {
-        if let Err(e) = self.inner.store.save(&pair) {
+        replacing: Option<String>,
+        mut lock: Option<StoreLock>,
+        attempts: u32,
+    ) -> Result<Option<AccessToken>, TokenError> {
+        let mut pause = Duration::from_millis(100);
+        let mut attempt = 1;
+        loop {
+            let (saving, expected) = (pair.clone(), replacing.clone());
+            let saved = self
+                .on_store("save a pair in", move |store| {
+                    store.save_if(&saving, expected.as_deref())
+                })
+                .await;
+            let error = match saved {
+                Ok(true) => {
+                    let token = self.adopt(pair, Some(lifetime));
+                    if let Some(lock) = lock {
+                        release(lock);
+                    }
+                    return Ok(Some(token));
+                }
+                Ok(false) => {
+                    if let Some(lock) = lock {
+                        release(lock);
+                    }
+                    return Ok(None);
+                }
+                Err(e) => e,
+            };
             tracing::warn!(
                 org_id = %self.inner.org_id,
-                error = %e,
-                "could not save the new token pair; keeping it and the store's lock until it is saved"
+                attempt,
+                error = %error,
+                "could not save the new token pair; it is kept and saved again"
             );
-            self.state().unsaved = Some(Unsaved {
-                pair,
-                lifetime,
-                lock,
-            });
-            return Err(e.into());
+            if attempt >= attempts {
+                self.state().unsaved = Some(Unsaved {
+                    pair,
+                    lifetime,
+                    replacing,
+                    lock,
+                });
+                if attempts > 1 {
+                    self.keep_saving();
+                }
+                return Err(error.into());
+            }
+            tokio::time::sleep(pause).await;
+            pause *= 2;
+            attempt += 1;
+            // The lock's connection may have died with the save's: a fresh lock replaces it
+            // (when the old one is alive, the fresh one is refused and the old one kept).
+            if let Some(fresh) = self.try_lock_once().await {
+                if let Some(old) = lock.replace(fresh) {
+                    release(old);
+                }
+            }
         }
-        let token = self.adopt(pair, Some(lifetime));
-        drop(lock);
-        Ok(token)
+    }
+
+    /// Saves the unsaved pair in the background, until saved or for the lock wait: other
+    /// replicas that find its consumed Refresh Token refused adopt it within their grace, even
+    /// if this manager is not called again. A call in progress does the saving instead.
+    fn keep_saving(&self) {
+        let this = self.clone();
+        let retry = async move {
+            let started = Instant::now();
+            let mut pause = Duration::from_millis(200);
+            while started.elapsed() < this.inner.lock_wait {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(2));
+                let Ok(_flight) = this.inner.refresh.try_lock() else {
+                    continue;
+                };
+                let Some(unsaved) = this.state().unsaved.take() else {
+                    return;
+                };
+                let saved = this
+                    .save_and_adopt(
+                        unsaved.pair,
+                        unsaved.lifetime,
+                        unsaved.replacing,
+                        unsaved.lock,
+                        1,
+                    )
+                    .await;
+                if saved.is_ok() {
+                    return;
+                }
+            }
+        };
+        tokio::spawn(retry.in_current_span().with_current_subscriber());
+    }
+
+    /// Runs `f` on the store on tokio's blocking threads, bounded by the store timeout.
+    async fn on_store<T: Send + 'static>(
+        &self,
+        action: &'static str,
+        f: impl FnOnce(&dyn TokenStore) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let store = self.inner.store.clone();
+        let task = tokio::task::spawn_blocking(move || f(&*store));
+        let waited = self.inner.store_timeout;
+        match tokio::time::timeout(waited, task).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(e)) => Err(StoreError::Io {
+                action,
+                path: "(the store's blocking task)".into(),
+                source: std::io::Error::other(e.to_string()),
+            }),
+            Err(_) => Err(StoreError::Timeout { action, waited }),
+        }
+    }
+
+    async fn load(&self) -> Result<Option<TokenPair>, StoreError> {
+        self.on_store("read a pair from", |store| store.load())
+            .await
+    }
+
+    /// Whether `stored`'s Refresh Token was refused, as this manager or the store remembers.
+    async fn is_refused(&self, stored: &TokenPair) -> Result<bool, StoreError> {
+        if self.state().refused.as_deref() == Some(stored.refresh_token()) {
+            return Ok(true);
+        }
+        self.on_store("read the pair's state from", |store| store.is_refused())
+            .await
+    }
+
+    /// The store's lock if it is free now; errors are logged and taken as "not free".
+    async fn try_lock_once(&self) -> Option<StoreLock> {
+        match self.on_store("lock", |store| store.try_lock()).await {
+            Ok(lock) => lock,
+            Err(e) => {
+                tracing::warn!(org_id = %self.inner.org_id, error = %e, "could not lock the store");
+                None
+            }
+        }
     }
 
     /// The refresh margin for a pair of this lifetime: at most half of it, when known.
@@ -528,10 +809,10 @@ impl TokenManager {
         token
     }
 
-    async fn lock_store(&self) -> Result<crate::store::StoreLock, TokenError> {
+    async fn lock_store(&self) -> Result<StoreLock, TokenError> {
         let started = Instant::now();
         loop {
-            if let Some(lock) = self.inner.store.try_lock()? {
+            if let Some(lock) = self.on_store("lock", |store| store.try_lock()).await? {
                 return Ok(lock);
             }
             let waited = started.elapsed();
@@ -735,4 +1016,9 @@ fn pair_from(
         TokenPair::new(access_token, refresh_token, expires_at),
         lifetime,
     ))
+}
+
+/// Releases a store lock on tokio's blocking threads: releasing may be a database round trip.
+fn release(lock: StoreLock) {
+    drop(tokio::task::spawn_blocking(move || drop(lock)));
 }

@@ -900,3 +900,187 @@ async fn a_caller_that_gives_up_mid_refresh_does_not_lose_the_new_pair() {
     assert_eq!(manager.access_token().await.unwrap().as_str(), "AT-2-fake");
     assert_eq!(server.requests().len(), 1);
 }
+
+/// A manager of client-1/org-1 whose invalid-grant grace is `grace`.
+fn manager_with_grace(server: &FakeCobo, store: impl TokenStore, grace: Duration) -> TokenManager {
+    TokenManager::builder(
+        client(server, Duration::from_secs(5)),
+        "client-1",
+        "org-1",
+        store,
+    )
+    .retry(quick_retry(3))
+    .invalid_grant_grace(grace)
+    .build()
+}
+
+/// After `invalid_grant` the refused token is never presented again: calls fail fast with
+/// `ReauthorizationRequired`, without a request, until `authorize` saves a new pair.
+#[tokio::test]
+async fn a_refused_refresh_token_is_remembered_until_authorize() {
+    let server = support::start(FakeCobo::builder().token_lifetime_secs(43200)).await;
+    server.seed_pair("client-1", "org-1", 5);
+    let store = Arc::new(MemoryStore::with_pair(pair(1, Duration::ZERO)));
+    let manager = manager_with_grace(&server, store.clone(), Duration::ZERO);
+    let e = manager.access_token().await.unwrap_err();
+    assert!(matches!(e, TokenError::InvalidGrant { .. }), "{e:?}");
+    for _ in 0..3 {
+        let e = manager.access_token().await.unwrap_err();
+        assert!(matches!(e, TokenError::ReauthorizationRequired), "{e:?}");
+        assert!(e.needs_reauthorization());
+    }
+    assert_eq!(posts(&server), 1, "the refused token was presented once");
+    assert_eq!(manager.authorize().await.unwrap().as_str(), "AT-6-fake");
+    assert_eq!(manager.access_token().await.unwrap().as_str(), "AT-6-fake");
+    assert_eq!(store.load().unwrap().unwrap().access_token(), "AT-6-fake");
+}
+
+/// Another replica's refresh raced this one (its lock lost mid-refresh) and saves the rotated
+/// pair a moment after the server refused ours: the manager adopts it instead of declaring
+/// re-authorization.
+#[tokio::test]
+async fn after_invalid_grant_a_pair_another_replica_saves_is_adopted() {
+    let server = support::start(FakeCobo::builder().token_lifetime_secs(43200)).await;
+    server.seed_pair("client-1", "org-1", 2);
+    let store = Arc::new(MemoryStore::with_pair(pair(1, Duration::ZERO)));
+    let manager = manager_with_grace(&server, store.clone(), Duration::from_secs(10));
+    let replica = store.clone();
+    let late_save = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        replica.save(&pair(2, Duration::from_secs(3600))).unwrap();
+    });
+    let token = manager.access_token().await.unwrap();
+    late_save.await.unwrap();
+    assert_eq!(token.as_str(), "AT-2-fake");
+    assert_eq!(posts(&server), 1);
+    assert_eq!(server.pairs_issued(), 2, "no get_token");
+}
+
+/// Two replicas starting on an empty store both call `authorize`: the second finds the first's
+/// pair under the lock and adopts it, so `get_token` is called once.
+#[tokio::test]
+async fn two_replicas_authorizing_an_empty_store_call_get_token_once() {
+    let server = support::start(FakeCobo::builder().token_lifetime_secs(43200)).await;
+    let dir = TempDir::new("authorize-once");
+    let path = dir.0.join("org.json");
+    let a = manager(&server, FileStore::new(&path));
+    let b = manager(&server, FileStore::new(&path));
+    let (ta, tb) = tokio::join!(a.authorize(), b.authorize());
+    assert_eq!(ta.unwrap(), tb.unwrap());
+    assert_eq!(server.pairs_issued(), 1, "one get_token");
+    let gets = server
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET")
+        .count();
+    assert_eq!(gets, 1);
+}
+
+/// An explicit `authorize` on a store holding a pair this manager already uses calls
+/// `get_token` (a re-authorization must not adopt the old pair).
+#[tokio::test]
+async fn authorize_replaces_the_pair_this_manager_already_saw() {
+    let server = support::start(FakeCobo::builder().token_lifetime_secs(43200)).await;
+    server.seed_pair("client-1", "org-1", 1);
+    let manager = manager(
+        &server,
+        MemoryStore::with_pair(pair(1, Duration::from_secs(3600))),
+    );
+    assert_eq!(manager.authorize().await.unwrap().as_str(), "AT-2-fake");
+    assert_eq!(manager.authorize().await.unwrap().as_str(), "AT-3-fake");
+}
+
+/// A store whose next `failures` saves fail.
+struct FailsNext {
+    inner: MemoryStore,
+    failures: std::sync::atomic::AtomicU32,
+}
+
+impl TokenStore for FailsNext {
+    fn load(&self) -> Result<Option<TokenPair>, StoreError> {
+        self.inner.load()
+    }
+    fn save(&self, pair: &TokenPair) -> Result<(), StoreError> {
+        let left = self.failures.load(Ordering::SeqCst);
+        if left > 0 {
+            self.failures.store(left - 1, Ordering::SeqCst);
+            return Err(StoreError::Io {
+                action: "write",
+                path: "flaky".into(),
+                source: std::io::Error::other("connection lost"),
+            });
+        }
+        self.inner.save(pair)
+    }
+    fn try_lock(&self) -> Result<Option<StoreLock>, StoreError> {
+        self.inner.try_lock()
+    }
+}
+
+/// A save that fails once (the database dropped the connection) is tried again in the same
+/// call: the caller gets the new token, and the server saw one refresh.
+#[tokio::test]
+async fn a_save_that_fails_once_is_retried_within_the_call() {
+    let server = support::start(FakeCobo::builder().token_lifetime_secs(43200)).await;
+    server.seed_pair("client-1", "org-1", 1);
+    let store = Arc::new(FailsNext {
+        inner: MemoryStore::with_pair(pair(1, Duration::ZERO)),
+        failures: 2.into(),
+    });
+    let manager = manager(&server, SharedStore(store.clone()));
+    assert_eq!(manager.access_token().await.unwrap().as_str(), "AT-2-fake");
+    assert_eq!(
+        store.inner.load().unwrap().unwrap().access_token(),
+        "AT-2-fake"
+    );
+    assert_eq!(posts(&server), 1);
+}
+
+/// A store whose operations never finish within the manager's store timeout.
+struct Stuck;
+
+impl TokenStore for Stuck {
+    fn load(&self) -> Result<Option<TokenPair>, StoreError> {
+        std::thread::sleep(Duration::from_secs(2));
+        Ok(None)
+    }
+    fn save(&self, _: &TokenPair) -> Result<(), StoreError> {
+        Ok(())
+    }
+    fn try_lock(&self) -> Result<Option<StoreLock>, StoreError> {
+        Ok(Some(StoreLock::in_process()))
+    }
+}
+
+/// A store that hangs is a typed timeout, and it hangs a blocking thread, not the runtime: on a
+/// one-worker runtime, another task keeps running meanwhile.
+#[tokio::test(flavor = "current_thread")]
+async fn a_hanging_store_times_out_without_blocking_the_runtime() {
+    let server = support::start(FakeCobo::builder()).await;
+    let manager = TokenManager::builder(
+        client(&server, Duration::from_secs(5)),
+        "client-1",
+        "org-1",
+        Stuck,
+    )
+    .store_timeout(Duration::from_millis(300))
+    .build();
+    let ticks = Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let ticking = ticks.clone();
+    let ticker = tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            ticking.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    let e = manager.access_token().await.unwrap_err();
+    ticker.abort();
+    assert!(
+        matches!(e, TokenError::Store(StoreError::Timeout { .. })),
+        "{e:?}"
+    );
+    assert!(
+        ticks.load(Ordering::SeqCst) >= 5,
+        "the runtime's only worker kept running other tasks"
+    );
+}

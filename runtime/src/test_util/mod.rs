@@ -21,7 +21,7 @@ pub use request::{
     API_KEY_ERROR_CODE, BadSignature, INVALID_SIGNATURE_ERROR_CODE, MISSING_HEADERS_ERROR_CODE,
     RecordedRequest,
 };
-pub use state::Handler;
+pub use state::{Handler, Observer};
 pub use webhooks::{DeliveryAnswer, DeliveryError};
 
 use crate::{ApiSecret, ResponseKey, SignedDelivery, WebhookSigner};
@@ -165,6 +165,7 @@ impl FakeCoboBuilder {
                 require_bearer: false,
                 expired_delay: Duration::ZERO,
                 handler: None,
+                observer: None,
                 oauth: oauth::OAuth::new(self.token_lifetime),
                 lists: lists::Lists::default(),
             }),
@@ -300,6 +301,14 @@ impl FakeCobo {
         handler: impl Fn(&RecordedRequest) -> Option<Reply> + Send + Sync + 'static,
     ) {
         lock(&self.state.settings).handler = Some(Arc::new(handler));
+    }
+
+    /// Shows every request to `observe` as it arrives, before it is answered, and holds the
+    /// answer back for the duration it returns: for tests that inject a fault at the instant a
+    /// request is in flight (kill a database connection during a token refresh, say). Replaces
+    /// an earlier observer.
+    pub fn observe(&self, observe: impl Fn(&RecordedRequest) -> Duration + Send + Sync + 'static) {
+        lock(&self.state.settings).observer = Some(Arc::new(observe));
     }
 
     /// Accepts only registered API keys (hex public keys) from now on, answering others with

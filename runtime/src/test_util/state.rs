@@ -14,6 +14,10 @@ use crate::ApiSecret;
 /// A test's own routes: `Some(reply)` answers, `None` leaves the request to the built-in ones.
 pub type Handler = Arc<dyn Fn(&RecordedRequest) -> Option<Reply> + Send + Sync>;
 
+/// A test's look at every request as it arrives (see `FakeCobo::observe`): how long to hold the
+/// answer back.
+pub type Observer = Arc<dyn Fn(&RecordedRequest) -> Duration + Send + Sync>;
+
 /// Cobo's `error_code` for a request no handler serves.
 const NO_HANDLER_ERROR_CODE: i64 = 2021;
 
@@ -29,6 +33,7 @@ pub(super) struct Settings {
     pub(super) require_bearer: bool,
     pub(super) expired_delay: Duration,
     pub(super) handler: Option<Handler>,
+    pub(super) observer: Option<Observer>,
     pub(super) oauth: OAuth,
     pub(super) lists: Lists,
 }
@@ -45,8 +50,22 @@ impl State {
         self.response_secret.sign_response(body, timestamp)
     }
 
-    /// Records `request`, then answers it.
+    /// Records `request`, shows it to the test's observer, then answers it (held back as long
+    /// as the observer says).
     pub(super) fn answer(&self, request: RecordedRequest) -> Reply {
+        let observer = lock(&self.settings).observer.clone();
+        // Outside the lock: the observer may call the fake's methods.
+        let hold = observer.map_or(Duration::ZERO, |observe| observe(&request));
+        let reply = self.answer_now(request);
+        if hold.is_zero() {
+            reply
+        } else {
+            reply.delayed(hold)
+        }
+    }
+
+    /// Records `request`, then answers it.
+    fn answer_now(&self, request: RecordedRequest) -> Reply {
         lock(&self.requests).push(request.clone());
         if let Some(refused) = self.check_signature(&request) {
             return refused;

@@ -211,6 +211,74 @@ impl Postgres {
         self.pg_ctl("start");
     }
 
+    /// The port it listens on, on 127.0.0.1.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Turns TLS on with this certificate and key (PEM files), as `server.crt`/`server.key`
+    /// of the data directory, and reloads the configuration.
+    pub fn enable_ssl(&self, cert: &Path, key: &Path) {
+        use std::os::unix::fs::PermissionsExt;
+        for (from, name) in [(cert, "server.crt"), (key, "server.key")] {
+            let to = self.data().join(name);
+            std::fs::copy(from, &to).unwrap();
+            std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o600)).unwrap();
+            if is_root() {
+                let status = Command::new("chown")
+                    .arg("postgres:postgres")
+                    .arg(&to)
+                    .status()
+                    .unwrap();
+                assert!(status.success());
+            }
+        }
+        self.psql("ALTER SYSTEM SET ssl = on");
+        self.psql("SELECT pg_reload_conf()");
+        std::thread::sleep(Duration::from_millis(500));
+        assert_eq!(self.psql("SHOW ssl").trim(), "on");
+    }
+
+    /// Runs `sql` with psql as the superuser; its unaligned output.
+    pub fn psql(&self, sql: &str) -> String {
+        let psql = if self.bin.join("psql").is_file() {
+            self.bin.join("psql")
+        } else {
+            PathBuf::from("psql")
+        };
+        let output = Command::new(psql)
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "postgres",
+            ])
+            .args(["-d", "postgres", "-X", "-A", "-t", "-c", sql])
+            .stdin(Stdio::null())
+            .output()
+            .expect("run psql");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// Ends the sessions holding advisory locks (the refresh locks): what a failover or an idle
+    /// reaper does to a replica's lock connection.
+    pub fn kill_lock_connections(&self) -> String {
+        self.psql(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_locks \
+             WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()",
+        )
+    }
+
+    /// Ends every client session but psql's own: the lock's and the saves' connections.
+    pub fn kill_all_connections(&self) -> String {
+        self.psql(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+             WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()",
+        )
+    }
+
     /// The URL of the cluster's `postgres` database.
     pub fn url(&self) -> String {
         format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
@@ -437,4 +505,104 @@ pub fn two_keep_token_processes_killed(
 /// The SQLite file of a `sqlite:PATH` spec.
 pub fn sqlite_path(spec: &str) -> &Path {
     Path::new(spec.strip_prefix("sqlite:").unwrap())
+}
+
+/// A TCP proxy on 127.0.0.1 to a local port that cuts every connection through it on demand,
+/// or stalls them (stops forwarding, keeping them open): what a network failure does.
+pub struct Proxy {
+    port: u16,
+    generation: Arc<std::sync::atomic::AtomicU64>,
+    stalled: Arc<std::sync::atomic::AtomicBool>,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl Proxy {
+    pub fn start(target: u16) -> Self {
+        use std::sync::atomic::{AtomicBool, AtomicU64};
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let generation = Arc::new(AtomicU64::new(0));
+        let stalled = Arc::new(AtomicBool::new(false));
+        let (cuts, stall) = (generation.clone(), stalled.clone());
+        runtime.spawn(async move {
+            while let Ok((inbound, _)) = listener.accept().await {
+                let Ok(outbound) = tokio::net::TcpStream::connect(("127.0.0.1", target)).await
+                else {
+                    continue;
+                };
+                tokio::spawn(pump(inbound, outbound, cuts.clone(), stall.clone()));
+            }
+        });
+        Self {
+            port,
+            generation,
+            stalled,
+            _runtime: runtime,
+        }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Closes every connection open now.
+    pub fn cut(&self) {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Stops (or resumes) forwarding on every connection.
+    pub fn stall(&self, on: bool) {
+        self.stalled.store(on, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Forwards both ways until either side closes or the proxy cuts (its generation changes).
+async fn pump(
+    a: tokio::net::TcpStream,
+    b: tokio::net::TcpStream,
+    generation: Arc<std::sync::atomic::AtomicU64>,
+    stalled: Arc<std::sync::atomic::AtomicBool>,
+) {
+    let born = generation.load(std::sync::atomic::Ordering::SeqCst);
+    let (ar, aw) = a.into_split();
+    let (br, bw) = b.into_split();
+    tokio::select! {
+        () = one_way(ar, bw, born, &generation, &stalled) => {}
+        () = one_way(br, aw, born, &generation, &stalled) => {}
+    }
+}
+
+async fn one_way(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    born: u64,
+    generation: &std::sync::atomic::AtomicU64,
+    stalled: &std::sync::atomic::AtomicBool,
+) {
+    use std::sync::atomic::Ordering;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buf = vec![0; 16 * 1024];
+    while generation.load(Ordering::SeqCst) == born {
+        if stalled.load(Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            continue;
+        }
+        match tokio::time::timeout(Duration::from_millis(20), from.read(&mut buf)).await {
+            Err(_) => continue,
+            Ok(Ok(0) | Err(_)) => return,
+            Ok(Ok(n)) => {
+                if to.write_all(&buf[..n]).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
 }
