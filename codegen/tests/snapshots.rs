@@ -45,7 +45,8 @@ fn fixture(name: &str) {
             "src/client.rs",
             "src/lib.rs",
             "src/models.rs",
-            "src/operations.rs"
+            "src/operations.rs",
+            "src/security.rs"
         ],
         "{name}"
     );
@@ -106,7 +107,8 @@ fn oauth_spec() {
             "src/client.rs",
             "src/lib.rs",
             "src/models.rs",
-            "src/operations.rs"
+            "src/operations.rs",
+            "src/security.rs"
         ]
     );
     for file in &output.files {

@@ -74,6 +74,8 @@ mod client;
 pub mod models;
 #[rustfmt::skip]
 mod operations;
+#[rustfmt::skip]
+pub mod security;
 
 pub use client::{Client, OrgClient};
 /// The runtime's items: the token manager and stores, webhooks, paging, errors, `reqwest`, …

@@ -6,10 +6,13 @@
 //! fields, variants and trait members, and the features it needs. `#[doc(hidden)]` items and the
 //! `__private` module (generated code's, outside the semver promise) are left out.
 //!
-//! `--check` fails when the file is stale, or when the listing differs from the one committed
-//! when the current version was set (a change needs a new version), or when the version set
-//! after a release is not bumped enough (a removed or changed line needs a breaking bump:
-//! `0.1.x` → `0.2.0`, `1.x` → `2.0.0`; an added line a newer version).
+//! The first line is `version X.Y.Z` while that version is being developed (its API may still
+//! change), and `version X.Y.Z released` once it is published: releasing a version is adding
+//! that word in a commit, and from then on its API is frozen. `--check` fails when the file is stale, when the API of a
+//! released version differs from the listing committed when it was released (a change needs a
+//! new version), or when the version is not bumped enough since the last released one (a removed
+//! or changed line needs a breaking bump: `0.1.x` → `0.2.0`, `1.x` → `2.0.0`; an added line a
+//! newer version).
 
 use std::path::Path;
 use std::process::Command;
@@ -33,14 +36,20 @@ pub fn main(args: &[String]) -> Result<(), String> {
     };
     let root = super::root();
     let version = runtime_version(&root)?;
-    let listing = format!("version {version}\n{}", listing(&root.join("runtime/src"))?);
     let path = root.join(LISTING);
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    // A version stays released once its listing says so.
+    let released = committed.lines().next() == Some(&format!("version {version} released"));
+    let marker = if released { " released" } else { "" };
+    let listing = format!(
+        "version {version}{marker}\n{}",
+        listing(&root.join("runtime/src"))?
+    );
     if !check {
         std::fs::write(&path, &listing).map_err(|e| format!("cannot write {LISTING}: {e}"))?;
         println!("{LISTING}: {} items", listing.lines().count() - 1);
         return Ok(());
     }
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
     if committed != listing {
         return Err(format!(
             "{LISTING} is stale: run `cargo xtask public-api`, review the change, and bump the \
@@ -93,32 +102,46 @@ fn committed_listings(root: &Path) -> Result<Vec<(String, String)>, String> {
     Ok(out)
 }
 
-/// The version a listing records (its first line).
-fn version_of(listing: &str) -> Option<&str> {
-    listing.lines().next()?.strip_prefix("version ")
+/// The version a listing records (its first line), and whether it is released.
+fn version_of(listing: &str) -> Option<(&str, bool)> {
+    let rest = listing.lines().next()?.strip_prefix("version ")?;
+    Some(match rest.strip_suffix(" released") {
+        Some(version) => (version, true),
+        None => (rest, false),
+    })
+}
+
+/// The version of a released listing.
+fn released_version(listing: &str) -> Option<&str> {
+    version_of(listing).and_then(|(version, released)| released.then_some(version))
 }
 
 /// Checks `listing` of `version` against the history of the committed listings.
 fn check_history(root: &Path, version: &str, listing: &str) -> Result<(), String> {
     let history = committed_listings(root)?;
-    // The listing committed when the current version was set: it must not have changed since.
-    if let Some((commit, first)) = history.iter().find(|(_, l)| version_of(l) == Some(version)) {
+    // The listing committed when the current version was released: it must not have changed
+    // since.
+    if let Some((commit, first)) = history
+        .iter()
+        .find(|(_, l)| released_version(l) == Some(version))
+    {
         if first != listing {
             return Err(format!(
-                "the runtime's public API changed since version {version} was set (commit {}): \
-                 bump the version in runtime/Cargo.toml and run `cargo xtask public-api`\n{}",
+                "the runtime's public API changed since version {version} was released (commit \
+                 {}): bump the version in runtime/Cargo.toml and run `cargo xtask public-api`\n{}",
                 &commit[..12.min(commit.len())],
                 changes(first, listing)
             ));
         }
     }
-    // The last listing of the version before: the bump must be large enough for the change.
+    // The last released listing of another version: the bump must be large enough for the
+    // change.
     let previous = history
         .iter()
         .rev()
-        .find(|(_, l)| version_of(l).is_some_and(|v| v != version));
+        .find(|(_, l)| released_version(l).is_some_and(|v| v != version));
     if let Some((_, previous)) = previous {
-        let old = version_of(previous).unwrap_or_default();
+        let old = released_version(previous).unwrap_or_default();
         check_bump(old, version, previous, listing)?;
     }
     Ok(())
@@ -443,6 +466,17 @@ mod tests {
         assert!(check_bump("1.2.0", "1.3.0", before, removed).is_err());
         assert!(check_bump("1.2.0", "2.0.0", before, removed).is_ok());
         assert!(check_bump("0.1.0", "0.1.0", before, before).is_ok());
+    }
+
+    #[test]
+    fn a_listing_says_its_version_and_whether_it_is_released() {
+        assert_eq!(version_of("version 0.1.0\na\n"), Some(("0.1.0", false)));
+        assert_eq!(
+            version_of("version 0.2.0 released\na\n"),
+            Some(("0.2.0", true))
+        );
+        assert_eq!(released_version("version 0.2.0\n"), None);
+        assert_eq!(released_version("version 0.2.0 released\n"), Some("0.2.0"));
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub(crate) use features::Features;
 mod models;
 mod operations;
 mod paging;
+mod security;
 mod text;
 
 use proc_macro2::TokenStream;
@@ -28,7 +29,7 @@ pub(crate) fn has_token_operations(api: &Api) -> bool {
 
 /// The source files generated from the model, by path below `src/`; `client.rs` is text
 /// ([`client_rs`]).
-pub(crate) const FILES: &[&str] = &["lib.rs", "models.rs", "operations.rs"];
+pub(crate) const FILES: &[&str] = &["lib.rs", "models.rs", "operations.rs", "security.rs"];
 
 /// How many chunks a file is emitted and formatted in, in parallel, then concatenated: large
 /// specs only (Cobo's full spec: 3 for models, 2 for operations), so small ones read as one piece.
@@ -62,6 +63,7 @@ pub(crate) fn pieces(
     match path {
         "lib.rs" => lib_rs(api, lib_name),
         "models.rs" => models::models(api, features, part, parts),
+        "security.rs" => security::security(api),
         _ => operations::operations(api, part, parts),
     }
 }

@@ -6,10 +6,12 @@ mod operation;
 pub mod paging;
 mod reserved;
 mod schema;
+mod security;
 mod sensitive;
 
 pub use crate::resolve::{PathTemplate, Segment};
 pub use graph::{Edge, TypeGraph};
+pub use security::{Scheme, SchemeKind};
 
 use openapiv3::OpenAPI;
 
@@ -37,6 +39,8 @@ pub struct Api {
     /// Operations in document order (paths, then methods in `get put post delete options head
     /// patch trace` order).
     pub operations: Vec<Operation>,
+    /// `components.securitySchemes`, in document order, each with the operations naming it.
+    pub security: Vec<Scheme>,
     /// What was worked around.
     pub warnings: Vec<Warning>,
 }
@@ -546,6 +550,7 @@ pub(crate) fn build_resolved(resolved: &Resolved<'_>) -> Result<Api, Error> {
         }
     }
     let (types, graph, warnings) = types.finish(&operations);
+    let security = security::schemes(api, &operations);
     Ok(Api {
         title: api.info.title.clone(),
         version: api.info.version.clone(),
@@ -561,6 +566,7 @@ pub(crate) fn build_resolved(resolved: &Resolved<'_>) -> Result<Api, Error> {
         types,
         graph,
         operations,
+        security,
         warnings,
     })
 }
