@@ -220,6 +220,20 @@ impl<S: TokenStores> Organizations<S> {
         &self.inner.stores
     }
 
+    /// The organization's [`OrgClient`](crate::OrgClient), if the store holds its pair (it has
+    /// installed the app); an unknown organization gets no manager.
+    pub fn org(&self, org_id: &str) -> Result<crate::OrgClient, crate::NotInstalled> {
+        if !self.managers().contains_key(org_id) {
+            let store = self.inner.stores.store(&self.inner.client_id, org_id);
+            if store.load().map_err(crate::NotInstalled::Store)?.is_none() {
+                return Err(crate::NotInstalled::Unknown {
+                    org_id: org_id.to_owned(),
+                });
+            }
+        }
+        Ok(self.inner.client.org(&self.manager(org_id)))
+    }
+
     fn managers(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, TokenManager>> {
         self.inner
             .managers
