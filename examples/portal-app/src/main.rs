@@ -55,14 +55,23 @@ mod demo {
             ("COBO_CLIENT_ID", CLIENT_ID.to_owned()),
             ("COBO_BASE_URL", fake.base_url()),
             ("COBO_RESPONSE_PUBKEY", fake.response_key_hex()),
-            ("COBO_WEBHOOK_PUBKEY", fake.webhook_signer().response_key_hex()),
+            (
+                "COBO_WEBHOOK_PUBKEY",
+                fake.webhook_signer().response_key_hex(),
+            ),
             ("COBO_JWKS_URL", fake.jwks_url()),
             ("COBO_PORTAL_ISSUER", FAKE_PORTAL_ISSUER.to_owned()),
             ("DATABASE_URL", format!("sqlite:{}", db.display())),
-            ("BIND", std::env::var("BIND").unwrap_or_else(|_| "127.0.0.1:8080".into())),
+            (
+                "BIND",
+                std::env::var("BIND").unwrap_or_else(|_| "127.0.0.1:8080".into()),
+            ),
         ];
         let config = Config::from_lookup(|name| {
-            settings.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone())
+            settings
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.clone())
         })?;
         Ok((config, fake))
     }
