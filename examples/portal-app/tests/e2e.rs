@@ -150,6 +150,15 @@ async fn install_once(http: &reqwest::Client, fake: &FakeCobo, a: &App, b: &App)
     let again = http.post(a.url(&query)).send().await.unwrap();
     assert_eq!(again.status().as_u16(), 200);
     assert_eq!(fake.authorizations(), 1);
+    // A callback for an organization that did not authorize: answered alike, yet its users
+    // get no client.
+    let stranger = "22222222-2222-4222-8222-222222222222";
+    let forged = format!("/cobo/callback?approval_result=1&org_id={stranger}");
+    let response = http.post(a.url(&forged)).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let jwt = fake.portal_jwt(&PortalClaims::new(CLIENT_ID, stranger));
+    let (status, body) = get(http, &a.url("/api/wallets"), Some(&jwt)).await;
+    assert_eq!(status, 403, "{body}");
     // Malformed: refused before anything is called.
     let bad = http
         .get(a.url("/cobo/callback?approval_result=1&org_id=nope"))

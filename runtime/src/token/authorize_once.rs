@@ -39,4 +39,11 @@ impl TokenManager {
         self.save_and_adopt(pair, lifetime, lock)
             .map(|token| (token, true))
     }
+
+    /// Whether a pair is held in memory (no I/O): for [`Organizations::org`]'s fast path.
+    ///
+    /// [`Organizations::org`]: crate::Organizations::org
+    pub(crate) fn holds_pair(&self) -> bool {
+        self.state().current.is_some()
+    }
 }
