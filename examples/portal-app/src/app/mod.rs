@@ -63,13 +63,13 @@ impl<S: Stores> FromRef<AppState<S>> for PortalVerifier {
 pub fn router<S: Stores>(config: &Config, stores: S) -> Result<Router, ConfigError> {
     let mut builder = Client::builder(config.app_secret.clone())
         .environment(config.environment)
-        .response_verification(config.responses.clone());
+        .response_verification(config.responses);
     if let Some(base_url) = &config.base_url {
         builder = builder.base_url(base_url.clone());
     }
     let client: Client = builder.build().map_err(|e| ConfigError(e.to_string()))?;
     let verifier = match &config.webhook_key {
-        Some(key) => WebhookVerifier::with_key(key.clone()),
+        Some(key) => WebhookVerifier::with_key(*key),
         None => WebhookVerifier::new(config.environment),
     };
     let receiver = Arc::new(WebhookReceiver::new(verifier, stores.clone()));
