@@ -23,7 +23,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    app::serve(config, listener, shutdown).await
+    let demo_db = _fake.as_ref().and_then(|_| {
+        config
+            .database_url
+            .strip_prefix("sqlite:")
+            .map(str::to_owned)
+    });
+    let served = app::serve(config, listener, shutdown).await;
+    // The demo's database is a temporary file.
+    if let Some(path) = demo_db {
+        let _ = std::fs::remove_file(path);
+    }
+    served
 }
 
 mod demo {

@@ -41,6 +41,8 @@ impl App {
             ("COBO_JWKS_URL", fake.jwks_url()),
             ("COBO_PORTAL_ISSUER", FAKE_PORTAL_ISSUER.to_owned()),
             ("COBO_CALLBACK_MAX_AMOUNT", "100".to_owned()),
+            // The callback answers once the authorization is done, however busy the machine.
+            ("COBO_INSTALL_WAIT_MS", "120000".to_owned()),
             ("DATABASE_URL", database_url.to_owned()),
             ("BIND", "127.0.0.1:0".to_owned()),
         ]);

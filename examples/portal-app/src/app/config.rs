@@ -30,6 +30,9 @@ pub struct Config {
     /// `COBO_CALLBACK_MAX_AMOUNT`: callbacks for transactions with a larger `amount` are
     /// denied (default: no limit).
     pub callback_max_amount: Option<f64>,
+    /// `COBO_INSTALL_WAIT_MS`: how long the install callback waits for `get_token` before
+    /// answering (default 2,000; the authorization then finishes in the background).
+    pub install_wait: std::time::Duration,
 }
 
 impl fmt::Debug for Config {
@@ -95,7 +98,15 @@ impl Config {
                     .map_err(|_| invalid("COBO_CALLBACK_MAX_AMOUNT"))
             })
             .transpose()?;
+        let install_wait = lookup("COBO_INSTALL_WAIT_MS")
+            .map(|v| {
+                v.parse::<u64>()
+                    .map_err(|_| invalid("COBO_INSTALL_WAIT_MS"))
+            })
+            .transpose()?
+            .map_or(super::INSTALL_WAIT, std::time::Duration::from_millis);
         Ok(Self {
+            install_wait,
             app_secret,
             client_id: required("COBO_CLIENT_ID")?,
             environment,

@@ -24,8 +24,8 @@ pub use events::Events;
 
 use crate::{Client, Organizations, PortalVerifier, WebhookReceiver, WebhookVerifier};
 
-/// How long the install callback waits for `get_token` before answering anyway (the
-/// authorization then finishes in the background).
+/// How long the install callback waits for `get_token` by default before answering anyway
+/// (the authorization then finishes in the background).
 pub const INSTALL_WAIT: Duration = Duration::from_secs(2);
 
 /// A database of token pairs and handled webhook events, shared by the app's replicas.
@@ -43,6 +43,7 @@ struct Inner<S: Stores> {
     verifier: PortalVerifier,
     events: Events,
     callback_max_amount: Option<f64>,
+    install_wait: Duration,
 }
 
 impl<S: Stores> Clone for AppState<S> {
@@ -80,6 +81,7 @@ pub fn router<S: Stores>(config: &Config, stores: S) -> Result<Router, ConfigErr
             verifier: config.portal_verifier()?,
             events: Events::default(),
             callback_max_amount: config.callback_max_amount,
+            install_wait: config.install_wait,
         }),
     };
     Ok(routes::routes(state, receiver))

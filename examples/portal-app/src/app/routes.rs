@@ -12,7 +12,7 @@ use axum::routing::get;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{AppState, INSTALL_WAIT, Stores};
+use super::{AppState, Stores};
 use crate::models::ListWalletsOptions;
 use crate::{
     CallbackDecision, Delivery, InstallCallback, NotInstalled, PortalUser, WebhookReceiver,
@@ -68,7 +68,7 @@ fn decide(request: &Value, max_amount: Option<f64>) -> CallbackDecision {
 }
 
 /// The install callback: authorizes in a task of its own and answers once it is done or after
-/// [`INSTALL_WAIT`], whichever comes first; always `{"success":true}` (a failure is logged: the
+/// `COBO_INSTALL_WAIT_MS`, whichever comes first; always `{"success":true}` (a failure is logged: the
 /// callback is unsigned and its sender learns nothing).
 async fn install<S: Stores>(
     State(state): State<AppState<S>>,
@@ -77,7 +77,7 @@ async fn install<S: Stores>(
     let orgs = state.inner.orgs.clone();
     let org_id = callback.org_id.clone();
     let task = tokio::spawn(async move { orgs.install_callback(&callback).await });
-    match tokio::time::timeout(INSTALL_WAIT, task).await {
+    match tokio::time::timeout(state.inner.install_wait, task).await {
         Ok(Ok(Ok(outcome))) => tracing::info!(%org_id, ?outcome, "install callback handled"),
         Ok(Ok(Err(error))) => tracing::warn!(%org_id, %error, "install callback failed"),
         Ok(Err(error)) => tracing::error!(%org_id, %error, "install callback task failed"),
