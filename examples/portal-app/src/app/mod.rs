@@ -61,7 +61,11 @@ impl<S: Stores> FromRef<AppState<S>> for PortalVerifier {
 }
 
 /// The app's routes over `stores`, configured by `config`.
-pub fn router<S: Stores>(config: &Config, stores: S) -> Result<Router, ConfigError> {
+pub fn router<S: Stores>(
+    config: &Config,
+    stores: S,
+    events: Events,
+) -> Result<Router, ConfigError> {
     let mut builder = Client::builder(config.app_secret.clone())
         .environment(config.environment)
         .response_verification(config.responses);
@@ -79,7 +83,7 @@ pub fn router<S: Stores>(config: &Config, stores: S) -> Result<Router, ConfigErr
             orgs: Organizations::new(client.clone(), config.client_id.clone(), stores),
             client,
             verifier: config.portal_verifier()?,
-            events: Events::default(),
+            events,
             callback_max_amount: config.callback_max_amount,
             install_wait: config.install_wait,
         }),
@@ -94,14 +98,16 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let router = if let Some(path) = config.database_url.strip_prefix("sqlite:") {
-        router(&config, crate::SqliteStores::open(path)?)?
+        let events = Events::sqlite(path)?;
+        router(&config, crate::SqliteStores::open(path)?, events)?
     } else if config.database_url.starts_with("postgres://")
         || config.database_url.starts_with("postgresql://")
     {
         let url = config.database_url.clone();
         let stores =
             tokio::task::spawn_blocking(move || crate::PostgresStores::connect(&url)).await??;
-        router(&config, stores)?
+        let events = Events::postgres(&config.database_url).await?;
+        router(&config, stores, events)?
     } else {
         return Err(
             ConfigError("DATABASE_URL must start with sqlite: or postgres://".into()).into(),

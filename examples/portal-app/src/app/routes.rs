@@ -35,9 +35,13 @@ pub(super) fn routes<S: Stores>(state: AppState<S>, receiver: Arc<WebhookReceive
                 .clone()
                 .event_route(move |delivery: Delivery<Value>| {
                     let events = events.clone();
+                    // A failure is answered 5XX and the event released: Cobo delivers it again.
                     async move {
-                        events.inner.events.store(delivery.event);
-                        Ok::<(), Infallible>(())
+                        let stored = events
+                            .inner
+                            .events
+                            .store(&delivery.event_id, &delivery.event);
+                        stored.await
                     }
                 }),
         )
@@ -131,6 +135,12 @@ async fn wallets<S: Stores>(
 }
 
 /// The caller's organization's webhook events.
-async fn org_events<S: Stores>(State(state): State<AppState<S>>, user: PortalUser) -> Json<Value> {
-    Json(json!({"org_id": user.org_id, "events": state.inner.events.of(&user.org_id)}))
+async fn org_events<S: Stores>(State(state): State<AppState<S>>, user: PortalUser) -> Response {
+    match state.inner.events.of(&user.org_id).await {
+        Ok(events) => Json(json!({"org_id": user.org_id, "events": events})).into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "reading events failed");
+            error(StatusCode::SERVICE_UNAVAILABLE, "events unavailable")
+        }
+    }
 }
