@@ -54,6 +54,10 @@ mod webhook;
 #[cfg(feature = "axum")]
 mod webhook_axum;
 
+mod install;
+#[cfg(feature = "portal")]
+mod portal;
+
 #[cfg(feature = "test-util")]
 pub mod test_util;
 
@@ -103,6 +107,14 @@ pub use webhook::{
 };
 #[cfg(feature = "axum")]
 pub use webhook_axum::read_body;
+
+// Portal Apps: the install callback and Portal sessions.
+pub use install::{InstallOutcome, NotInstalled};
+#[cfg(feature = "portal")]
+pub use portal::{
+    DEFAULT_JWKS_REFRESH_INTERVAL, DEFAULT_PORTAL_LEEWAY, PortalConfigError, PortalError,
+    PortalUser, PortalVerifier, jwks_url,
+};
 
 /// What generated code calls and apps must not: not covered by this crate's semver promise.
 /// Generated crates reach it through their own `crate::__private` re-export.

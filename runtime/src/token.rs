@@ -14,6 +14,9 @@ use crate::retry::RetryPolicy;
 use crate::store::{StoreError, StoreLock, TokenPair, TokenStore};
 use crate::{Client, Error};
 
+// The install callback's authorization, once across replicas.
+mod authorize_once;
+
 /// Refresh when less than this is left of the access token's life (Cobo's last about 12 hours).
 pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(300);
 

@@ -220,6 +220,25 @@ impl<S: TokenStores> Organizations<S> {
         &self.inner.stores
     }
 
+    /// The organization's [`OrgClient`](crate::OrgClient), if it has installed the app: its
+    /// manager holds a pair, or the store does (read only then). An unknown organization gets
+    /// no manager.
+    pub fn org(&self, org_id: &str) -> Result<crate::OrgClient, crate::NotInstalled> {
+        let held = self
+            .managers()
+            .get(org_id)
+            .is_some_and(TokenManager::holds_pair);
+        if !held {
+            let store = self.inner.stores.store(&self.inner.client_id, org_id);
+            if store.load().map_err(crate::NotInstalled::Store)?.is_none() {
+                return Err(crate::NotInstalled::Unknown {
+                    org_id: org_id.to_owned(),
+                });
+            }
+        }
+        Ok(self.inner.client.org(&self.manager(org_id)))
+    }
+
     fn managers(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, TokenManager>> {
         self.inner
             .managers

@@ -238,7 +238,13 @@ fn postgres() -> Option<PathBuf> {
 /// Every `#[ignore = "needs <component>…"]` test in the workspace members' `tests/*.rs`.
 fn component_tests(root: &Path) -> Result<Vec<ComponentTest>, String> {
     let mut out = Vec::new();
-    for member in ["runtime", "codegen", "generated", "xtask"] {
+    for member in [
+        "runtime",
+        "codegen",
+        "generated",
+        "xtask",
+        "examples/portal-app",
+    ] {
         let manifest = std::fs::read_to_string(root.join(member).join("Cargo.toml"))
             .map_err(|e| format!("cannot read {member}/Cargo.toml: {e}"))?;
         let package = manifest

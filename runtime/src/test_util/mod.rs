@@ -3,6 +3,8 @@
 mod http;
 mod lists;
 mod oauth;
+#[cfg(feature = "portal")]
+mod portal;
 mod reply;
 mod request;
 mod state;
@@ -16,6 +18,8 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
+#[cfg(feature = "portal")]
+pub use portal::{FAKE_PORTAL_ISSUER, JWKS_PATH, PortalClaims, PortalKey, jwks, now_secs};
 pub use reply::{Fault, Reply, Signing};
 pub use request::{
     API_KEY_ERROR_CODE, BadSignature, INVALID_SIGNATURE_ERROR_CODE, MISSING_HEADERS_ERROR_CODE,
