@@ -405,6 +405,7 @@ fn copy_skeleton(from: &Path, to: &Path) {
     }
     for dir in [
         "runtime",
+        "examples/portal-app",
         "codegen",
         "xtask",
         "generated/tests",
