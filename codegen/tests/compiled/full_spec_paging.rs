@@ -1,6 +1,7 @@
 //! `list_wallets_stream` and `list_transactions_stream` of the crate generated from Cobo's full
-//! spec, against the runtime's fake Cobo server with scripted replies: every item of every page once, in order, with the
-//! caller's filters on every request, and whole pages with `total_count`.
+//! spec, against the runtime's fake Cobo server with scripted replies: every item of every page
+//! once, in order, with the caller's filters on every request, and whole pages with
+//! `total_count`.
 
 mod support;
 

@@ -1,6 +1,6 @@
 //! Cursor-paged streams of the crate generated from `../fixtures/paging.yaml`, against the
-//! runtime's fake Cobo server with scripted replies: every item once and in order, empty lists, a repeated cursor, an error
-//! mid-list, backwards paging and whole pages.
+//! runtime's fake Cobo server with scripted replies: every item once and in order, empty lists,
+//! a repeated cursor, an error mid-list, backwards paging and whole pages.
 
 mod support;
 
