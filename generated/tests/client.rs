@@ -15,7 +15,7 @@ use cobo_waas2::{
     StatusCode,
 };
 use serde_json::{Value, json};
-use support::{Fault, RecordedRequest, Reply, TestServer};
+use support::{FakeCobo, Fault, RecordedRequest, Reply};
 
 const SECRET_HEX: &str = "5ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e70001";
 const ACCESS_TOKEN: &str = "AT-distinctive-access-4c9e1f0a77";
@@ -25,10 +25,10 @@ fn secret() -> ApiSecret {
     ApiSecret::from_hex(SECRET_HEX).unwrap()
 }
 
-fn client_for(server: &TestServer) -> Client {
+fn client_for(server: &FakeCobo) -> Client {
     Client::builder(secret())
         .base_url(server.base_url())
-        .response_verification(ResponseVerification::Key(support::response_key()))
+        .response_verification(ResponseVerification::Key(server.response_key()))
         .timeout(Duration::from_secs(10))
         .build()
         .unwrap()
@@ -36,10 +36,10 @@ fn client_for(server: &TestServer) -> Client {
 
 /// A client that sends every request once, so a fault reaches the test as it happened (the
 /// runtime's retries are tested in runtime/tests/requests.rs).
-fn client_once(server: &TestServer) -> Client {
+fn client_once(server: &FakeCobo) -> Client {
     Client::builder(secret())
         .base_url(server.base_url())
-        .response_verification(ResponseVerification::Key(support::response_key()))
+        .response_verification(ResponseVerification::Key(server.response_key()))
         .retry_policy(RetryPolicy::disabled())
         .timeout(Duration::from_secs(10))
         .build()
@@ -65,7 +65,7 @@ fn refresh_body() -> TokenEndpointBody {
 }
 
 /// The request carries this client's API key, and its signature verifies (checked by the test
-/// server's own implementation) over the string to sign the crate also computes.
+/// fake's own implementation) over the string to sign the crate also computes.
 fn assert_signed(request: &RecordedRequest, client: &Client) {
     assert_eq!(client.api_key(), secret().api_key());
     assert_eq!(request.header("biz-api-key"), Some(client.api_key()));
@@ -101,7 +101,7 @@ fn one_line(text: &str) {
 #[tokio::test]
 async fn get_token_sends_a_signed_get_with_python_style_query_encoding() {
     let server =
-        TestServer::start([Reply::json(200, &token_json()).header("x-request-id", "r-1")]).await;
+        support::scripted([Reply::json(200, &token_json()).header("x-request-id", "r-1")]).await;
     let client = client_for(&server);
 
     let response = client
@@ -113,7 +113,7 @@ async fn get_token_sends_a_signed_get_with_python_style_query_encoding() {
         .await
         .unwrap();
 
-    let request = server.single_request();
+    let request = support::single_request(&server);
     assert_eq!(request.method, "GET");
     assert_eq!(request.path, "/v2/oauth/token");
     assert_eq!(
@@ -137,12 +137,12 @@ async fn get_token_sends_a_signed_get_with_python_style_query_encoding() {
 
 #[tokio::test]
 async fn refresh_token_posts_signed_json() {
-    let server = TestServer::start([Reply::json(200, &token_json())]).await;
+    let server = support::scripted([Reply::json(200, &token_json())]).await;
     let client = client_for(&server);
 
     let response = client.refresh_token(&refresh_body()).await.unwrap();
 
-    let request = server.single_request();
+    let request = support::single_request(&server);
     assert_eq!(request.method, "POST");
     assert_eq!(request.path, "/v2/oauth/token");
     assert_eq!(request.query, "");
@@ -164,7 +164,7 @@ async fn refresh_token_posts_signed_json() {
 async fn exchange_permission_token_posts_signed_json() {
     let reply = json!({"access_token": ACCESS_TOKEN, "token_type": "Bearer", "expires_in": 3600,
                        "refresh_token": REFRESH_TOKEN});
-    let server = TestServer::start([Reply::json(201, &reply)]).await;
+    let server = support::scripted([Reply::json(201, &reply)]).await;
     let client = client_for(&server);
     let body = PermissionTokenExchangeBody {
         permission_type: "payment_orders_payin".to_owned(),
@@ -172,7 +172,7 @@ async fn exchange_permission_token_posts_signed_json() {
 
     let response = client.exchange_permission_token(&body).await.unwrap();
 
-    let request = server.single_request();
+    let request = support::single_request(&server);
     assert_eq!(request.method, "POST");
     assert_eq!(request.path, "/v2/oauth/permission_token/exchange");
     assert_eq!(request.query, "");
@@ -192,7 +192,7 @@ async fn exchange_permission_token_posts_signed_json() {
 async fn refresh_permission_token_posts_signed_json() {
     let reply = json!({"access_token": ACCESS_TOKEN, "token_type": "Bearer", "expires_in": 3600,
                        "refresh_token": REFRESH_TOKEN});
-    let server = TestServer::start([Reply::json(201, &reply)]).await;
+    let server = support::scripted([Reply::json(201, &reply)]).await;
     let client = client_for(&server);
     let body = PermissionTokenRefreshBody {
         refresh_token: REFRESH_TOKEN.to_owned(),
@@ -200,12 +200,15 @@ async fn refresh_permission_token_posts_signed_json() {
 
     let response = client.refresh_permission_token(&body).await.unwrap();
 
-    let request = server.single_request();
+    let request = support::single_request(&server);
     assert_eq!(request.method, "POST");
     assert_eq!(request.path, "/v2/oauth/permission_token/refresh");
     assert_eq!(request.query, "");
     assert_eq!(request.header("content-type"), Some("application/json"));
-    assert_eq!(request.body_json(), json!({"refresh_token": REFRESH_TOKEN}));
+    assert_eq!(
+        request.body_json().unwrap(),
+        json!({"refresh_token": REFRESH_TOKEN})
+    );
     assert_signed(&request, &client);
     assert_eq!(response.status(), StatusCode::CREATED);
     assert_eq!(response.refresh_token.as_deref(), Some(REFRESH_TOKEN));
@@ -215,7 +218,7 @@ async fn refresh_permission_token_posts_signed_json() {
 #[allow(deprecated)]
 async fn every_operation_passes_a_server_that_verifies_signatures_like_cobo() {
     let permission = json!({"access_token": ACCESS_TOKEN, "refresh_token": REFRESH_TOKEN});
-    let server = TestServer::start_verifying([
+    let server = support::scripted([
         Reply::json(200, &token_json()),
         Reply::json(200, &token_json()),
         Reply::json(201, &permission),
@@ -242,8 +245,8 @@ async fn every_operation_passes_a_server_that_verifies_signatures_like_cobo() {
 
 #[tokio::test]
 async fn verifying_server_rejects_a_wrong_signature() {
-    // The test server's check must itself work, or the test above proves nothing.
-    let server = TestServer::start_verifying([Reply::json(200, &token_json())]).await;
+    // The fake's check must itself work, or the test above proves nothing.
+    let server = support::scripted([Reply::json(200, &token_json())]).await;
     let secret = secret();
     let nonce = support::now_ms().to_string();
     // Signed for another query than the one sent.
@@ -258,8 +261,13 @@ async fn verifying_server_rejects_a_wrong_signature() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     let body: Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
-    assert_eq!(body["error"], "invalid_signature");
-    assert!(body["error_description"].as_str().is_some());
+    // Cobo's answer to a bad signature.
+    assert_eq!(
+        body["error_code"],
+        support::INVALID_SIGNATURE_ERROR_CODE,
+        "{body}"
+    );
+    assert!(body["error_message"].as_str().is_some(), "{body}");
 
     // The rejected request did not use up the scripted reply; a correct signature gets it.
     let response = client_for(&server)
@@ -272,7 +280,7 @@ async fn verifying_server_rejects_a_wrong_signature() {
 
 #[tokio::test]
 async fn nonce_is_milliseconds_since_epoch_and_strictly_increasing() {
-    let server = TestServer::start([
+    let server = support::scripted([
         Reply::json(200, &token_json()),
         Reply::json(200, &token_json()),
     ])
@@ -299,7 +307,7 @@ async fn nonce_is_milliseconds_since_epoch_and_strictly_increasing() {
 async fn oauth_4xx_errors_are_client_errors_shown_on_one_line() {
     let error = json!({"error": "invalid_grant",
                        "error_description": "Refresh token expired\nre-authorize the app"});
-    let server = TestServer::start([Reply::json(400, &error), Reply::json(401, &error)]).await;
+    let server = support::scripted([Reply::json(400, &error), Reply::json(401, &error)]).await;
     let client = client_for(&server);
 
     let err = client.refresh_token(&refresh_body()).await.unwrap_err();
@@ -343,7 +351,7 @@ async fn oauth_4xx_errors_are_client_errors_shown_on_one_line() {
 async fn server_5xx_errors_are_server_errors_shown_on_one_line() {
     let error = json!({"error_code": 12345, "error_message": "Internal error",
                        "error_id": "0b6ddf19083c4bd1a9ca01bec44b24dd"});
-    let server = TestServer::start([Reply::json(500, &error), Reply::json(503, &error)]).await;
+    let server = support::scripted([Reply::json(500, &error), Reply::json(503, &error)]).await;
     let client = client_for(&server);
 
     let err = client
@@ -388,7 +396,7 @@ async fn server_5xx_errors_are_server_errors_shown_on_one_line() {
 #[tokio::test]
 async fn undocumented_statuses_keep_body_and_headers() {
     // Every 2XX, 4XX and 5XX status is documented (as 2XX, `4XX` or `5XX`); these are not.
-    let server = TestServer::start([
+    let server = support::scripted([
         Reply::raw(600, "beyond HTTP").header("x-odd", "status 600"),
         Reply::raw(302, "moved, somewhere").header("x-where", "nowhere"),
     ])
@@ -418,8 +426,8 @@ async fn undocumented_statuses_keep_body_and_headers() {
 
 #[tokio::test]
 async fn redirects_are_not_followed() {
-    let elsewhere = TestServer::start([Reply::json(200, &token_json())]).await;
-    let server = TestServer::start([
+    let elsewhere = support::scripted([Reply::json(200, &token_json())]).await;
+    let server = support::scripted([
         Reply::raw(302, "").header("location", &format!("{}/collect", elsewhere.base_url()))
     ])
     .await;
@@ -448,7 +456,7 @@ async fn redirects_are_not_followed() {
 
 #[tokio::test]
 async fn non_json_bodies_are_decode_errors_keeping_the_raw_body() {
-    let server = TestServer::start([
+    let server = support::scripted([
         Reply::raw(200, "<html>gateway page</html>"),
         Reply::raw(400, "<html>bad request page</html>"),
     ])
@@ -487,7 +495,7 @@ async fn non_json_bodies_are_decode_errors_keeping_the_raw_body() {
 
 #[tokio::test]
 async fn unsigned_success_is_rejected() {
-    let server = TestServer::start([Reply::json(200, &token_json()).unsigned()]).await;
+    let server = support::scripted([Reply::json(200, &token_json()).unsigned()]).await;
     let err = client_for(&server)
         .get_token("c", "o", "org_implicit")
         .await
@@ -503,7 +511,7 @@ async fn unsigned_success_is_rejected() {
 
 #[tokio::test]
 async fn malformed_signature_is_rejected() {
-    let server = TestServer::start([Reply::json(200, &token_json())
+    let server = support::scripted([Reply::json(200, &token_json())
         .unsigned()
         .header("biz-timestamp", "1700000000000")
         .header("biz-resp-signature", "not-hex")])
@@ -526,7 +534,7 @@ async fn malformed_signature_is_rejected() {
 
 #[tokio::test]
 async fn tampered_body_is_rejected() {
-    let server = TestServer::start([Reply::json(200, &token_json()).tampered()]).await;
+    let server = support::scripted([Reply::json(200, &token_json()).tampered()]).await;
     let err = client_for(&server)
         .refresh_token(&refresh_body())
         .await
@@ -541,7 +549,7 @@ async fn tampered_body_is_rejected() {
 
 #[tokio::test]
 async fn base_url_override_still_verifies_with_the_environment_key() {
-    let server = TestServer::start([Reply::json(200, &token_json())]).await;
+    let server = support::scripted([Reply::json(200, &token_json())]).await;
     let client = Client::builder(secret())
         .environment(Environment::Prod)
         .base_url(server.base_url())
@@ -565,7 +573,7 @@ async fn base_url_override_still_verifies_with_the_environment_key() {
 
 #[tokio::test]
 async fn disabled_verification_accepts_unsigned_and_tampered_success() {
-    let server = TestServer::start([
+    let server = support::scripted([
         Reply::json(200, &token_json()).unsigned(),
         Reply::json(200, &token_json()).tampered(),
     ])
@@ -582,10 +590,10 @@ async fn disabled_verification_accepts_unsigned_and_tampered_success() {
 }
 
 async fn expect_timeout(reply: Reply) {
-    let server = TestServer::start([reply]).await;
+    let server = support::scripted([reply]).await;
     let client = Client::builder(secret())
         .base_url(server.base_url())
-        .response_verification(ResponseVerification::Key(support::response_key()))
+        .response_verification(ResponseVerification::Key(server.response_key()))
         .retry_policy(RetryPolicy::disabled())
         .timeout(Duration::from_millis(300))
         .build()
@@ -623,7 +631,7 @@ async fn body_that_stops_halfway_times_out() {
 
 #[tokio::test]
 async fn connection_closed_without_answer_is_a_transport_error() {
-    let server = TestServer::start([Reply::close()]).await;
+    let server = support::scripted([Reply::close()]).await;
     let err = client_once(&server)
         .get_token("c", "o", "org_implicit")
         .await
@@ -649,7 +657,7 @@ async fn connection_closed_without_answer_is_a_transport_error() {
 
 #[tokio::test]
 async fn truncated_body_is_a_transport_error() {
-    let server = TestServer::start([Reply::json(200, &token_json()).fault(Fault::Truncate)]).await;
+    let server = support::scripted([Reply::json(200, &token_json()).fault(Fault::Truncate)]).await;
     let err = client_for(&server)
         .refresh_token(&refresh_body())
         .await
@@ -691,13 +699,13 @@ fn token_reply_of_len(len: usize) -> Reply {
     let base = serde_json::to_vec(&body).unwrap().len();
     body["scope"] = Value::String("s".repeat(len - base));
     let reply = Reply::json(200, &body);
-    assert_eq!(reply.body.len(), len);
+    assert_eq!(reply.body().len(), len);
     reply
 }
 
 #[tokio::test]
 async fn bodies_over_the_limit_are_refused() {
-    let server = TestServer::start([
+    let server = support::scripted([
         token_reply_of_len(1024),
         token_reply_of_len(1025),
         token_reply_of_len(4096).close_delimited(),
@@ -705,7 +713,7 @@ async fn bodies_over_the_limit_are_refused() {
     .await;
     let client = Client::builder(secret())
         .base_url(server.base_url())
-        .response_verification(ResponseVerification::Key(support::response_key()))
+        .response_verification(ResponseVerification::Key(server.response_key()))
         .max_response_bytes(1024)
         .build()
         .unwrap();
@@ -815,7 +823,7 @@ fn assert_no_secrets(text: &str) {
 #[tokio::test]
 async fn debug_and_display_never_show_secrets_or_tokens() {
     let tokens_in_wrong_type = json!({"access_token": ACCESS_TOKEN, "expires_in": REFRESH_TOKEN});
-    let server = TestServer::start([
+    let server = support::scripted([
         Reply::json(200, &token_json()),
         Reply::json(200, &tokens_in_wrong_type),
         Reply::json(200, &token_json()).tampered(),
@@ -828,7 +836,7 @@ async fn debug_and_display_never_show_secrets_or_tokens() {
     assert_no_secrets(&format!("{client:?} {client:#?}"));
     let small = Client::builder(secret())
         .base_url(server.base_url())
-        .response_verification(ResponseVerification::Key(support::response_key()))
+        .response_verification(ResponseVerification::Key(server.response_key()))
         .max_response_bytes(1024)
         .build()
         .unwrap();
@@ -901,7 +909,7 @@ fn base_url_credentials_are_refused_without_being_echoed() {
 
 #[tokio::test]
 async fn unknown_response_fields_are_tolerated_and_absent_optional_ones_are_none() {
-    let server = TestServer::start([Reply::json(
+    let server = support::scripted([Reply::json(
         200,
         &json!({
             "access_token": ACCESS_TOKEN,
@@ -925,7 +933,7 @@ async fn unknown_response_fields_are_tolerated_and_absent_optional_ones_are_none
 /// the URL parser or the server into another operation's path: refused before anything is sent.
 #[tokio::test]
 async fn dot_and_empty_path_segments_are_refused_before_sending() {
-    let server = TestServer::start([]).await;
+    let server = support::scripted([]).await;
     let client = client_for(&server);
     for path in [
         "/wallets/W1/tokens/..",
@@ -985,7 +993,7 @@ fn builder_debug_hides_the_base_url_password() {
 #[tokio::test]
 async fn signed_error_responses_are_verified() {
     let oauth = json!({"error": "invalid_grant", "error_description": "used"});
-    let server = TestServer::start([
+    let server = support::scripted([
         Reply::json(400, &oauth).tampered(),
         Reply::json(
             503,

@@ -1,5 +1,6 @@
-//! Runs the compiled `get_token` and `refresh_token` examples against the test server (in
-//! signature-verifying mode, on its own runtime thread) and checks exit codes and output.
+//! Runs the compiled `get_token` and `refresh_token` examples against the runtime's fake Cobo
+//! server (which checks request signatures, on a thread of its own) and checks exit codes and
+//! output.
 #![cfg(feature = "oauth")] // The token operations and everything built on them.
 
 mod support;
@@ -10,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use cobo_waas2::ApiSecret;
 use serde_json::{Value, json};
-use support::{Reply, TestServer};
+use support::{FakeCobo, Reply};
 
 const SECRET_HEX: &str = "e8a3d1c0e8a3d1c0e8a3d1c0e8a3d1c0e8a3d1c0e8a3d1c0e8a3d1c0e8a3d1c0";
 const ACCESS_TOKEN: &str = "AT-example-run-71c2d9e04a";
@@ -19,24 +20,10 @@ const OLD_REFRESH_TOKEN: &str = "RT-old-example-0d4e9c";
 /// How long one example run may take before the test fails instead of hanging.
 const RUN_LIMIT: Duration = Duration::from_secs(60);
 
-/// The test server on a runtime of its own, so it answers while the test thread waits for the
-/// child process. Fields drop in order: the server stops, then its runtime.
-struct Background {
-    server: TestServer,
-    _runtime: tokio::runtime::Runtime,
-}
-
-fn verifying_server(replies: impl IntoIterator<Item = Reply>) -> Background {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("server runtime");
-    let server = runtime.block_on(TestServer::start_verifying(replies));
-    Background {
-        server,
-        _runtime: runtime,
-    }
+/// The fake on a thread of its own, so it answers while the test thread waits for the child
+/// process.
+fn verifying_server(replies: impl IntoIterator<Item = Reply>) -> FakeCobo {
+    support::scripted_in_background(replies)
 }
 
 struct Run {
@@ -129,17 +116,17 @@ fn run_with_input(example: &str, env: &[(&str, &str)], args: &[&str], input: Opt
     }
 }
 
-fn env_for(server: &TestServer) -> [(&'static str, String); 4] {
+fn env_for(server: &FakeCobo) -> [(&'static str, String); 4] {
     [
         ("COBO_API_SECRET", SECRET_HEX.to_owned()),
         ("COBO_BASE_URL", server.base_url()),
-        ("COBO_RESPONSE_PUBKEY", support::response_key_hex()),
+        ("COBO_RESPONSE_PUBKEY", server.response_key_hex()),
         // Read by refresh_token only.
         ("COBO_REFRESH_TOKEN", OLD_REFRESH_TOKEN.to_owned()),
     ]
 }
 
-fn run_against(server: &TestServer, example: &str, args: &[&str]) -> Run {
+fn run_against(server: &FakeCobo, example: &str, args: &[&str]) -> Run {
     let env = env_for(server);
     let env: Vec<(&str, &str)> = env.iter().map(|(n, v)| (*n, v.as_str())).collect();
     run(example, &env, args)
@@ -165,8 +152,7 @@ fn args_for(example: &str) -> &'static [&'static str] {
 
 #[test]
 fn get_token_prints_the_tokens() {
-    let background = verifying_server([Reply::json(200, &token_json())]);
-    let server = &background.server;
+    let server = &verifying_server([Reply::json(200, &token_json())]);
 
     let run = run_against(server, "get_token", args_for("get_token"));
 
@@ -181,7 +167,7 @@ fn get_token_prints_the_tokens() {
         run.stdout
     );
 
-    let request = server.single_request();
+    let request = support::single_request(server);
     assert_eq!(request.method, "GET");
     assert_eq!(request.path, "/v2/oauth/token");
     assert_eq!(
@@ -196,8 +182,7 @@ fn get_token_prints_the_tokens() {
 
 #[test]
 fn refresh_token_prints_the_tokens() {
-    let background = verifying_server([Reply::json(200, &token_json())]);
-    let server = &background.server;
+    let server = &verifying_server([Reply::json(200, &token_json())]);
 
     let run = run_against(server, "refresh_token", args_for("refresh_token"));
 
@@ -207,12 +192,12 @@ fn refresh_token_prints_the_tokens() {
     let printed: Value = serde_json::from_str(&run.stdout).expect("stdout is JSON");
     assert_eq!(printed, token_json());
 
-    let request = server.single_request();
+    let request = support::single_request(server);
     assert_eq!(request.method, "POST");
     assert_eq!(request.path, "/v2/oauth/token");
     assert_eq!(request.header("content-type"), Some("application/json"));
     assert_eq!(
-        request.body_json(),
+        request.body_json().unwrap(),
         json!({"client_id": "client-1", "grant_type": "refresh_token",
                "refresh_token": OLD_REFRESH_TOKEN})
     );
@@ -223,8 +208,7 @@ fn refresh_token_prints_the_tokens() {
 /// refused as a command-line argument (where other users could read it), without being echoed.
 #[test]
 fn refresh_token_reads_the_token_from_stdin_never_from_arguments() {
-    let background = verifying_server([Reply::json(200, &token_json())]);
-    let server = &background.server;
+    let server = &verifying_server([Reply::json(200, &token_json())]);
     let env = env_for(server);
     let env: Vec<(&str, &str)> = env
         .iter()
@@ -236,7 +220,7 @@ fn refresh_token_reads_the_token_from_stdin_never_from_arguments() {
     let out = run_with_input("refresh_token", &env, &["client-1"], Some(&input));
     assert_eq!(out.code, Some(0), "stderr: {}", out.stderr);
     assert_eq!(
-        server.single_request().body_json()["refresh_token"],
+        support::single_request(server).body_json().unwrap()["refresh_token"],
         OLD_REFRESH_TOKEN
     );
 
@@ -303,8 +287,8 @@ fn failures_exit_1_with_one_error_line() {
             // it meets the same reply each time; anything else is sent once.
             let retried = example == "get_token" && *case == "connection closed";
             let attempts = if retried { 5 } else { 1 };
-            let background = verifying_server((0..attempts).map(|_| reply()));
-            let run = run_against(&background.server, example, args_for(example));
+            let server = &verifying_server((0..attempts).map(|_| reply()));
+            let run = run_against(server, example, args_for(example));
             let case = format!("{example}, {case}");
             let line = run.assert_failed_with_one_line(&case);
             assert!(line.contains(expected), "{case}: {line}");
@@ -312,7 +296,7 @@ fn failures_exit_1_with_one_error_line() {
             assert!(!line.contains(ACCESS_TOKEN), "{case}: {line}");
             assert!(!line.contains(REFRESH_TOKEN), "{case}: {line}");
             // The server verified the request, so the failure is the scripted one.
-            assert_eq!(background.server.requests().len(), attempts, "{case}");
+            assert_eq!(server.requests().len(), attempts, "{case}");
         }
     }
 }
@@ -320,8 +304,8 @@ fn failures_exit_1_with_one_error_line() {
 #[test]
 fn response_verification_settings() {
     // Verification off: an unsigned answer is accepted.
-    let background = verifying_server([Reply::json(200, &token_json()).unsigned()]);
-    let base_url = background.server.base_url();
+    let server = &verifying_server([Reply::json(200, &token_json()).unsigned()]);
+    let base_url = server.base_url();
     let out = run(
         "get_token",
         &[
@@ -335,8 +319,8 @@ fn response_verification_settings() {
     assert!(out.stdout.contains(ACCESS_TOKEN));
 
     // No key given: the environment's key is used, which did not sign the test server's answer.
-    let background = verifying_server([Reply::json(200, &token_json())]);
-    let base_url = background.server.base_url();
+    let server = &verifying_server([Reply::json(200, &token_json())]);
+    let base_url = server.base_url();
     let out = run(
         "get_token",
         &[
@@ -354,7 +338,8 @@ type SetupCase<'a> = (&'a str, Vec<(&'a str, &'a str)>, Vec<&'a str>);
 
 #[test]
 fn bad_arguments_and_environment_exit_2_with_one_line() {
-    let key = support::response_key_hex();
+    // Any valid key.
+    let key = ApiSecret::from_bytes(&[0x5a; 32]).api_key();
     let bad_secret = "not-a-secret-but-do-not-echo-me";
     let local = "http://127.0.0.1:9/v2";
     let cases: [SetupCase; 8] = [

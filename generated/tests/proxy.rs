@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use cobo_waas2::{ApiSecret, Client, ResponseVerification};
 use serde_json::json;
-use support::{Reply, TestServer};
+use support::Reply;
 
 #[tokio::test]
 async fn environment_proxies_are_not_used_for_loopback() {
@@ -34,10 +34,10 @@ async fn environment_proxies_are_not_used_for_loopback() {
         unsafe { std::env::remove_var(name) };
     }
     let token = json!({"access_token": "AT-1", "refresh_token": "RT-1", "expires_in": 60});
-    let server = TestServer::start([Reply::json(200, &token)]).await;
+    let server = support::scripted([Reply::json(200, &token)]).await;
     let client = Client::builder(ApiSecret::from_bytes(&[9; 32]))
         .base_url(server.base_url())
-        .response_verification(ResponseVerification::Key(support::response_key()))
+        .response_verification(ResponseVerification::Key(server.response_key()))
         .timeout(Duration::from_secs(5))
         .build()
         .unwrap();

@@ -8,7 +8,7 @@ mod support;
 use cobo_waas2::reqwest::header::{HeaderMap, HeaderValue};
 use cobo_waas2::{ApiSecret, Client, ResponseVerification};
 use serde_json::json;
-use support::{Reply, TestServer};
+use support::Reply;
 
 #[tokio::test]
 async fn an_http_client_built_with_the_reexported_reqwest_is_used() {
@@ -16,7 +16,7 @@ async fn an_http_client_built_with_the_reexported_reqwest_is_used() {
         "access_token": "AT", "token_type": "Bearer", "scope": "", "expires_in": 60,
         "refresh_token": "RT",
     });
-    let server = TestServer::start([Reply::json(200, &token)]).await;
+    let server = support::scripted([Reply::json(200, &token)]).await;
     let mut headers = HeaderMap::new();
     headers.insert("x-app", HeaderValue::from_static("my-portal-app"));
     let http = cobo_waas2::reqwest::Client::builder()
@@ -28,7 +28,7 @@ async fn an_http_client_built_with_the_reexported_reqwest_is_used() {
             .unwrap();
     let client = Client::builder(secret)
         .base_url(server.base_url())
-        .response_verification(ResponseVerification::Key(support::response_key()))
+        .response_verification(ResponseVerification::Key(server.response_key()))
         .http_client(http)
         .build()
         .unwrap();
@@ -39,7 +39,7 @@ async fn an_http_client_built_with_the_reexported_reqwest_is_used() {
         .unwrap();
 
     assert_eq!(response.access_token.as_deref(), Some("AT"));
-    let request = server.single_request();
+    let request = support::single_request(&server);
     assert_eq!(request.header("x-app"), Some("my-portal-app"));
     assert!(request.header("biz-api-signature").is_some());
 }

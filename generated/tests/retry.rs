@@ -7,14 +7,13 @@
 mod support;
 
 use std::io::Write;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use cobo_waas2::models::TokenEndpointBody;
 use cobo_waas2::{ApiSecret, Client, Error, ResponseVerification, RetryPolicy, retry_writes};
 use serde_json::{Value, json};
-use support::{Reply, TestServer};
+use support::{FakeCobo, Reply};
 
 const SECRET_HEX: &str = "5ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e70001";
 const REFRESH_TOKEN: &str = "RT-distinctive-refresh-9b2d7e3511";
@@ -28,10 +27,18 @@ fn quick(max_attempts: u32) -> RetryPolicy {
     }
 }
 
-fn client(base_url: &str, retry: RetryPolicy) -> Client {
+fn client(server: &FakeCobo, retry: RetryPolicy) -> Client {
+    client_at(
+        &server.base_url(),
+        ResponseVerification::Key(server.response_key()),
+        retry,
+    )
+}
+
+fn client_at(base_url: &str, verification: ResponseVerification, retry: RetryPolicy) -> Client {
     Client::builder(ApiSecret::from_hex(SECRET_HEX).unwrap())
         .base_url(base_url)
-        .response_verification(ResponseVerification::Key(support::response_key()))
+        .response_verification(verification)
         .timeout(Duration::from_secs(5))
         .retry_policy(retry)
         .build()
@@ -79,12 +86,12 @@ async fn get_token(client: &Client) -> Result<(), Error<cobo_waas2::models::GetT
 
 #[tokio::test]
 async fn a_429_then_200_succeeds_with_two_signed_requests_whose_nonces_differ() {
-    let server = TestServer::start_verifying([
+    let server = support::scripted([
         Reply::json(429, &error_body(2026)),
         Reply::json(200, &token_json()),
     ])
     .await;
-    let response = client(&server.base_url(), quick(5))
+    let response = client(&server, quick(5))
         .get_token("client-1", "org-1", "org_implicit")
         .await
         .expect("the second attempt succeeds");
@@ -103,7 +110,7 @@ async fn a_429_then_200_succeeds_with_two_signed_requests_whose_nonces_differ() 
 
 #[tokio::test]
 async fn unsigned_502_and_503_and_retryable_error_codes_are_retried() {
-    let server = TestServer::start_verifying([
+    let server = support::scripted([
         proxy_error(502),
         proxy_error(503),
         Reply::json(500, &error_body(2000)),
@@ -112,7 +119,7 @@ async fn unsigned_502_and_503_and_retryable_error_codes_are_retried() {
         Reply::json(200, &token_json()),
     ])
     .await;
-    get_token(&client(&server.base_url(), quick(6)))
+    get_token(&client(&server, quick(6)))
         .await
         .expect("the sixth attempt succeeds");
     assert_eq!(server.requests().len(), 6);
@@ -125,8 +132,8 @@ async fn other_errors_and_signed_5xx_are_sent_once() {
         Reply::json(500, &error_body(12000)),
         Reply::json(503, &error_body(12000)),
     ] {
-        let server = TestServer::start_verifying([reply, Reply::json(200, &token_json())]).await;
-        let error = get_token(&client(&server.base_url(), quick(5)))
+        let server = support::scripted([reply, Reply::json(200, &token_json())]).await;
+        let error = get_token(&client(&server, quick(5)))
             .await
             .expect_err("not retried");
         assert!(!matches!(error, Error::Retried { .. }), "{error:?}");
@@ -136,14 +143,14 @@ async fn other_errors_and_signed_5xx_are_sent_once() {
 
 #[tokio::test]
 async fn the_final_error_says_how_many_attempts_were_made() {
-    let server = TestServer::start_verifying([
+    let server = support::scripted([
         throttled(),
         throttled(),
         throttled(),
         Reply::json(200, &token_json()),
     ])
     .await;
-    let error = get_token(&client(&server.base_url(), quick(3)))
+    let error = get_token(&client(&server, quick(3)))
         .await
         .expect_err("three 429s");
     assert!(
@@ -159,9 +166,8 @@ async fn the_final_error_says_how_many_attempts_were_made() {
 
 #[tokio::test]
 async fn a_post_without_request_id_answered_502_is_not_repeated() {
-    let server =
-        TestServer::start_verifying([proxy_error(502), Reply::json(200, &token_json())]).await;
-    let error = client(&server.base_url(), quick(5))
+    let server = support::scripted([proxy_error(502), Reply::json(200, &token_json())]).await;
+    let error = client(&server, quick(5))
         .refresh_token(&refresh_body())
         .await
         .expect_err("502");
@@ -172,9 +178,8 @@ async fn a_post_without_request_id_answered_502_is_not_repeated() {
 
 #[tokio::test]
 async fn a_post_is_retried_when_the_caller_opts_in() {
-    let server =
-        TestServer::start_verifying([proxy_error(502), Reply::json(200, &token_json())]).await;
-    let client = client(&server.base_url(), quick(5));
+    let server = support::scripted([proxy_error(502), Reply::json(200, &token_json())]).await;
+    let client = client(&server, quick(5));
     retry_writes(client.refresh_token(&refresh_body()))
         .await
         .expect("the second attempt succeeds");
@@ -195,9 +200,12 @@ async fn a_connection_never_established_is_retried() {
         .local_addr()
         .unwrap()
         .port();
-    let error = get_token(&client(&format!("http://127.0.0.1:{port}/v2"), quick(3)))
-        .await
-        .expect_err("nothing listens");
+    let client = client_at(
+        &format!("http://127.0.0.1:{port}/v2"),
+        ResponseVerification::Disabled,
+        quick(3),
+    );
+    let error = get_token(&client).await.expect_err("nothing listens");
     assert!(
         matches!(&error, Error::Retried { attempts: 3, last } if matches!(**last, Error::Transport { .. })),
         "{error:?}"
@@ -206,8 +214,8 @@ async fn a_connection_never_established_is_retried() {
 
 #[tokio::test]
 async fn disabled_sends_every_request_once() {
-    let server = TestServer::start_verifying([throttled(), Reply::json(200, &token_json())]).await;
-    let error = get_token(&client(&server.base_url(), RetryPolicy::disabled()))
+    let server = support::scripted([throttled(), Reply::json(200, &token_json())]).await;
+    let error = get_token(&client(&server, RetryPolicy::disabled()))
         .await
         .expect_err("429");
     assert!(matches!(error, Error::Api { .. }), "{error:?}");
@@ -216,12 +224,10 @@ async fn disabled_sends_every_request_once() {
 
 #[tokio::test]
 async fn the_deadline_is_honoured() {
-    let answered = Arc::new(AtomicUsize::new(0));
-    let count = answered.clone();
-    let server = TestServer::start_with(Box::new(move |_| {
-        count.fetch_add(1, Ordering::SeqCst);
-        proxy_error(503).delayed(Duration::from_millis(40))
-    }))
+    // More answers than the deadline leaves time for.
+    let server = support::scripted(
+        std::iter::repeat_with(|| proxy_error(503).delayed(Duration::from_millis(40))).take(1000),
+    )
     .await;
     let policy = RetryPolicy {
         max_attempts: 1000,
@@ -230,7 +236,7 @@ async fn the_deadline_is_honoured() {
         deadline: Some(Duration::from_millis(400)),
     };
     let started = Instant::now();
-    let error = get_token(&client(&server.base_url(), policy))
+    let error = get_token(&client(&server, policy))
         .await
         .expect_err("always 503");
     let elapsed = started.elapsed();
@@ -248,7 +254,7 @@ async fn the_deadline_is_honoured() {
         received == attempts as usize || (cut && received + 1 == attempts as usize),
         "{received} requests received, {attempts} attempts, last: {last:?}"
     );
-    assert!(answered.load(Ordering::SeqCst) >= 2);
+    assert!(received >= 2, "{received} requests received");
 }
 
 #[derive(Clone, Default)]
@@ -299,9 +305,8 @@ async fn retry_is_logged_alone() {
         .with_max_level(tracing::Level::TRACE)
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
-    let server =
-        TestServer::start_verifying([proxy_error(503), Reply::json(200, &token_json())]).await;
-    let client = client(&server.base_url(), quick(3));
+    let server = support::scripted([proxy_error(503), Reply::json(200, &token_json())]).await;
+    let client = client(&server, quick(3));
     retry_writes(client.refresh_token(&refresh_body()))
         .await
         .expect("retried");

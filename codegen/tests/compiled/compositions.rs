@@ -153,6 +153,7 @@ fn open_enums_keep_unlisted_values() {
 #[test]
 fn control_characters_in_part_headers_are_refused_before_sending() {
     use fixture_compositions::models::UploadFileRequest;
+    use fixture_compositions::test_util::block_on;
     use fixture_compositions::{ApiSecret, Client, Error, FilePart, ResponseVerification};
 
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -160,10 +161,6 @@ fn control_characters_in_part_headers_are_refused_before_sending() {
     let client = Client::builder(ApiSecret::from_bytes(&[3; 32]))
         .base_url(format!("http://{}/v2", listener.local_addr().unwrap()))
         .response_verification(ResponseVerification::Disabled)
-        .build()
-        .unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
         .build()
         .unwrap();
     let file = |file_name: &str, content_type: &str| UploadFileRequest {
@@ -181,7 +178,7 @@ fn control_characters_in_part_headers_are_refused_before_sending() {
         file("a\r\n.txt", "text/plain"),
         file("a\u{0}.txt", "text/plain"),
     ] {
-        let err = runtime.block_on(client.upload_file(&body)).unwrap_err();
+        let err = block_on(client.upload_file(&body)).unwrap_err();
         assert!(matches!(err, Error::Request { .. }), "{body:?}: {err:?}");
         assert!(
             listener

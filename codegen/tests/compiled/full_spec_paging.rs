@@ -1,6 +1,7 @@
 //! `list_wallets_stream` and `list_transactions_stream` of the crate generated from Cobo's full
-//! spec, against a local scripted server: every item of every page once, in order, with the
-//! caller's filters on every request, and whole pages with `total_count`.
+//! spec, against the runtime's fake Cobo server with scripted replies: every item of every page
+//! once, in order, with the caller's filters on every request, and whole pages with
+//! `total_count`.
 
 mod support;
 
@@ -9,11 +10,11 @@ use cobo_waas2_full::models::{
 };
 use cobo_waas2_full::{ApiSecret, Client, ResponseVerification};
 use serde_json::{Value, json};
-use support::{Server, run};
+use support::{FakeCobo, block_on};
 
-fn client_for(server: &Server) -> Client {
+fn client_for(server: &FakeCobo) -> Client {
     Client::builder(ApiSecret::from_hex(&"22".repeat(32)).unwrap())
-        .base_url(server.base_url())
+        .base_url(support::root_url(server))
         .response_verification(ResponseVerification::Disabled)
         .build()
         .unwrap()
@@ -45,7 +46,7 @@ fn transaction(id: &str) -> Value {
 
 #[test]
 fn list_wallets_stream_follows_after_with_filters_kept() {
-    let server = Server::start(vec![
+    let server = support::scripted(vec![
         page(vec![wallet("w-1"), wallet("w-2")], "", "c1", 3),
         page(vec![wallet("w-3")], "b2", "", 3),
     ]);
@@ -55,7 +56,7 @@ fn list_wallets_stream_follows_after_with_filters_kept() {
         limit: Some(2),
         ..Default::default()
     };
-    let wallets = run(async {
+    let wallets = block_on(async {
         let mut stream = client.list_wallets_stream(&options);
         let mut wallets = Vec::new();
         while let Some(wallet) = stream.try_next().await.expect("no error") {
@@ -72,7 +73,7 @@ fn list_wallets_stream_follows_after_with_filters_kept() {
         .collect();
     assert_eq!(ids, ["w-1", "w-2", "w-3"]);
     assert_eq!(
-        server.targets(),
+        support::targets(&server),
         [
             "/wallets?wallet_type=Custodial&limit=2",
             "/wallets?wallet_type=Custodial&limit=2&after=c1",
@@ -82,7 +83,7 @@ fn list_wallets_stream_follows_after_with_filters_kept() {
 
 #[test]
 fn list_transactions_stream_pages_carry_total_count() {
-    let server = Server::start(vec![
+    let server = support::scripted(vec![
         page(vec![transaction("t-1"), transaction("t-2")], "", "c1", 5),
         page(vec![transaction("t-3"), transaction("t-4")], "b2", "c2", 5),
         page(vec![transaction("t-5")], "b3", "", 5),
@@ -92,7 +93,7 @@ fn list_transactions_stream_pages_carry_total_count() {
         wallet_ids: Some("w-1".into()),
         ..Default::default()
     };
-    let pages = run(async {
+    let pages = block_on(async {
         let mut pages = client.list_transactions_stream(&options).pages();
         let mut all: Vec<Vec<Transaction>> = Vec::new();
         while let Some(page) = pages.try_next().await.expect("no error") {
@@ -106,7 +107,7 @@ fn list_transactions_stream_pages_carry_total_count() {
         .map(|p| p.iter().map(|t| t.transaction_id.as_str()).collect())
         .collect();
     assert_eq!(ids, [vec!["t-1", "t-2"], vec!["t-3", "t-4"], vec!["t-5"]]);
-    let targets = server.targets();
+    let targets = support::targets(&server);
     assert_eq!(targets.len(), 3);
     assert!(
         targets.iter().all(|t| t.contains("wallet_ids=w-1")),

@@ -1,6 +1,6 @@
-//! Cursor-paged streams of the crate generated from `../fixtures/paging.yaml`, against a local
-//! scripted HTTP server: every item once and in order, empty lists, a repeated cursor, an error
-//! mid-list, backwards paging and whole pages.
+//! Cursor-paged streams of the crate generated from `../fixtures/paging.yaml`, against the
+//! runtime's fake Cobo server with scripted replies: every item once and in order, empty lists,
+//! a repeated cursor, an error mid-list, backwards paging and whole pages.
 
 mod support;
 
@@ -9,15 +9,15 @@ use fixture_paging::models::{
 };
 use fixture_paging::{ApiSecret, Client, Error, ResponseVerification, RetryPolicy};
 use serde_json::{Value, json};
-use support::{Server, run};
+use support::{FakeCobo, block_on};
 
-fn client_for(server: &Server) -> Client {
+fn client_for(server: &FakeCobo) -> Client {
     retrying_client(server, RetryPolicy::disabled())
 }
 
-fn retrying_client(server: &Server, retry: RetryPolicy) -> Client {
+fn retrying_client(server: &FakeCobo, retry: RetryPolicy) -> Client {
     Client::builder(ApiSecret::from_hex(&"11".repeat(32)).unwrap())
-        .base_url(server.base_url())
+        .base_url(support::root_url(server))
         .response_verification(ResponseVerification::Disabled)
         .retry_policy(retry)
         .build()
@@ -38,7 +38,7 @@ fn ids(items: &[Item]) -> Vec<&str> {
 
 #[test]
 fn three_pages_stream_every_item_once_in_order_with_filters_kept() {
-    let server = Server::start(vec![
+    let server = support::scripted(vec![
         page(&["1", "2", "3"], "", "c1", 7),
         page(&["4", "5", "6"], "b2", "c2", 7),
         page(&["7"], "b3", "", 7),
@@ -49,7 +49,7 @@ fn three_pages_stream_every_item_once_in_order_with_filters_kept() {
         limit: Some(3),
         ..Default::default()
     };
-    let items = run(async {
+    let items = block_on(async {
         let mut stream = client.list_items_stream(&options);
         let mut items = Vec::new();
         while let Some(item) = stream.try_next().await.expect("no error") {
@@ -59,7 +59,7 @@ fn three_pages_stream_every_item_once_in_order_with_filters_kept() {
     });
     assert_eq!(ids(&items), ["1", "2", "3", "4", "5", "6", "7"]);
     assert_eq!(
-        server.targets(),
+        support::targets(&server),
         [
             "/items?color=red&limit=3",
             "/items?color=red&limit=3&after=c1",
@@ -70,9 +70,9 @@ fn three_pages_stream_every_item_once_in_order_with_filters_kept() {
 
 #[test]
 fn an_empty_list_is_one_request_and_no_items() {
-    let server = Server::start(vec![page(&[], "", "", 0), page(&[], "", "", 0)]);
+    let server = support::scripted(vec![page(&[], "", "", 0), page(&[], "", "", 0)]);
     let client = client_for(&server);
-    let (first, pages) = run(async {
+    let (first, pages) = block_on(async {
         let mut stream = client.list_items_stream(&ListItemsOptions::default());
         let first = stream.try_next().await.expect("no error");
         let mut pages = client
@@ -86,18 +86,18 @@ fn an_empty_list_is_one_request_and_no_items() {
     });
     assert!(first.is_none());
     assert_eq!(pages, [(0, Some(0))], "an empty list is one empty page");
-    assert_eq!(server.targets().len(), 2);
+    assert_eq!(support::targets(&server).len(), 2);
 }
 
 #[test]
 fn a_repeated_cursor_ends_the_stream_with_an_error_instead_of_looping() {
-    let server = Server::start(vec![
+    let server = support::scripted(vec![
         page(&["1"], "", "c1", 3),
         page(&["2"], "b", "c1", 3),
         page(&["3"], "b", "c1", 3),
     ]);
     let client = client_for(&server);
-    let (items, error, after) = run(async {
+    let (items, error, after) = block_on(async {
         let mut stream = client.list_items_stream(&ListItemsOptions::default());
         let mut items = Vec::new();
         let error = loop {
@@ -120,12 +120,12 @@ fn a_repeated_cursor_ends_the_stream_with_an_error_instead_of_looping() {
         "{error}"
     );
     assert!(after, "the stream goes on after the error");
-    assert_eq!(server.targets().len(), 2);
+    assert_eq!(support::targets(&server).len(), 2);
 }
 
 #[test]
 fn an_error_on_page_two_comes_after_the_first_pages_items() {
-    let server = Server::start(vec![
+    let server = support::scripted(vec![
         page(&["1", "2"], "", "c1", 4),
         (
             400,
@@ -133,7 +133,7 @@ fn an_error_on_page_two_comes_after_the_first_pages_items() {
         ),
     ]);
     let client = client_for(&server);
-    let results = run(async {
+    let results = block_on(async {
         let mut stream = client.list_items_stream(&ListItemsOptions::default());
         let mut results = Vec::new();
         loop {
@@ -154,7 +154,7 @@ fn an_error_on_page_two_comes_after_the_first_pages_items() {
 
 #[test]
 fn backward_follows_before_from_the_callers_cursor() {
-    let server = Server::start(vec![
+    let server = support::scripted(vec![
         page(&["8", "9"], "b1", "a1", 9),
         page(&["6", "7"], "", "a2", 9),
     ]);
@@ -163,7 +163,7 @@ fn backward_follows_before_from_the_callers_cursor() {
         before: Some("b0".into()),
         ..Default::default()
     };
-    let items = run(async {
+    let items = block_on(async {
         let mut stream = client.list_items_stream(&options).backward();
         let mut items = Vec::new();
         while let Some(item) = stream.try_next().await.expect("no error") {
@@ -172,17 +172,20 @@ fn backward_follows_before_from_the_callers_cursor() {
         items
     });
     assert_eq!(ids(&items), ["8", "9", "6", "7"]);
-    assert_eq!(server.targets(), ["/items?before=b0", "/items?before=b1"]);
+    assert_eq!(
+        support::targets(&server),
+        ["/items?before=b0", "/items?before=b1"]
+    );
 }
 
 #[test]
 fn pages_carry_their_cursors_and_total_count() {
-    let server = Server::start(vec![
+    let server = support::scripted(vec![
         page(&["1", "2"], "", "c1", 3),
         page(&["3"], "b2", "", 3),
     ]);
     let client = client_for(&server);
-    let pages = run(async {
+    let pages = block_on(async {
         let mut pages = client
             .list_items_stream(&ListItemsOptions::default())
             .pages();
@@ -228,7 +231,7 @@ fn quick_retry() -> RetryPolicy {
 
 #[test]
 fn a_post_with_a_request_id_answered_502_is_repeated_with_a_new_nonce() {
-    let server = Server::start(vec![
+    let server = support::scripted(vec![
         (502, json!({})),
         (201, json!({"id": "item-1", "name": "chair"})),
     ]);
@@ -237,18 +240,21 @@ fn a_post_with_a_request_id_answered_502_is_repeated_with_a_new_nonce() {
         request_id: fixture_paging::new_request_id(),
         name: "chair".into(),
     };
-    let created = run(client.create_item(&body)).expect("the second attempt succeeds");
+    let created = block_on(client.create_item(&body)).expect("the second attempt succeeds");
     assert_eq!(created.id, "item-1");
     let requests = server.requests();
     assert_eq!(requests.len(), 2);
     assert!(requests.iter().all(|r| r.method == "POST"));
     assert_eq!(requests[0].body, requests[1].body, "the same request ID");
-    assert_ne!(requests[0].nonce, requests[1].nonce);
+    assert_ne!(
+        requests[0].header("biz-api-nonce"),
+        requests[1].header("biz-api-nonce")
+    );
 }
 
 #[test]
 fn a_put_without_a_request_id_answered_502_is_not_repeated() {
-    let server = Server::start(vec![
+    let server = support::scripted(vec![
         (502, json!({})),
         (200, json!({"id": "item-1", "name": "table"})),
     ]);
@@ -256,14 +262,14 @@ fn a_put_without_a_request_id_answered_502_is_not_repeated() {
     let body = RenameItemRequest {
         name: Some("table".into()),
     };
-    let error = run(client.rename_item("item-1", &body)).expect_err("502");
+    let error = block_on(client.rename_item("item-1", &body)).expect_err("502");
     assert_eq!(error.status().map(|s| s.as_u16()), Some(502));
     assert_eq!(server.requests().len(), 1);
 }
 
 #[test]
 fn a_stream_page_is_retried_like_any_get() {
-    let server = Server::start(vec![
+    let server = support::scripted(vec![
         page(&["1"], "", "c1", 2),
         (
             429,
@@ -272,7 +278,7 @@ fn a_stream_page_is_retried_like_any_get() {
         page(&["2"], "b", "", 2),
     ]);
     let client = retrying_client(&server, quick_retry());
-    let items = run(async {
+    let items = block_on(async {
         let mut stream = client.list_items_stream(&ListItemsOptions::default());
         let mut items = Vec::new();
         while let Some(item) = stream.try_next().await.expect("no error") {
@@ -282,20 +288,20 @@ fn a_stream_page_is_retried_like_any_get() {
     });
     assert_eq!(ids(&items), ["1", "2"]);
     assert_eq!(
-        server.targets(),
+        support::targets(&server),
         ["/items", "/items?after=c1", "/items?after=c1"]
     );
 }
 
 #[test]
 fn required_parameters_are_sent_on_every_page_and_a_missing_pagination_ends_the_list() {
-    let server = Server::start(vec![
+    let server = support::scripted(vec![
         page(&["1"], "", "c1", 2),
         (200, json!({"data": [{"id": "2"}]})),
     ]);
     let client = client_for(&server);
     let shelf = String::from("shelf 7");
-    let items = run(async {
+    let items = block_on(async {
         let mut stream =
             client.list_shelf_items_stream(&shelf, 5, &ListShelfItemsOptions::default());
         let mut items = Vec::new();
@@ -306,7 +312,7 @@ fn required_parameters_are_sent_on_every_page_and_a_missing_pagination_ends_the_
     });
     assert_eq!(ids(&items), ["1", "2"]);
     assert_eq!(
-        server.targets(),
+        support::targets(&server),
         [
             "/shelves/shelf%207/items?min_weight=5",
             "/shelves/shelf%207/items?min_weight=5&after=c1",

@@ -7,6 +7,7 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use fixture_params::models::{ListAddressesOptions, ListAddressesType};
+use fixture_params::test_util::block_on;
 use fixture_params::{ApiSecret, Client, Error, ResponseVerification};
 
 /// A listener that is never served, the client aimed at it, and whether anything connected.
@@ -42,19 +43,14 @@ impl Silent {
         address: &str,
         request_id: &str,
     ) -> Error<impl std::fmt::Debug> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime
-            .block_on(self.client.list_addresses(
-                wallet_id,
-                address,
-                &ListAddressesType::Deposit,
-                request_id,
-                &ListAddressesOptions::default(),
-            ))
-            .unwrap_err()
+        block_on(self.client.list_addresses(
+            wallet_id,
+            address,
+            &ListAddressesType::Deposit,
+            request_id,
+            &ListAddressesOptions::default(),
+        ))
+        .unwrap_err()
     }
 }
 

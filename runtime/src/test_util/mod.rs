@@ -44,6 +44,37 @@ fn new_error_id() -> String {
     webhooks::new_uuid().replace('-', "")
 }
 
+/// Runs `future` to completion on a new current-thread tokio runtime with I/O and timers: for
+/// tests that call the client without depending on tokio themselves, such as a generated
+/// crate's, whose only dependencies are the runtime and `serde_json`.
+///
+/// ```
+/// use cobo_waas2_runtime::test_util::{FakeCobo, block_on};
+/// use cobo_waas2_runtime::{ApiSecret, Client, Method, ResponseVerification};
+///
+/// let fake = FakeCobo::start_in_background()?;
+/// fake.set_list("/wallets", None, vec![serde_json::json!({"wallet_id": "w-1"})]);
+/// let client = Client::builder(ApiSecret::from_bytes(&[7; 32]))
+///     .base_url(fake.base_url())
+///     .response_verification(ResponseVerification::Key(fake.response_key()))
+///     .build()?;
+/// let page = block_on(client.raw_call(Method::GET, "/wallets", &[], None))?;
+/// assert_eq!(page.body()["data"][0]["wallet_id"], "w-1");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Panics
+///
+/// If the runtime cannot be built (the OS refuses its I/O driver), or when called from within
+/// a tokio runtime.
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("build a current-thread tokio runtime")
+        .block_on(future)
+}
+
 /// A fake Cobo WaaS 2.0 server on `127.0.0.1:<free port>`, for tests of code that calls Cobo.
 ///
 /// It behaves as Cobo does where a client can tell:

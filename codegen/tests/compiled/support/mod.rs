@@ -1,132 +1,53 @@
-//! A local HTTP/1.1 server for the tests compiled into generated crates, which have no
-//! dev-dependencies: std threads and sockets only, bound to 127.0.0.1. The fixture crates' tests
-//! find it beside them (`mod support;`); `.ci/run` copies it into the full-spec crate.
-#![allow(dead_code, reason = "each test crate uses a different part")]
+//! Helpers for the tests compiled into generated crates, over the runtime's fake Cobo server
+//! ([`FakeCobo`], feature `test-util`). A generated crate's only dependencies are the runtime and
+//! `serde_json`, so these reach the fake through the runtime (any crate's test can), and run
+//! async calls with [`block_on`] instead of a tokio of their own. The fixture crates' tests find
+//! this module beside them (`mod support;`); `.ci/run` copies it into the full-spec crate.
+#![allow(
+    dead_code,
+    unused_imports,
+    reason = "each test crate uses a different part"
+)]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
+pub use cobo_waas2_runtime::test_util::{FakeCobo, RecordedRequest, Reply, block_on};
+use serde_json::Value;
 
-use serde_json::{Value, json};
-
-/// A local HTTP/1.1 server on 127.0.0.1 answering requests, one per connection, with scripted
-/// `(status, body)` replies in order (a 500 once they run out), and recording each request's
-/// method and target, nonce and body. Dropping it stops its thread.
-pub struct Server {
-    address: std::net::SocketAddr,
-    targets: Arc<Mutex<Vec<Recorded>>>,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
+/// A fake on a thread of its own answering requests with `(status, JSON body)` replies in order,
+/// unsigned (as a proxy answers), before its built-in routes.
+pub fn scripted(replies: Vec<(u16, Value)>) -> FakeCobo {
+    let fake = FakeCobo::start_in_background().expect("start the fake on 127.0.0.1");
+    fake.push_all(
+        replies
+            .into_iter()
+            .map(|(status, body)| Reply::json(status, &body).unsigned()),
+    );
+    fake
 }
 
-impl Server {
-    pub fn start(replies: Vec<(u16, Value)>) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
-        let address = listener.local_addr().expect("address");
-        let targets = Arc::new(Mutex::new(Vec::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let thread = {
-            let (targets, stop) = (targets.clone(), stop.clone());
-            std::thread::spawn(move || {
-                let mut replies = replies.into_iter();
-                for stream in listener.incoming() {
-                    if stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let Ok(stream) = stream else { continue };
-                    let (status, body) = replies.next().unwrap_or((500, json!({})));
-                    answer(stream, status, &body, &targets);
-                }
-            })
-        };
-        Self {
-            address,
-            targets,
-            stop,
-            thread: Some(thread),
-        }
-    }
-
-    /// The base URL to point a client at.
-    pub fn base_url(&self) -> String {
-        format!("http://{}", self.address)
-    }
-
-    pub fn targets(&self) -> Vec<String> {
-        self.requests().into_iter().map(|r| r.target).collect()
-    }
-
-    pub fn requests(&self) -> Vec<Recorded> {
-        self.targets.lock().unwrap().clone()
-    }
+/// The fake's address without the `/v2` prefix: for clients whose paths are the spec's own.
+pub fn root_url(fake: &FakeCobo) -> String {
+    format!("http://{}", fake.addr())
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(self.address);
-        if let Some(thread) = self.thread.take() {
-            thread.join().expect("server thread");
-        }
-    }
+/// Each request's path and query, as sent.
+pub fn targets(fake: &FakeCobo) -> Vec<String> {
+    fake.requests()
+        .iter()
+        .map(|r| match r.query.as_str() {
+            "" => r.path.clone(),
+            query => format!("{}?{query}", r.path),
+        })
+        .collect()
 }
 
-/// One request as received.
-#[derive(Debug, Clone)]
-pub struct Recorded {
-    pub method: String,
-    pub target: String,
-    pub nonce: String,
-    pub body: Vec<u8>,
-}
-
-/// Reads one request, records it in `seen`, then answers it: recorded first, so a test that reads
-/// the requests as soon as its call returns sees this one (under load the reply can arrive first).
-fn answer(stream: TcpStream, status: u16, body: &Value, seen: &Mutex<Vec<Recorded>>) -> Option<()> {
-    let mut reader = BufReader::new(stream.try_clone().ok()?);
-    let mut line = String::new();
-    reader.read_line(&mut line).ok()?;
-    let mut parts = line.split(' ');
-    let method = parts.next()?.to_owned();
-    let target = parts.next()?.to_owned();
-    let (mut nonce, mut length) = (String::new(), 0);
-    loop {
-        let mut header = String::new();
-        if reader.read_line(&mut header).ok()? == 0 || header == "\r\n" {
-            break;
-        }
-        let (name, value) = header.split_once(':')?;
-        match name.to_ascii_lowercase().as_str() {
-            "biz-api-nonce" => nonce = value.trim().to_owned(),
-            "content-length" => length = value.trim().parse().ok()?,
-            _ => {}
-        }
-    }
-    let mut request_body = vec![0; length];
-    reader.read_exact(&mut request_body).ok()?;
-    seen.lock().unwrap().push(Recorded {
-        method,
-        target,
-        nonce,
-        body: request_body,
-    });
-    let body = body.to_string();
-    let mut stream = stream;
-    write!(
-        stream,
-        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .ok()
-}
-
-/// Runs `future` to completion on a current-thread runtime.
-pub fn run<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-        .block_on(future)
+/// A fake on a thread of its own where the app `client-1` is installed in `org-1` with the
+/// token pair `AT-1-fake` / `RT-1-fake` current, and answering with `handler` where its built-in
+/// routes (the token endpoint, the Bearer check) do not.
+pub fn org_server(
+    handler: impl Fn(&RecordedRequest) -> Option<Reply> + Send + Sync + 'static,
+) -> FakeCobo {
+    let fake = FakeCobo::start_in_background().expect("start the fake on 127.0.0.1");
+    fake.seed_pair("client-1", "org-1", 1);
+    fake.handle(handler);
+    fake
 }
