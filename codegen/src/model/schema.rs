@@ -941,4 +941,3 @@ fn union_variant(names: &mut Namer, tag: &str) -> String {
         names.unique(&wanted, "")
     }
 }
-

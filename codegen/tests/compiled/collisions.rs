@@ -77,7 +77,10 @@ fn enum_values_named_unknown_are_not_the_catch_all() {
     ];
     for (value, wire) in listed {
         assert_eq!(serde_json::to_value(&value).unwrap(), json!(wire));
-        assert_eq!(serde_json::from_value::<Gender>(json!(wire)).unwrap(), value);
+        assert_eq!(
+            serde_json::from_value::<Gender>(json!(wire)).unwrap(),
+            value
+        );
     }
     assert_eq!(
         serde_json::from_value::<Gender>(json!("unknowable")).unwrap(),
