@@ -25,6 +25,8 @@ pub enum WarningKind {
     RefSibling,
     /// An operation named like a method of the runtime's `Client`, renamed.
     ReservedName,
+    /// An enum value named like the open enum's catch-all `Unknown`: its variant renamed.
+    CatchAllName,
 }
 
 impl WarningKind {
@@ -45,6 +47,7 @@ impl WarningKind {
             Self::MappingTypo => "mapping target with a typo, read as meant",
             Self::RefSibling => "key beside `$ref`, ignored",
             Self::ReservedName => "operation named like a runtime method, renamed",
+            Self::CatchAllName => "enum value named like the catch-all `Unknown`, renamed",
         }
     }
 }
@@ -73,6 +76,8 @@ impl Warning {
             WarningKind::RefSibling
         } else if m.contains("is a method of the runtime's `Client`") {
             WarningKind::ReservedName
+        } else if m.starts_with("enum value named like the catch-all") {
+            WarningKind::CatchAllName
         } else {
             WarningKind::Other
         }

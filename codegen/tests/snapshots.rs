@@ -177,6 +177,16 @@ fn operations_and_models_named_like_runtime_items() {
 }
 
 #[test]
+fn names_the_generated_code_uses_internally() {
+    fixture("collisions");
+}
+
+#[test]
+fn parameters_named_like_locals_as_in_progenitor_param_collision() {
+    fixture("param_collision");
+}
+
+#[test]
 fn standalone_crate_has_a_manifest_with_the_runtime_dependencies() {
     let output = run(
         &root().join("spec/cobo-waas2-oauth.yaml"),

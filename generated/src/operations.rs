@@ -37,7 +37,7 @@ impl crate::Client {
         crate::ResponseValue<crate::models::GetTokenResponse>,
         crate::Error<crate::models::GetTokenError>,
     > {
-        get_token(&self.inner, client_id, org_id, grant_type).await
+        self::get_token(&self.inner, client_id, org_id, grant_type).await
     }
     /// Refresh Org Access Token
     ///
@@ -66,7 +66,7 @@ impl crate::Client {
         crate::ResponseValue<crate::models::RefreshTokenResponse>,
         crate::Error<crate::models::RefreshTokenError>,
     > {
-        refresh_token(&self.inner, body).await
+        self::refresh_token(&self.inner, body).await
     }
     /// Get Access Token
     ///
@@ -96,7 +96,7 @@ impl crate::Client {
         crate::ResponseValue<crate::models::PermissionTokenResponse>,
         crate::Error<crate::models::ExchangePermissionTokenError>,
     > {
-        exchange_permission_token(&self.inner, body).await
+        self::exchange_permission_token(&self.inner, body).await
     }
     /// Refresh Access Token
     ///
@@ -126,12 +126,12 @@ impl crate::Client {
         crate::ResponseValue<crate::models::PermissionTokenResponse>,
         crate::Error<crate::models::RefreshPermissionTokenError>,
     > {
-        refresh_permission_token(&self.inner, body).await
+        self::refresh_permission_token(&self.inner, body).await
     }
 }
 #[cfg(feature = "oauth")]
 async fn get_token(
-    via: &dyn crate::__private::Sender,
+    __via: &dyn crate::__private::Sender,
     client_id: &str,
     org_id: &str,
     grant_type: &str,
@@ -139,148 +139,160 @@ async fn get_token(
     crate::ResponseValue<crate::models::GetTokenResponse>,
     crate::Error<crate::models::GetTokenError>,
 > {
-    let mut query = crate::__private::Query::default();
-    query.push("client_id", client_id);
-    query.push("org_id", org_id);
-    query.push("grant_type", grant_type);
-    let query = query.finish();
-    let request = crate::__private::Request {
+    let mut __query = crate::__private::Query::default();
+    __query.push("client_id", client_id);
+    __query.push("org_id", org_id);
+    __query.push("grant_type", grant_type);
+    let __query = __query.finish();
+    let __request = crate::__private::Request {
         operation: "get_token",
         method: crate::Method::GET,
         path: "/oauth/token".to_owned(),
-        query,
+        query: __query,
         body: None,
         headers: Vec::new(),
         auth: crate::__private::Auth::CoboSignature,
     };
-    let response = via.send_with(request, None).await.map_err(crate::Error::widen)?;
-    match response.status().as_u16() {
-        200..=299 => response.decode(),
-        400..=499 => Err(response.api_error(crate::models::GetTokenError::ClientError)),
-        500..=599 => Err(response.api_error(crate::models::GetTokenError::ServerError)),
-        _ => Err(response.unexpected()),
+    let __response = __via
+        .send_with(__request, None)
+        .await
+        .map_err(crate::Error::widen)?;
+    match __response.status().as_u16() {
+        200..=299 => __response.decode(),
+        400..=499 => Err(__response.api_error(crate::models::GetTokenError::ClientError)),
+        500..=599 => Err(__response.api_error(crate::models::GetTokenError::ServerError)),
+        _ => Err(__response.unexpected()),
     }
 }
 #[cfg(feature = "oauth")]
 async fn refresh_token(
-    via: &dyn crate::__private::Sender,
+    __via: &dyn crate::__private::Sender,
     body: &crate::models::TokenEndpointBody,
 ) -> Result<
     crate::ResponseValue<crate::models::RefreshTokenResponse>,
     crate::Error<crate::models::RefreshTokenError>,
 > {
-    let query = String::new();
-    let request = crate::__private::Request {
+    let __query = String::new();
+    let __request = crate::__private::Request {
         operation: "refresh_token",
         method: crate::Method::POST,
         path: "/oauth/token".to_owned(),
-        query,
+        query: __query,
         body: Some((
             "application/json".to_owned(),
             serde_json::to_vec(body)
-                .map_err(|e| crate::Error::Request {
+                .map_err(|__e| crate::Error::Request {
                     operation: "refresh_token",
-                    message: e.to_string(),
+                    message: __e.to_string(),
                 })?,
         )),
         headers: Vec::new(),
         auth: crate::__private::Auth::CoboSignature,
     };
-    let response = via.send_with(request, None).await.map_err(crate::Error::widen)?;
-    match response.status().as_u16() {
-        200..=299 => response.decode(),
+    let __response = __via
+        .send_with(__request, None)
+        .await
+        .map_err(crate::Error::widen)?;
+    match __response.status().as_u16() {
+        200..=299 => __response.decode(),
         400..=499 => {
-            Err(response.api_error(crate::models::RefreshTokenError::ClientError))
+            Err(__response.api_error(crate::models::RefreshTokenError::ClientError))
         }
         500..=599 => {
-            Err(response.api_error(crate::models::RefreshTokenError::ServerError))
+            Err(__response.api_error(crate::models::RefreshTokenError::ServerError))
         }
-        _ => Err(response.unexpected()),
+        _ => Err(__response.unexpected()),
     }
 }
 #[cfg(feature = "oauth")]
 async fn exchange_permission_token(
-    via: &dyn crate::__private::Sender,
+    __via: &dyn crate::__private::Sender,
     body: &crate::models::PermissionTokenExchangeBody,
 ) -> Result<
     crate::ResponseValue<crate::models::PermissionTokenResponse>,
     crate::Error<crate::models::ExchangePermissionTokenError>,
 > {
-    let query = String::new();
-    let request = crate::__private::Request {
+    let __query = String::new();
+    let __request = crate::__private::Request {
         operation: "exchange_permission_token",
         method: crate::Method::POST,
         path: "/oauth/permission_token/exchange".to_owned(),
-        query,
+        query: __query,
         body: Some((
             "application/json".to_owned(),
             serde_json::to_vec(body)
-                .map_err(|e| crate::Error::Request {
+                .map_err(|__e| crate::Error::Request {
                     operation: "exchange_permission_token",
-                    message: e.to_string(),
+                    message: __e.to_string(),
                 })?,
         )),
         headers: Vec::new(),
         auth: crate::__private::Auth::CoboSignature,
     };
-    let response = via.send_with(request, None).await.map_err(crate::Error::widen)?;
-    match response.status().as_u16() {
-        201 => response.decode(),
+    let __response = __via
+        .send_with(__request, None)
+        .await
+        .map_err(crate::Error::widen)?;
+    match __response.status().as_u16() {
+        201 => __response.decode(),
         400..=499 => {
             Err(
-                response
+                __response
                     .api_error(crate::models::ExchangePermissionTokenError::ClientError),
             )
         }
         500..=599 => {
             Err(
-                response
+                __response
                     .api_error(crate::models::ExchangePermissionTokenError::ServerError),
             )
         }
-        _ => Err(response.unexpected()),
+        _ => Err(__response.unexpected()),
     }
 }
 #[cfg(feature = "oauth")]
 async fn refresh_permission_token(
-    via: &dyn crate::__private::Sender,
+    __via: &dyn crate::__private::Sender,
     body: &crate::models::PermissionTokenRefreshBody,
 ) -> Result<
     crate::ResponseValue<crate::models::PermissionTokenResponse>,
     crate::Error<crate::models::RefreshPermissionTokenError>,
 > {
-    let query = String::new();
-    let request = crate::__private::Request {
+    let __query = String::new();
+    let __request = crate::__private::Request {
         operation: "refresh_permission_token",
         method: crate::Method::POST,
         path: "/oauth/permission_token/refresh".to_owned(),
-        query,
+        query: __query,
         body: Some((
             "application/json".to_owned(),
             serde_json::to_vec(body)
-                .map_err(|e| crate::Error::Request {
+                .map_err(|__e| crate::Error::Request {
                     operation: "refresh_permission_token",
-                    message: e.to_string(),
+                    message: __e.to_string(),
                 })?,
         )),
         headers: Vec::new(),
         auth: crate::__private::Auth::CoboSignature,
     };
-    let response = via.send_with(request, None).await.map_err(crate::Error::widen)?;
-    match response.status().as_u16() {
-        201 => response.decode(),
+    let __response = __via
+        .send_with(__request, None)
+        .await
+        .map_err(crate::Error::widen)?;
+    match __response.status().as_u16() {
+        201 => __response.decode(),
         400..=499 => {
             Err(
-                response
+                __response
                     .api_error(crate::models::RefreshPermissionTokenError::ClientError),
             )
         }
         500..=599 => {
             Err(
-                response
+                __response
                     .api_error(crate::models::RefreshPermissionTokenError::ServerError),
             )
         }
-        _ => Err(response.unexpected()),
+        _ => Err(__response.unexpected()),
     }
 }

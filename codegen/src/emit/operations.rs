@@ -117,13 +117,23 @@ pub(crate) fn thin_method(op: &Operation) -> TokenStream {
         .then(|| quote!(#[deprecated = "Deprecated in the API spec."]));
     let name = ident(&op.method_name);
     let (args, names, result) = signature(op);
+    let allow = many_arguments(args.len() + 1);
     quote! {
         #cfg
         #deprecated
+        #allow
         pub async fn #name(&self #( , #args )*) -> #result {
-            #name(&self.inner #( , #names )*).await
+            self::#name(&self.inner #( , #names )*).await
         }
     }
+}
+
+/// Clippy's `too_many_arguments` allowed where a function takes `count` (over 7) arguments: one
+/// per required parameter, as the spec lists them.
+pub(super) fn many_arguments(count: usize) -> Option<TokenStream> {
+    (count > 7).then(|| {
+        quote!(#[allow(clippy::too_many_arguments, reason = "one argument per required parameter")])
+    })
 }
 
 /// The arguments (declared and as passed on) and result type of an operation.
@@ -194,7 +204,7 @@ fn function(api: &Api, op: &Operation) -> TokenStream {
         Some(body) => {
             let media = &body.media_type;
             let encode = quote! {
-                (#media.to_owned(), serde_json::to_vec(body).map_err(|e| crate::Error::Request { operation: #operation_id, message: e.to_string() })?)
+                (#media.to_owned(), serde_json::to_vec(body).map_err(|__e| crate::Error::Request { operation: #operation_id, message: __e.to_string() })?)
             };
             if body.required {
                 quote!(Some(#encode))
@@ -215,21 +225,23 @@ fn function(api: &Api, op: &Operation) -> TokenStream {
         let scopes = op.scopes.join(", ");
         quote!(Some(#scopes))
     };
+    let allow = many_arguments(args.len() + 1);
     quote! {
         #cfg
-        async fn #name(via: &dyn crate::__private::Sender #( , #args )*) -> #result {
+        #allow
+        async fn #name(__via: &dyn crate::__private::Sender #( , #args )*) -> #result {
             #query
-            let request = crate::__private::Request {
+            let __request = crate::__private::Request {
                 operation: #operation_id,
                 method: crate::Method::#http_method,
                 path: #path,
-                query,
+                query: __query,
                 body: #body,
                 headers: #headers,
                 auth: #auth,
             };
-            let response = via.send_with(request, #scope).await.map_err(crate::Error::widen)?;
-            match response.status().as_u16() {
+            let __response = __via.send_with(__request, #scope).await.map_err(crate::Error::widen)?;
+            match __response.status().as_u16() {
                 #( #arms )*
             }
         }
@@ -348,29 +360,29 @@ fn query_expr(op: &Operation) -> TokenStream {
         .filter(|p| p.location == ParamLocation::Query)
         .collect();
     if params.is_empty() {
-        return quote!(let query = String::new(););
+        return quote!(let __query = String::new(););
     }
     let pushes = params.iter().map(|param| {
         let wire = &param.wire;
         let arg = ident(&param.name);
         let push = |value: TokenStream| match &param.ty {
             TypeRef::Array(_) if param.explode => {
-                quote! { for item in #value { query.push(#wire, item); } }
+                quote! { for __item in #value { __query.push(#wire, __item); } }
             }
-            TypeRef::Array(_) => quote! { query.push_joined(#wire, #value); },
-            _ => quote! { query.push(#wire, #value); },
+            TypeRef::Array(_) => quote! { __query.push_joined(#wire, #value); },
+            _ => quote! { __query.push(#wire, #value); },
         };
         if param.required {
             push(quote!(#arg))
         } else {
-            let inner = push(quote!(value));
-            quote! { if let Some(value) = &options.#arg { #inner } }
+            let inner = push(quote!(__value));
+            quote! { if let Some(__value) = &options.#arg { #inner } }
         }
     });
     quote! {
-        let mut query = crate::__private::Query::default();
+        let mut __query = crate::__private::Query::default();
         #( #pushes )*
-        let query = query.finish();
+        let __query = __query.finish();
     }
 }
 
@@ -387,15 +399,15 @@ fn header_expr(op: &Operation) -> TokenStream {
         let wire = &param.wire;
         let arg = ident(&param.name);
         if param.required {
-            quote! { headers.push((#wire, #arg.to_string())); }
+            quote! { __headers.push((#wire, #arg.to_string())); }
         } else {
-            quote! { if let Some(value) = &options.#arg { headers.push((#wire, value.to_string())); } }
+            quote! { if let Some(__value) = &options.#arg { __headers.push((#wire, __value.to_string())); } }
         }
     });
     quote! {{
-        let mut headers = Vec::new();
+        let mut __headers = Vec::new();
         #( #pushes )*
-        headers
+        __headers
     }}
 }
 
@@ -441,9 +453,9 @@ fn status_arms(op: &Operation, error: &proc_macro2::Ident) -> Vec<TokenStream> {
         Status::Default => (2, 0),
     });
     let success = if op.success.is_some() {
-        quote!(response.decode())
+        quote!(__response.decode())
     } else {
-        quote!(response.empty())
+        quote!(__response.empty())
     };
     let mut arms = Vec::new();
     let mut has_default = false;
@@ -467,9 +479,9 @@ fn status_arms(op: &Operation, error: &proc_macro2::Ident) -> Vec<TokenStream> {
             Some(variant) => {
                 let variant = ident(variant);
                 if response.has_body {
-                    quote!(Err(response.api_error(crate::models::#error::#variant)))
+                    quote!(Err(__response.api_error(crate::models::#error::#variant)))
                 } else {
-                    quote!(Err(response.documented(crate::models::#error::#variant)))
+                    quote!(Err(__response.documented(crate::models::#error::#variant)))
                 }
             }
         };
@@ -480,7 +492,7 @@ fn status_arms(op: &Operation, error: &proc_macro2::Ident) -> Vec<TokenStream> {
         arms.insert(last, quote!(200..=299 => #success,));
     }
     if !has_default {
-        arms.push(quote!(_ => Err(response.unexpected()),));
+        arms.push(quote!(_ => Err(__response.unexpected()),));
     }
     arms
 }
@@ -493,24 +505,24 @@ fn multipart_body(api: &Api, ty: &TypeRef, operation_id: &str) -> TokenStream {
         let wire = &field.wire;
         let member = ident(&field.name);
         let add = |value: TokenStream| match &field.ty {
-            TypeRef::Bytes => quote!(form.file(#wire, #value);),
-            TypeRef::String => quote!(form.text(#wire, #value);),
+            TypeRef::Bytes => quote!(__form.file(#wire, #value);),
+            TypeRef::String => quote!(__form.text(#wire, #value);),
             ty if ty.is_scalar() || matches!(ty, TypeRef::Named(_)) && is_display(api, ty) => {
-                quote!(form.text(#wire, &#value.to_string());)
+                quote!(__form.text(#wire, &#value.to_string());)
             }
-            _ => quote!(form.text(#wire, &serde_json::to_string(#value).unwrap_or_default());),
+            _ => quote!(__form.text(#wire, &serde_json::to_string(#value).unwrap_or_default());),
         };
         if field.is_optional() {
-            let inner = add(quote!(value));
-            quote!(if let Some(value) = &body.#member { #inner })
+            let inner = add(quote!(__value));
+            quote!(if let Some(__value) = &body.#member { #inner })
         } else {
             add(quote!(&body.#member))
         }
     });
     quote! {{
-        let mut form = crate::__private::Multipart::new(#operation_id);
+        let mut __form = crate::__private::Multipart::new(#operation_id);
         #( #parts )*
-        form.finish().map_err(crate::Error::widen)?
+        __form.finish().map_err(crate::Error::widen)?
     }}
 }
 

@@ -78,34 +78,36 @@ fn method(op: &Operation, paging: &Paging, name: &str) -> TokenStream {
     let item = rust_type(&paging.item, Some(&models));
     let error = ident(&op.error_type);
     let (before, after) = (ident(&paging.before), ident(&paging.after));
-    let items = value(quote!(body), &paging.data);
+    let items = value(quote!(__body), &paging.data);
     let [before_field, after_field, total] = &paging.cursors;
-    let cursor_before = value(quote!(p), before_field);
-    let cursor_after = value(quote!(p), after_field);
+    let cursor_before = value(quote!(__p), before_field);
+    let cursor_after = value(quote!(__p), after_field);
     let total_name = ident(&total.name);
     let total = match (total.optional, &total.ty) {
-        (true, TypeRef::I64) => quote!(p.#total_name),
-        (true, _) => quote!(p.#total_name.map(i64::from)),
-        (false, TypeRef::I64) => quote!(Some(p.#total_name)),
-        (false, _) => quote!(Some(i64::from(p.#total_name))),
+        (true, TypeRef::I64) => quote!(__p.#total_name),
+        (true, _) => quote!(__p.#total_name.map(i64::from)),
+        (false, TypeRef::I64) => quote!(Some(__p.#total_name)),
+        (false, _) => quote!(Some(i64::from(__p.#total_name))),
     };
     let pagination = ident(&paging.pagination.name);
     let cursors = if paging.pagination.optional {
-        quote!(body.#pagination.map(|p| (#cursor_before, #cursor_after, #total)))
+        quote!(__body.#pagination.map(|__p| (#cursor_before, #cursor_after, #total)))
     } else {
-        quote!({ let p = body.#pagination; Some((#cursor_before, #cursor_after, #total)) })
+        quote!({ let __p = __body.#pagination; Some((#cursor_before, #cursor_after, #total)) })
     };
+    let many = super::operations::many_arguments(required.len() + 2);
     quote! {
         #cfg
         #deprecated
+        #many
         pub fn #name #generics(#receiver #( , #args: #arg_types )*, options: &crate::models::#options) -> crate::Paginator<#lifetime, #item, crate::models::#error> {
-            let options = options.clone();
-            crate::paging::Paginator::new(#operation_id, move |cursor| {
-                let mut options = options.clone();
-                cursor.apply(&mut options.#before, &mut options.#after);
+            let __options = options.clone();
+            crate::paging::Paginator::new(#operation_id, move |__cursor| {
+                let mut __options = __options.clone();
+                __cursor.apply(&mut __options.#before, &mut __options.#after);
                 Box::pin(async move {
                     #allow
-                    let body = self.#call(#( #args, )* &options).await?.into_inner();
+                    let __body = self.#call(#( #args, )* &__options).await?.into_inner();
                     Ok(crate::paging::Page::new(#items, #cursors))
                 })
             })

@@ -19,6 +19,9 @@ use crate::ident::{Namer, type_name, value_name};
 use crate::load::RefSiblings;
 use crate::resolve::all_of::{Member, Merged, merge, own_properties};
 use crate::resolve::shape::{Shape, shape, wrapped};
+
+/// The variant open enums and discriminated unions end with, for values the spec does not list.
+const CATCH_ALL: &str = "Unknown";
 use crate::resolve::{Follow, Reached, Resolver, SchemaNode};
 
 /// Collects the named types of one document.
@@ -538,7 +541,7 @@ impl<'a> Types<'a> {
             mapped.insert(self.resolver.schema_key(reference, &at)?);
             let ty = self.named(reference, &at)?;
             variants.push(UnionVariant {
-                name: names.unique(&type_name(tag, "Variant"), ""),
+                name: union_variant(&mut names, tag),
                 tag: tag.to_string(),
                 ty,
                 boxed: false,
@@ -560,7 +563,7 @@ impl<'a> Types<'a> {
             if mapped.insert(key) {
                 let ty = self.named(reference, &push_token(&at, "$ref"))?;
                 variants.push(UnionVariant {
-                    name: names.unique(&type_name(key, "Variant"), ""),
+                    name: union_variant(&mut names, key),
                     tag: key.to_owned(),
                     ty,
                     boxed: false,
@@ -674,8 +677,10 @@ impl<'a> Types<'a> {
                         .as_ref()
                         .and_then(|n| n.get(variants.len()).cloned())
                         .unwrap_or_else(|| wire.clone());
+                    let at = push_token(&push_token(pointer, "enum"), &index.to_string());
+                    let name = self.variant_name(&mut names, &base, at);
                     variants.push(Variant {
-                        name: names.unique(&type_name(&base, "Value"), ""),
+                        name,
                         wire: wire.clone(),
                     });
                 }
@@ -708,8 +713,10 @@ impl<'a> Types<'a> {
                                 format!("V{value}")
                             }
                         });
+                    let at = push_token(&push_token(pointer, "enum"), &index.to_string());
+                    let name = self.variant_name(&mut names, &base, at);
                     variants.push(IntVariant {
-                        name: names.unique(&type_name(&base, "Value"), ""),
+                        name,
                         value: *value,
                     });
                 }
@@ -806,6 +813,21 @@ impl<'a> Types<'a> {
     }
 
     /// Records a problem that was worked around.
+    /// An open enum's variant name for `base`, never its catch-all `Unknown`: a value named so
+    /// (`unknown`, `UNKNOWN`…) becomes `UnknownValue` (or a numbered name), with a warning.
+    fn variant_name(&mut self, names: &mut Namer, base: &str, pointer: String) -> String {
+        let wanted = type_name(base, "Value");
+        if !wanted.eq_ignore_ascii_case(CATCH_ALL) {
+            return names.unique(&wanted, "");
+        }
+        let name = names.unique(&format!("{CATCH_ALL}Value"), "");
+        self.warn(
+            pointer,
+            format!("enum value named like the catch-all variant `{CATCH_ALL}`: named `{name}`"),
+        );
+        name
+    }
+
     pub fn warn(&mut self, pointer: String, message: String) {
         self.warnings.push(Warning {
             pointer,
@@ -907,4 +929,15 @@ fn varnames(schema: &Schema, count: usize) -> Option<Vec<String>> {
         .filter_map(|n| n.as_str().map(str::to_owned))
         .collect();
     (names.len() == count).then_some(names)
+}
+
+/// A union variant's name for `tag`, never the catch-all `Unknown`: that tag's variant is
+/// `UnknownVariant` (the tag stays on the wire, so no warning).
+fn union_variant(names: &mut Namer, tag: &str) -> String {
+    let wanted = type_name(tag, "Variant");
+    if wanted.eq_ignore_ascii_case(CATCH_ALL) {
+        names.unique(&format!("{CATCH_ALL}Variant"), "")
+    } else {
+        names.unique(&wanted, "")
+    }
 }
