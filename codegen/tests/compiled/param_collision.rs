@@ -37,12 +37,7 @@ fn parameters_named_like_locals_are_sent_as_given() {
         .build()
         .unwrap();
     let server = serve_once(listener);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime
-        .block_on(client.key_get(true, false, true, false, true, false))
+    cobo_waas2_runtime::test_util::block_on(client.key_get(true, false, true, false, true, false))
         .unwrap();
     assert_eq!(
         server.join().unwrap(),
