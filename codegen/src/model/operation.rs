@@ -89,7 +89,10 @@ fn operation_ids(resolver: Resolver<'_>) -> Result<Vec<String>, Error> {
         .filter_map(|(path, item)| item.as_item().map(|item| (path, item)))
         .flat_map(|(path, item)| {
             item.iter().map(move |(method, op)| {
-                let id = op.operation_id.as_deref().filter(|id| !id.trim().is_empty());
+                let id = op
+                    .operation_id
+                    .as_deref()
+                    .filter(|id| !id.trim().is_empty());
                 let pointer = push_token(&push_token("/paths", path), method);
                 (pointer, method, path.as_str(), id)
             })
@@ -392,7 +395,14 @@ impl<'a> Context<'_, 'a> {
         types: &mut Types<'a>,
         op: &'a SpecOperation,
         type_base: &str,
-    ) -> Result<(Option<(TypeRef, Encoding)>, Vec<Response>, Vec<ErrorVariant>), Error> {
+    ) -> Result<
+        (
+            Option<(TypeRef, Encoding)>,
+            Vec<Response>,
+            Vec<ErrorVariant>,
+        ),
+        Error,
+    > {
         let at = push_token(self.pointer, "responses");
         let mut success: Option<((TypeRef, Encoding), String)> = None;
         let mut has_success = false;
