@@ -264,6 +264,9 @@ fn form_body(api: &Api, ty: &TypeRef) -> TokenStream {
         if field.is_optional() {
             let inner = add(quote!(value));
             quote!(if let Some(value) = &body.#member { #inner })
+        } else if field.ty.is_scalar() && field.ty != TypeRef::String {
+            // Numbers and booleans are `Copy`: borrowing them is a clippy warning.
+            add(quote!(body.#member))
         } else {
             add(quote!(&body.#member))
         }
