@@ -13,6 +13,9 @@ pub enum WarningKind {
     Untyped,
     /// No success response is documented: any 2XX is accepted without a body.
     NoSuccessResponse,
+    /// A body of a media type that is not JSON, multipart or form fields: carried as a `String`
+    /// (`text/*`) or raw bytes, not typed.
+    RawBody,
     /// A warning this list does not know yet (treated as changing behaviour, to be safe).
     Other,
     /// `null` as an enum value: the field is optional instead.
@@ -27,6 +30,8 @@ pub enum WarningKind {
     ReservedName,
     /// An enum value named like the open enum's catch-all `Unknown`: its variant renamed.
     CatchAllName,
+    /// An operation without `operationId`, named from its method and path.
+    DerivedName,
 }
 
 impl WarningKind {
@@ -48,6 +53,8 @@ impl WarningKind {
             Self::RefSibling => "key beside `$ref`, ignored",
             Self::ReservedName => "operation named like a runtime method, renamed",
             Self::CatchAllName => "enum value named like the catch-all `Unknown`, renamed",
+            Self::RawBody => "body of a non-JSON media type, carried as text or bytes",
+            Self::DerivedName => "operation without operationId, named from method and path",
         }
     }
 }
@@ -66,6 +73,10 @@ impl Warning {
             WarningKind::Untyped
         } else if m.starts_with("no success (2XX) response") {
             WarningKind::NoSuccessResponse
+        } else if m.contains(", not typed") && m.contains("media type `") {
+            WarningKind::RawBody
+        } else if m.contains("has no operationId: named `") {
+            WarningKind::DerivedName
         } else if m.starts_with("`null` in an enum") {
             WarningKind::NullInEnum
         } else if m.contains("is required but has no property") {

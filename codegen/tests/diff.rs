@@ -582,11 +582,14 @@ fn a_spec_that_does_not_load_is_a_located_error() {
 #[test]
 fn a_spec_the_generator_cannot_build_has_no_rust_comparison() {
     let base = read(&fixtures().join("base.yaml"));
-    let new = base.replace("      operationId: get_wallet\n", "");
+    // A query parameter of a style the client cannot send (`deepObject`) stops the model.
+    let new = base.replace(
+        "          in: query\n          required: true\n",
+        "          in: query\n          style: deepObject\n          required: true\n",
+    );
     assert_ne!(base, new);
     let input = |name, text| Input { name, text };
     let report = diff(input("base.yaml", &base), input("new.yaml", &new)).expect("diff");
-    assert_eq!(summary(&report), [("operation-id-changed", N)]);
     assert!(report.rust_changes.is_empty());
     assert_eq!(report.rust_names_unavailable.len(), 1);
     assert!(

@@ -82,12 +82,41 @@ fn unsupported_construct_is_named_with_its_location() {
     assert!(error.message.contains("cookie"), "{error}");
 }
 
+/// An operation without `operationId` is named from its method and path, with a located
+/// warning; a derived name taken by an `operationId` (even a later one) or an earlier derived
+/// name gets `_2`, `_3`, ... in document order.
 #[test]
-fn missing_operation_id_names_the_operation() {
-    let error = fails("missing_operation_id.yaml");
-    assert_eq!(error.kind, ErrorKind::MissingOperationId);
-    assert_eq!(error.pointer, "/paths/~1a/post");
-    assert_eq!(error.line, Some(12));
+fn missing_operation_id_is_derived_from_method_and_path_with_a_located_warning() {
+    let name = "missing_operation_id.yaml";
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/bad")
+        .join(name);
+    let text = std::fs::read_to_string(&path).expect("fixture");
+    let output = generate(&text, &options(name)).expect("a derived name, not an error");
+    let located: Vec<_> = output
+        .warnings
+        .iter()
+        .map(|w| (w.pointer.as_str(), w.line))
+        .collect();
+    assert_eq!(
+        located,
+        [
+            ("/paths/~1a/post", Some(12)),
+            ("/paths/~1a~1/post", Some(23))
+        ]
+    );
+    assert!(
+        output.warnings[0]
+            .message
+            .contains("POST /a has no operationId: named `post_a_2`"),
+        "{}",
+        output.warnings[0]
+    );
+    assert!(output.warnings[1].message.contains("`post_a_3`"));
+    let code: String = output.files.iter().map(|f| f.contents.as_str()).collect();
+    for method in ["fn get_a(", "fn post_a(", "fn post_a_2(", "fn post_a_3("] {
+        assert!(code.contains(method), "{method}");
+    }
 }
 
 #[test]

@@ -132,6 +132,11 @@ fn path_query_and_header_parameters() {
 }
 
 #[test]
+fn derived_names_and_text_binary_and_form_bodies() {
+    fixture("media_types");
+}
+
+#[test]
 fn ref_chains() {
     fixture("refs");
 }

@@ -32,6 +32,10 @@ fn every_fixture_warning_has_a_known_kind() {
         }
     }
     assert!(kinds.contains(&WarningKind::UnsupportedAuth), "{kinds:?}");
+    assert!(kinds.contains(&WarningKind::RawBody), "{kinds:?}");
+    assert!(kinds.contains(&WarningKind::DerivedName), "{kinds:?}");
+    assert!(WarningKind::RawBody.changes_behaviour());
+    assert!(!WarningKind::DerivedName.changes_behaviour());
     assert!(WarningKind::UnsupportedAuth.changes_behaviour());
     assert!(WarningKind::NoSuccessResponse.changes_behaviour());
     assert!(!WarningKind::RequiredWithoutProperty.changes_behaviour());

@@ -140,6 +140,44 @@ impl RawResponse {
         }
     }
 
+    /// A `text/*` success body as a `String`; invalid UTF-8 is a [`Error::Decode`], not
+    /// replaced.
+    #[doc(hidden)]
+    pub fn text<E>(self) -> Result<ResponseValue<String>, Error<E>> {
+        match std::str::from_utf8(&self.body) {
+            Ok(text) => Ok(ResponseValue {
+                status: self.status,
+                headers: self.headers,
+                body: text.to_owned(),
+            }),
+            Err(e) => {
+                let source = DecodeError {
+                    path: ".".to_owned(),
+                    problem: format!("invalid UTF-8 at byte {}", e.valid_up_to()),
+                    line: 0,
+                    column: 0,
+                };
+                Err(Self::counted(
+                    self.attempts,
+                    Error::Decode {
+                        response: Box::new(self),
+                        source,
+                    },
+                ))
+            }
+        }
+    }
+
+    /// A success body of any other media type, as its raw bytes.
+    #[doc(hidden)]
+    pub fn bytes<E>(self) -> Result<ResponseValue<Vec<u8>>, Error<E>> {
+        Ok(ResponseValue {
+            status: self.status,
+            headers: self.headers,
+            body: self.body,
+        })
+    }
+
     /// Accepts a success response that has no documented body.
     #[doc(hidden)]
     pub fn empty<E>(self) -> Result<ResponseValue<()>, Error<E>> {

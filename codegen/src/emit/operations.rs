@@ -153,7 +153,11 @@ fn signature(op: &Operation) -> (Vec<TokenStream>, Vec<TokenStream>, TokenStream
         names.push(quote!(options));
     }
     if let Some(body) = &op.body {
-        let ty = rust_type(&body.ty, Some(&models));
+        let ty = match body.encoding {
+            Encoding::Text => quote!(str),
+            Encoding::Bytes => quote!([u8]),
+            _ => rust_type(&body.ty, Some(&models)),
+        };
         args.push(if body.required {
             quote!(body: &#ty)
         } else {
@@ -161,9 +165,11 @@ fn signature(op: &Operation) -> (Vec<TokenStream>, Vec<TokenStream>, TokenStream
         });
         names.push(quote!(body));
     }
-    let success = match &op.success {
-        Some(ty) => rust_type(ty, Some(&models)),
-        None => quote!(()),
+    let success = match (&op.success, op.success_encoding) {
+        (None, _) => quote!(()),
+        (Some(_), Encoding::Text) => quote!(String),
+        (Some(_), Encoding::Bytes) => quote!(Vec<u8>),
+        (Some(ty), _) => rust_type(ty, Some(&models)),
     };
     let error = ident(&op.error_type);
     let result =
@@ -192,28 +198,7 @@ fn function(api: &Api, op: &Operation) -> TokenStream {
     let path = path_expr(op);
     let query = query_expr(op);
     let headers = header_expr(op);
-    let body = match &op.body {
-        Some(body) if body.encoding == Encoding::Multipart => {
-            let form = multipart_body(api, &body.ty, operation_id);
-            if body.required {
-                quote!(Some(#form))
-            } else {
-                quote!(match body { Some(body) => Some(#form), None => None })
-            }
-        }
-        Some(body) => {
-            let media = &body.media_type;
-            let encode = quote! {
-                (#media.to_owned(), serde_json::to_vec(body).map_err(|__e| crate::Error::Request { operation: #operation_id, message: __e.to_string() })?)
-            };
-            if body.required {
-                quote!(Some(#encode))
-            } else {
-                quote!(match body { Some(body) => Some(#encode), None => None })
-            }
-        }
-        None => quote!(None),
-    };
+    let body = body_expr(api, op);
     let auth = match op.auth {
         Auth::None => quote!(crate::__private::Auth::None),
         Auth::CoboSignature => quote!(crate::__private::Auth::CoboSignature),
@@ -246,6 +231,63 @@ fn function(api: &Api, op: &Operation) -> TokenStream {
             }
         }
     }
+}
+
+/// The request's `body`: `None`, or its content type and bytes, encoded as its media type says.
+fn body_expr(api: &Api, op: &Operation) -> TokenStream {
+    let operation_id = &op.id;
+    let Some(body) = &op.body else {
+        return quote!(None);
+    };
+    let media = &body.media_type;
+    let encode = match body.encoding {
+        Encoding::Multipart => multipart_body(api, &body.ty, operation_id),
+        Encoding::Form => {
+            let form = form_body(api, &body.ty);
+            quote!((#media.to_owned(), #form))
+        }
+        Encoding::Text => quote!((#media.to_owned(), body.as_bytes().to_vec())),
+        Encoding::Bytes => quote!((#media.to_owned(), body.to_vec())),
+        Encoding::Json => quote! {
+            (#media.to_owned(), serde_json::to_vec(body).map_err(|__e| crate::Error::Request { operation: #operation_id, message: __e.to_string() })?)
+        },
+    };
+    if body.required {
+        quote!(Some(#encode))
+    } else {
+        quote!(match body { Some(body) => Some(#encode), None => None })
+    }
+}
+
+/// An `application/x-www-form-urlencoded` body from an object's fields, encoded as a query
+/// string is: scalars and enums as text, arrays one pair per item, anything else as JSON text.
+fn form_body(api: &Api, ty: &TypeRef) -> TokenStream {
+    let fields = api.struct_named(ty).map(|s| &s.fields);
+    let pairs = fields.into_iter().flatten().map(|field| {
+        let wire = &field.wire;
+        let member = ident(&field.name);
+        let add = |value: TokenStream| match &field.ty {
+            ty if ty.is_scalar() || is_display(api, ty) => quote!(__form.push(#wire, #value);),
+            TypeRef::Array(item) if item.is_scalar() || is_display(api, item) => {
+                quote!(for __item in #value.iter() { __form.push(#wire, __item); })
+            }
+            _ => quote!(__form.push(#wire, serde_json::to_string(#value).unwrap_or_default());),
+        };
+        if field.is_optional() {
+            let inner = add(quote!(__value));
+            quote!(if let Some(__value) = &body.#member { #inner })
+        } else if field.ty.is_scalar() && field.ty != TypeRef::String {
+            // Numbers and booleans are `Copy`: borrowing them is a clippy warning.
+            add(quote!(body.#member))
+        } else {
+            add(quote!(&body.#member))
+        }
+    });
+    quote! {{
+        let mut __form = crate::__private::Query::default();
+        #( #pairs )*
+        __form.finish().into_bytes()
+    }}
 }
 
 fn method_docs(op: &Operation) -> Vec<String> {
@@ -452,10 +494,11 @@ fn status_arms(op: &Operation, error: &proc_macro2::Ident) -> Vec<TokenStream> {
         Status::Range(class) => (1, class),
         Status::Default => (2, 0),
     });
-    let success = if op.success.is_some() {
-        quote!(__response.decode())
-    } else {
-        quote!(__response.empty())
+    let success = match (&op.success, op.success_encoding) {
+        (None, _) => quote!(__response.empty()),
+        (Some(_), Encoding::Text) => quote!(__response.text()),
+        (Some(_), Encoding::Bytes) => quote!(__response.bytes()),
+        (Some(_), _) => quote!(__response.decode()),
     };
     let mut arms = Vec::new();
     let mut has_default = false;

@@ -343,8 +343,13 @@ pub struct Operation {
     pub params: Vec<Param>,
     /// The request body.
     pub body: Option<Body>,
-    /// The type of a success response's body; `None` when success has no body.
+    /// The type of a success response's body; `None` when success has no body. For a
+    /// [`Encoding::Text`] or [`Encoding::Bytes`] body it is [`TypeRef::String`]: the emitter reads
+    /// `success_encoding` for the Rust type.
     pub success: Option<TypeRef>,
+    /// How the success body is read: [`Encoding::Json`], [`Encoding::Text`] (a `String`) or
+    /// [`Encoding::Bytes`] (a `Vec<u8>`).
+    pub success_encoding: Encoding,
     /// Every documented response.
     pub responses: Vec<Response>,
     /// The error enum's name.
@@ -407,26 +412,30 @@ pub struct Body {
     pub description: Option<String>,
 }
 
-/// How a body is written on the wire: the media types the generator supports.
+/// How a body is written or read on the wire, from its media type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Encoding {
-    /// `application/json` or any `+json` type: the value as JSON. Preferred when a body offers
-    /// several media types.
+    /// `application/json`, any `+json` type or `text/json`: the value as JSON. Preferred when a
+    /// body offers several media types.
     Json,
     /// `multipart/form-data`: one part per field, files as file parts (request bodies only).
     Multipart,
+    /// `application/x-www-form-urlencoded`: an object's fields as `name=value` pairs (request
+    /// bodies only).
+    Form,
+    /// Any `text/*` type: a `String`, sent or read as is.
+    Text,
+    /// Any other type (`application/octet-stream`, `application/pdf`, `image/*`, `*/*`, ...):
+    /// raw bytes, sent or read as is.
+    Bytes,
 }
 
 impl Encoding {
-    /// The encoding of a media type (parameters and case aside); `None` when it is not supported.
+    /// The encoding of a media type (parameters and case aside); `None` when it is not one the
+    /// generator types (JSON or multipart): [`Encoding::fallback`] says how it is carried then.
     pub fn of(media_type: &str) -> Option<Self> {
-        let essence = media_type
-            .split(';')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_ascii_lowercase();
-        if essence == "application/json" || essence.ends_with("+json") {
+        let essence = essence(media_type);
+        if essence == "application/json" || essence.ends_with("+json") || essence == "text/json" {
             Some(Self::Json)
         } else if essence == "multipart/form-data" {
             Some(Self::Multipart)
@@ -434,6 +443,31 @@ impl Encoding {
             None
         }
     }
+
+    /// How a media type that [`Encoding::of`] does not type is carried: form fields, text or
+    /// raw bytes.
+    pub fn fallback(media_type: &str) -> Self {
+        let essence = essence(media_type);
+        if let Some(typed) = Self::of(&essence) {
+            typed
+        } else if essence == "application/x-www-form-urlencoded" {
+            Self::Form
+        } else if essence.starts_with("text/") {
+            Self::Text
+        } else {
+            Self::Bytes
+        }
+    }
+}
+
+/// A media type without parameters, in lower case.
+fn essence(media_type: &str) -> String {
+    media_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
 }
 
 /// A documented response status.
@@ -627,6 +661,7 @@ mod tests {
                 Some(Encoding::Multipart),
             ),
             ("Multipart/Form-Data", Some(Encoding::Multipart)),
+            ("text/json", Some(Encoding::Json)),
             ("application/x-www-form-urlencoded", None),
             ("application/jsonlines", None),
             ("text/plain", None),
@@ -634,6 +669,19 @@ mod tests {
         ];
         for (media_type, encoding) in cases {
             assert_eq!(Encoding::of(media_type), encoding, "{media_type}");
+        }
+        let fallbacks = [
+            ("Application/X-WWW-Form-Urlencoded", Encoding::Form),
+            ("text/plain; charset=utf-8", Encoding::Text),
+            ("text/csv", Encoding::Text),
+            ("application/problem+json", Encoding::Json),
+            ("application/octet-stream", Encoding::Bytes),
+            ("application/pdf", Encoding::Bytes),
+            ("image/svg+xml", Encoding::Bytes),
+            ("*/*", Encoding::Bytes),
+        ];
+        for (media_type, encoding) in fallbacks {
+            assert_eq!(Encoding::fallback(media_type), encoding, "{media_type}");
         }
     }
 
@@ -646,7 +694,7 @@ mod tests {
     }
 
     #[test]
-    fn a_body_is_json_when_offered_else_multipart_else_an_error() {
+    fn a_body_is_json_when_offered_else_multipart_else_its_fallback() {
         let form = "{schema: {$ref: '#/components/schemas/Form'}}";
         let both =
             format!("          multipart/form-data: {form}\n          application/json: {form}\n");
@@ -658,12 +706,19 @@ mod tests {
         let multipart = format!("          Multipart/Form-Data: {form}\n");
         let body = body_of(&multipart).expect("model");
         assert_eq!(body.encoding, Encoding::Multipart);
-        let urlencoded = format!("          application/x-www-form-urlencoded: {form}\n");
-        let error = body_of(&urlencoded).expect_err("unsupported");
-        assert_eq!(error.kind, crate::error::ErrorKind::Unsupported);
-        assert!(
-            error.message.contains("application/x-www-form-urlencoded"),
-            "{error}"
+        let urlencoded = format!(
+            "          application/octet-stream: {{}}\n          application/x-www-form-urlencoded: {form}\n"
+        );
+        let body = body_of(&urlencoded).expect("model");
+        assert_eq!(
+            (body.encoding, body.media_type.as_str()),
+            (Encoding::Form, "application/x-www-form-urlencoded")
+        );
+        let binary = "          application/octet-stream: {}\n          text/plain: {}\n";
+        let body = body_of(binary).expect("model");
+        assert_eq!(
+            (body.encoding, body.media_type.as_str()),
+            (Encoding::Bytes, "application/octet-stream")
         );
         let inline = "          multipart/form-data: {schema: {type: string}}\n";
         let error = body_of(inline).expect_err("not an object");

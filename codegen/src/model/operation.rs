@@ -29,8 +29,9 @@ pub(crate) fn operations<'a>(
     let client_methods = &super::reserved::reserved().client_methods;
     let reserved: Vec<&str> = client_methods.iter().map(String::as_str).collect();
     let mut methods = Namer::with_reserved(&reserved);
-    let mut ids = BTreeSet::new();
+    let ids = operation_ids(resolver)?;
     let mut out = Vec::new();
+    let mut index = 0;
     for ((path, item), template) in resolver.api.paths.iter().zip(&resolved.templates) {
         let path_pointer = push_token("/paths", path);
         let ReferenceOr::Item(item) = item else {
@@ -42,26 +43,16 @@ pub(crate) fn operations<'a>(
         };
         for (method, op) in item.iter() {
             let pointer = push_token(&path_pointer, method);
-            let Some(id) = op
-                .operation_id
-                .as_deref()
-                .filter(|id| !id.trim().is_empty())
-            else {
-                return Err(Error::at(
-                    ErrorKind::MissingOperationId,
-                    pointer,
+            let id = ids[index].as_str();
+            index += 1;
+            if op.operation_id.as_deref() != Some(id) {
+                types.warn(
+                    pointer.clone(),
                     format!(
-                        "{} {path} has no operationId, which names its client method",
+                        "{} {path} has no operationId: named `{id}` from its method and path",
                         method.to_uppercase()
                     ),
-                ));
-            };
-            if !ids.insert(id) {
-                return Err(Error::at(
-                    ErrorKind::Duplicate,
-                    push_token(&pointer, "operationId"),
-                    format!("operationId `{id}` is used by more than one operation"),
-                ));
+                );
             }
             let context = Context {
                 resolver,
@@ -85,6 +76,70 @@ pub(crate) fn operations<'a>(
         }
     }
     Ok(out)
+}
+
+/// Every operation's id in document order: its `operationId`, else one derived from its method
+/// and path (`GET /wallets/{wallet_id}` is `get_wallets_wallet_id`), with `_2`, `_3`, ... added
+/// in document order when a derived id is taken by an `operationId` or an earlier derived id.
+fn operation_ids(resolver: Resolver<'_>) -> Result<Vec<String>, Error> {
+    let ops: Vec<(String, &str, &str, Option<&str>)> = resolver
+        .api
+        .paths
+        .iter()
+        .filter_map(|(path, item)| item.as_item().map(|item| (path, item)))
+        .flat_map(|(path, item)| {
+            item.iter().map(move |(method, op)| {
+                let id = op
+                    .operation_id
+                    .as_deref()
+                    .filter(|id| !id.trim().is_empty());
+                let pointer = push_token(&push_token("/paths", path), method);
+                (pointer, method, path.as_str(), id)
+            })
+        })
+        .collect();
+    let mut taken = BTreeSet::new();
+    for (pointer, _, _, id) in &ops {
+        if let Some(id) = id
+            && !taken.insert(id.to_string())
+        {
+            return Err(Error::at(
+                ErrorKind::Duplicate,
+                push_token(pointer, "operationId"),
+                format!("operationId `{id}` is used by more than one operation"),
+            ));
+        }
+    }
+    let mut ids = Vec::new();
+    for (_, method, path, id) in &ops {
+        ids.push(match id {
+            Some(id) => id.to_string(),
+            None => {
+                let base = derived_id(method, path);
+                let mut candidate = base.clone();
+                let mut n = 1;
+                while !taken.insert(candidate.clone()) {
+                    n += 1;
+                    candidate = format!("{base}_{n}");
+                }
+                candidate
+            }
+        });
+    }
+    Ok(ids)
+}
+
+/// An id from an HTTP method and a path template: lower case, every run of characters other
+/// than ASCII letters and digits as one `_`.
+fn derived_id(method: &str, path: &str) -> String {
+    let mut id = method.to_ascii_lowercase();
+    for word in path.split(|c: char| !c.is_ascii_alphanumeric()) {
+        if !word.is_empty() {
+            id.push('_');
+            id.push_str(&word.to_ascii_lowercase());
+        }
+    }
+    id
 }
 
 struct Context<'c, 'a> {
@@ -128,7 +183,8 @@ impl<'a> Context<'_, 'a> {
             tags: op.tags.clone(),
             params,
             body,
-            success,
+            success_encoding: success.as_ref().map_or(Encoding::Json, |(_, e)| *e),
+            success: success.map(|(ty, _)| ty),
             responses,
             error_type,
             options_type,
@@ -262,30 +318,41 @@ impl<'a> Context<'_, 'a> {
             .resolver
             .request_body(body, &push_token(self.pointer, "requestBody"))?;
         let content = push_token(&found.pointer, "content");
-        // JSON when offered, else multipart: the first media type of the preferred encoding.
-        let chosen = [Encoding::Json, Encoding::Multipart]
+        // JSON when offered, else multipart, else form fields, else the first media type as
+        // text or raw bytes (warned).
+        let preferred = [Encoding::Json, Encoding::Multipart, Encoding::Form]
             .into_iter()
             .find_map(|wanted| {
                 let mut offered = found.value.content.iter();
                 offered
-                    .find(|(m, _)| Encoding::of(m) == Some(wanted))
+                    .find(|(m, _)| Encoding::fallback(m) == wanted)
                     .map(|(m, media)| (m, media, wanted))
             });
-        let Some((media_type, media, encoding)) = chosen else {
-            let other = found
-                .value
-                .content
-                .keys()
-                .next()
-                .map_or("(none)", String::as_str);
+        let Some((media_type, media, encoding)) = preferred.or_else(|| {
+            let (m, media) = found.value.content.iter().next()?;
+            Some((m, media, Encoding::fallback(m)))
+        }) else {
             return Err(Error::at(
                 ErrorKind::Unsupported,
-                push_token(&content, other),
-                format!(
-                    "request body media type `{other}` is not supported; only JSON and multipart/form-data are"
-                ),
+                content,
+                "a request body without any media type is not supported",
             ));
         };
+        if let Some(raw) = raw_type(encoding) {
+            types.warn(
+                push_token(&content, media_type),
+                format!(
+                    "request body media type `{media_type}` is sent as is from {raw}, not typed"
+                ),
+            );
+            return Ok(Some(Body {
+                media_type: media_type.clone(),
+                encoding,
+                ty: TypeRef::String,
+                required: found.value.required,
+                description: found.value.description.clone(),
+            }));
+        }
         let hint = match found.component {
             Some(key) => type_name(key, "Body"),
             None => format!("{type_base}Request"),
@@ -295,11 +362,13 @@ impl<'a> Context<'_, 'a> {
             Some(schema) => types.type_of(schema, &schema_at, &hint)?,
             None => TypeRef::Any,
         };
-        if encoding == Encoding::Multipart && !matches!(ty, TypeRef::Named(_)) {
+        if matches!(encoding, Encoding::Multipart | Encoding::Form)
+            && !matches!(ty, TypeRef::Named(_))
+        {
             return Err(Error::at(
                 ErrorKind::Unsupported,
                 push_token(&push_token(&content, media_type), "schema"),
-                "a multipart/form-data body must be an object schema",
+                format!("a {media_type} body must be an object schema"),
             ));
         }
         types.describe(&ty, || {
@@ -326,9 +395,16 @@ impl<'a> Context<'_, 'a> {
         types: &mut Types<'a>,
         op: &'a SpecOperation,
         type_base: &str,
-    ) -> Result<(Option<TypeRef>, Vec<Response>, Vec<ErrorVariant>), Error> {
+    ) -> Result<
+        (
+            Option<(TypeRef, Encoding)>,
+            Vec<Response>,
+            Vec<ErrorVariant>,
+        ),
+        Error,
+    > {
         let at = push_token(self.pointer, "responses");
-        let mut success: Option<(TypeRef, String)> = None;
+        let mut success: Option<((TypeRef, Encoding), String)> = None;
         let mut has_success = false;
         let mut responses = Vec::new();
         let mut variants = Vec::new();
@@ -338,28 +414,31 @@ impl<'a> Context<'_, 'a> {
             let found = self.resolver.response(response, &key_at)?;
             let hint = response_hint(found.component, status, &key, type_base);
             let body = self.response_body(types, &found.value.content, &found.pointer, &hint)?;
-            if let Some(ty) = &body {
+            if let Some((ty, Encoding::Json)) = &body {
                 self.describe_response(types, ty, &found, &key);
             }
             let mut error_variant = None;
-            let has_body = body.is_some();
+            let mut has_body = body.is_some();
             if status.is_success() {
                 has_success = true;
-                if let Some(ty) = body {
+                if let Some(body) = body {
                     match &success {
-                        Some((first, _)) if *first != ty => {
+                        Some((first, _)) if *first != body => {
                             return Err(Error::at(
                                 ErrorKind::Unsupported,
                                 key_at,
                                 "success responses with different body types are not supported yet",
                             ));
                         }
-                        _ => success = Some((ty, key.clone())),
+                        _ => success = Some((body, key.clone())),
                     }
                 }
             } else {
                 let name = variant_names.unique(&variant_name(status), "");
                 error_variant = Some(name.clone());
+                // A text or binary error body stays in the error's raw response.
+                let body = body.filter(|(_, e)| *e == Encoding::Json).map(|(ty, _)| ty);
+                has_body = body.is_some();
                 variants.push(ErrorVariant {
                     name,
                     status,
@@ -381,7 +460,7 @@ impl<'a> Context<'_, 'a> {
                     .to_owned(),
             );
         }
-        Ok((success.map(|(ty, _)| ty), responses, variants))
+        Ok((success.map(|(body, _)| body), responses, variants))
     }
 
     /// Documents a response's body type with the response's description (types named by a
@@ -403,36 +482,44 @@ impl<'a> Context<'_, 'a> {
         });
     }
 
+    /// A response's body: JSON typed from its schema when a JSON media type is offered, else
+    /// the first media type read as text or raw bytes (warned; the type is then
+    /// [`TypeRef::String`] and the encoding says which).
     fn response_body(
         &self,
         types: &mut Types<'a>,
         content: &'a indexmap::IndexMap<String, openapiv3::MediaType>,
         pointer: &str,
         hint: &str,
-    ) -> Result<Option<TypeRef>, Error> {
-        if content.is_empty() {
-            return Ok(None);
-        }
+    ) -> Result<Option<(TypeRef, Encoding)>, Error> {
         let content_at = push_token(pointer, "content");
-        let Some((media_type, media)) = content
+        let json = content
             .iter()
-            .find(|(m, _)| Encoding::of(m) == Some(Encoding::Json))
-        else {
-            let other = content.keys().next().map_or("", String::as_str);
-            return Err(Error::at(
-                ErrorKind::Unsupported,
+            .find(|(m, _)| Encoding::of(m) == Some(Encoding::Json));
+        let Some((media_type, media)) = json else {
+            let Some(other) = content.keys().next() else {
+                return Ok(None);
+            };
+            let encoding = match Encoding::fallback(other) {
+                Encoding::Text => Encoding::Text,
+                _ => Encoding::Bytes,
+            };
+            let raw = raw_type(encoding).unwrap_or_default();
+            types.warn(
                 push_token(&content_at, other),
-                format!("response media type `{other}` is not supported; only JSON is"),
-            ));
+                format!("response media type `{other}` is read as is into {raw}, not typed"),
+            );
+            return Ok(Some((TypeRef::String, encoding)));
         };
-        match &media.schema {
-            Some(schema) => Ok(Some(types.type_of(
+        let ty = match &media.schema {
+            Some(schema) => types.type_of(
                 schema,
                 &push_token(&push_token(&content_at, media_type), "schema"),
                 hint,
-            )?)),
-            None => Ok(Some(TypeRef::Any)),
-        }
+            )?,
+            None => TypeRef::Any,
+        };
+        Ok(Some((ty, Encoding::Json)))
     }
 
     /// Reads `security` as Cobo does: every request of an app is signed (CoboAuth), and an
@@ -567,6 +654,15 @@ impl<'a> Context<'_, 'a> {
 enum Alternative {
     OrgToken,
     AppSignature,
+}
+
+/// The Rust type a text or binary body is carried in; `None` for the typed encodings.
+fn raw_type(encoding: Encoding) -> Option<&'static str> {
+    match encoding {
+        Encoding::Text => Some("a `String`"),
+        Encoding::Bytes => Some("bytes (`Vec<u8>`)"),
+        Encoding::Json | Encoding::Multipart | Encoding::Form => None,
+    }
 }
 
 /// The parameters that apply: an operation's parameter replaces a path-level one with the same
