@@ -33,8 +33,15 @@ pub(super) fn operations(api: &Api, part: usize, parts: usize) -> Vec<Piece> {
         if ops.is_empty() {
             continue;
         }
+        // `OrgClient`'s methods compile with the token operations' features, as the functions
+        // of operations only it calls do.
+        let gate = match receiver {
+            Receiver::Org => super::features::cfg_calling(api, crate::model::TOKEN_OPERATIONS)
+                .map_or_else(String::new, |p| format!("#[cfg({p})]\n")),
+            Receiver::App => String::new(),
+        };
         pieces.push(Piece::Text(format!(
-            "impl crate::{} {{\n",
+            "{gate}impl crate::{} {{\n",
             receiver.type_name()
         )));
         for op in ops {
